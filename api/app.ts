@@ -1,0 +1,52 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { Deps } from './deps';
+import type { AppEnv } from './env';
+import { ApiError } from './errors';
+import { authenticate } from './middleware/authenticate';
+import { handleError, problemResponse } from './middleware/error-handler';
+import { registerHealth } from './routes/health';
+import { validationHook } from './validation';
+
+export function createApp(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  app.use('*', bodyLimit({ maxSize: 1024 * 1024 }));
+  app.use('*', authenticate);
+  app.onError(handleError);
+  app.notFound((c) => problemResponse(c, new ApiError('not_found', "Cette adresse n'existe pas.")));
+
+  registerHealth(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Jeton de session obtenu par POST /auth/login',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'operator', {
+    type: 'http',
+    scheme: 'bearer',
+    description: "Jeton de l'opérateur de la plateforme (variable OPERATOR_TOKEN)",
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: "PEP's — gestion des comptes",
+      version: '0.1.0',
+      description:
+        "API du back office des comptes des employeurs publics. Les erreurs suivent la RFC 9457 (application/problem+json) avec un `code` stable et un message en français.",
+    },
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: "PEP's — API de gestion des comptes" }));
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

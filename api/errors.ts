@@ -1,0 +1,73 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** Every error the API answers with: a stable code, its HTTP status and a French title. */
+export const ERRORS = {
+  validation_failed: { status: 400, title: 'Données invalides' },
+  invalid_json: { status: 400, title: 'Corps de requête illisible' },
+  unauthenticated: { status: 401, title: 'Authentification requise' },
+  invalid_credentials: { status: 401, title: 'Identifiant ou mot de passe incorrect' },
+  forbidden: { status: 403, title: 'Action non autorisée' },
+  account_not_usable: { status: 403, title: 'Compte inutilisable' },
+  not_found: { status: 404, title: 'Introuvable' },
+  conflict: { status: 409, title: 'Conflit' },
+  account_expired: { status: 409, title: 'Compte expiré' },
+  last_active_admin: { status: 409, title: 'Dernier administrateur actif' },
+  admin_demotion_refused: { status: 409, title: 'Profil administrateur non modifiable' },
+  account_not_pending: { status: 409, title: 'Compte déjà activé' },
+  idempotency_key_reused: { status: 422, title: "Clé d'idempotence déjà utilisée" },
+  link_invalid: { status: 410, title: 'Lien invalide ou expiré' },
+  account_blocked: { status: 423, title: 'Compte bloqué' },
+  payload_too_large: { status: 413, title: 'Requête trop volumineuse' },
+  internal_error: { status: 500, title: 'Erreur interne' },
+  service_unavailable: { status: 503, title: 'Service indisponible' },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface FieldError {
+  /** Dotted path of the field in the request (`rights.affiliation-cnracl`, `email`). */
+  field: string;
+  message: string;
+}
+
+/** The only error type handlers throw; `onError` turns it into problem+json. */
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  constructor(
+    readonly code: ErrorCode,
+    /** For people, in French. */
+    readonly detail: string,
+    readonly extra: { errors?: FieldError[]; [key: string]: unknown } = {},
+  ) {
+    super(`${code}: ${detail}`);
+    this.name = 'ApiError';
+    this.status = ERRORS[code].status;
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance: string;
+  requestId: string;
+  errors?: FieldError[];
+  [key: string]: unknown;
+}
+
+export function toProblem(error: ApiError, instance: string, requestId: string): Problem {
+  return {
+    type: `urn:peps:problem:${error.code}`,
+    title: ERRORS[error.code].title,
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    instance,
+    requestId,
+    ...error.extra,
+  };
+}
+
+export const notFound = (what = 'Cette ressource') => new ApiError('not_found', `${what} est introuvable.`);

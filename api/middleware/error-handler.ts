@@ -1,0 +1,52 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { routePath } from 'hono/route';
+import { recordAudit } from '../../db/queries/audit';
+import { auditActor } from '../audit';
+import type { AppEnv } from '../env';
+import { ApiError, type Problem, toProblem } from '../errors';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
+  const body: Problem = toProblem(error, new URL(c.req.url).pathname, c.var.requestId);
+  return c.body(JSON.stringify(body), error.status as ContentfulStatusCode, {
+    'Content-Type': 'application/problem+json; charset=utf-8',
+  });
+}
+
+function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 400) return new ApiError('invalid_json', "Le corps de la requête n'est pas un JSON valide.");
+    if (error.status === 413) return new ApiError('payload_too_large', 'La requête est trop volumineuse.');
+  }
+  return new ApiError('internal_error', 'Une erreur inattendue est survenue. Réessayez plus tard.');
+}
+
+/**
+ * One error path for the whole API. A refused change leaves exactly one trace: its audit entry,
+ * written here after the transaction that would have made the change was rolled back.
+ */
+export async function handleError(error: unknown, c: Context<AppEnv>): Promise<Response> {
+  const apiError = asApiError(error);
+  if (apiError.code === 'internal_error') {
+    console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, msg: String(error), stack: (error as Error)?.stack }));
+  }
+  if (MUTATING.has(c.req.method) && apiError.status < 500 && c.var.deps) {
+    try {
+      await recordAudit(c.var.deps.db, {
+        ...auditActor(c.var.actor ?? { type: 'anonymous' }),
+        requestId: c.var.requestId,
+        action: c.var.auditAction ?? `${c.req.method} ${routePath(c)}`,
+        outcome: 'refused',
+        establishmentId: c.var.auditEstablishmentId,
+        detail: { code: apiError.code, detail: apiError.detail, errors: apiError.extra.errors },
+      });
+    } catch (auditError) {
+      console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, msg: 'audit of refusal failed', error: String(auditError) }));
+    }
+  }
+  return problemResponse(c, apiError);
+}

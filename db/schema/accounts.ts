@@ -1,0 +1,88 @@
+import { relations } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  date,
+  index,
+  integer,
+  pgSequence,
+  pgTable,
+  primaryKey,
+  text,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core';
+import { createdAt, instant, updatedAt } from './columns';
+import { accountStatusEnum, civilityEnum, profileEnum, rightLevelEnum } from './enums';
+import { establishments } from './establishments';
+import { services } from './services';
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    establishmentId: uuid()
+      .notNull()
+      .references(() => establishments.id),
+    /** Generated, unique, never re-used (deleted accounts keep theirs). */
+    loginId: varchar({ length: 9 }).notNull().unique(),
+    profile: profileEnum().notNull(),
+    civility: civilityEnum().notNull(),
+    lastName: text().notNull(),
+    firstName: text().notNull(),
+    email: text().notNull(),
+    phone: text(),
+    serviceFunction: text(),
+    /** Required for admins: where the legal representative's letter says the admin works. */
+    professionalAddress: text().array(),
+    status: accountStatusEnum().notNull(),
+    /** Last day the holder may log in (Paris calendar day). */
+    expiresOn: date({ mode: 'string' }).notNull(),
+    passwordHash: text(),
+    passwordChangedAt: instant(),
+    failedLoginCount: integer().notNull().default(0),
+    blockedUntil: instant(),
+    lastLoginAt: instant(),
+    /** Since when the holder is admin (creation or promotion): the terms-of-use delay counts from here. */
+    adminSince: instant(),
+    /** Set by the activation workflow: when the current password-creation link dies. */
+    activationLinkExpiresAt: instant(),
+    /** Folded last name, first name and service: accent- and case-insensitive search. */
+    searchText: text().notNull(),
+    createdByAccountId: uuid().references((): AnyPgColumn => accounts.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: instant(),
+  },
+  (t) => [index().on(t.establishmentId, t.status), index().on(t.email)],
+);
+
+export const accountRights = pgTable(
+  'account_rights',
+  {
+    accountId: uuid()
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    serviceCode: varchar({ length: 64 })
+      .notNull()
+      .references(() => services.code),
+    level: rightLevelEnum().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.serviceCode] })],
+);
+
+export const accountsRelations = relations(accounts, ({ one, many }) => ({
+  establishment: one(establishments, { fields: [accounts.establishmentId], references: [establishments.id] }),
+  rights: many(accountRights),
+}));
+
+export const accountRightsRelations = relations(accountRights, ({ one }) => ({
+  account: one(accounts, { fields: [accountRights.accountId], references: [accounts.id] }),
+  service: one(services, { fields: [accountRights.serviceCode], references: [services.code] }),
+}));
+
+export type Account = typeof accounts.$inferSelect;
+export type NewAccount = typeof accounts.$inferInsert;
+export type AccountRight = typeof accountRights.$inferSelect;
+
+/** One platform-wide counter for login ids: an id is never handed out twice. */
+export const loginIdSequence = pgSequence('login_id_seq', { startWith: 1, maxValue: 999999 });

@@ -1,0 +1,26 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** A random bearer secret (session tokens): 32 bytes, URL-safe. */
+export function randomToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** What the database keeps of a token: its SHA-256, so a leaked table opens nothing. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * A link token derived from a server secret and the request it belongs to. Deriving it (instead of
+ * drawing it at random) makes the send activity idempotent: a retry rebuilds the very same link, so
+ * the email the provider de-duplicates and the hash in the database always agree.
+ */
+export function derivedToken(secret: string, purpose: string, requestKey: string): string {
+  return createHmac('sha256', secret).update(`${purpose}\n${requestKey}`).digest('base64url');
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const left = createHash('sha256').update(a).digest();
+  const right = createHash('sha256').update(b).digest();
+  return timingSafeEqual(left, right);
+}
