@@ -54,7 +54,7 @@ const DEV_TOKEN_SECRET = 'dev-only-token-secret-never-use-in-production';
 
 export const EMBEDDED_DATABASE_NAME = 'peps';
 export function embeddedDatabaseUrl(port: number, database = EMBEDDED_DATABASE_NAME): string {
-  return `postgres://postgres:password@localhost:${port}/${database}`;
+  return `postgres://postgres:postgres@127.0.0.1:${port}/${database}`;
 }
 
 export type Config = ReturnType<typeof toConfig>;

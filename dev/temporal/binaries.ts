@@ -695,7 +695,10 @@ function tail(s: string, lines = 15): string {
 }
 
 function errMsg(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error)) return String(err);
+  // fetch() reports network failures as "fetch failed" with the reason in `cause`
+  const cause = err.cause instanceof Error ? ` (${err.cause.message})` : '';
+  return err.message + cause;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,0 +1,77 @@
+import { CIVILITY_LABELS, type Civility } from '../../domain/account';
+import { frenchDate, parisDay } from '../../domain/dates';
+import { type EmailBody, PLATFORM_NAME, renderEmail } from './layout';
+
+interface Person {
+  civility: Civility;
+  lastName: string;
+}
+
+const formal = (p: Person) => `${CIVILITY_LABELS[p.civility]} ${p.lastName}`;
+
+/** The guide's « Vous pouvez créer votre mot de passe », word for word where it can be. */
+export function passwordCreationEmail(params: {
+  holder: Person & { profile: 'admin' | 'user' };
+  createdAt: Date;
+  creator: (Person & { phone: string | null }) | null;
+  establishmentName: string;
+  legalRepAddress: string[];
+  link: string;
+  siteUrl: string;
+}): EmailBody {
+  const creator = params.creator ? formal(params.creator) : 'l’opérateur de la plateforme';
+  const reachable = params.creator?.phone ? ` (joignable au ${params.creator.phone})` : '';
+  const role = params.holder.profile === 'admin' ? 'administrateur' : 'utilisateur';
+  const after = [
+    `Attention ! pour des raisons de sécurité, vous avez 15 jours pour le créer. Passé ce délai, ${creator} devra procéder à une nouvelle demande.` +
+      (params.holder.profile === 'admin'
+        ? ` Le représentant légal de votre établissement a été informé de cette démarche par courrier à l'adresse ${params.legalRepAddress.join(', ')}.`
+        : ''),
+    `Vous pourrez accéder ensuite aux services de la ${PLATFORM_NAME} auxquels vous êtes habilité(e).`,
+  ];
+  return renderEmail({
+    subject: 'Vous pouvez créer votre mot de passe',
+    title: 'Vous pouvez créer votre mot de passe',
+    paragraphs: [
+      `Bonjour ${formal(params.holder)},`,
+      `Le ${frenchDate(parisDay(params.createdAt))}, ${creator}${reachable}, vous a créé un compte en tant qu'${role} à la ${PLATFORM_NAME} pour l'établissement ${params.establishmentName}.`,
+      'Pour finaliser la procédure, vous devez créer votre mot de passe.',
+    ],
+    action: { label: 'Créer mon mot de passe', url: params.link, after },
+    siteUrl: params.siteUrl,
+  });
+}
+
+export function passwordResetEmail(params: { holder: Person; loginId: string; link: string; siteUrl: string }): EmailBody {
+  return renderEmail({
+    subject: 'Réinitialisation de votre mot de passe',
+    title: 'Réinitialisez votre mot de passe',
+    paragraphs: [
+      `Bonjour ${formal(params.holder)},`,
+      `Vous avez demandé à réinitialiser le mot de passe du compte ${params.loginId}.`,
+    ],
+    action: {
+      label: 'Choisir un nouveau mot de passe',
+      url: params.link,
+      after: [
+        'Attention ! pour des raisons de sécurité, ce lien est valable 1 heure et ne peut servir qu’une fois.',
+        'Si vous n’êtes pas à l’origine de cette demande, ignorez ce message : votre mot de passe actuel reste valable.',
+      ],
+    },
+    siteUrl: params.siteUrl,
+  });
+}
+
+export function loginIdReminderEmail(params: { holder: Person; loginId: string; establishmentName: string; siteUrl: string }): EmailBody {
+  return renderEmail({
+    subject: 'Votre identifiant de connexion',
+    title: 'Votre identifiant de connexion',
+    paragraphs: [
+      `Bonjour ${formal(params.holder)},`,
+      `Vous avez demandé à retrouver votre identifiant de connexion à la ${PLATFORM_NAME} pour l'établissement ${params.establishmentName}.`,
+      `Votre identifiant : ${params.loginId}`,
+      'Si vous n’êtes pas à l’origine de cette demande, ignorez ce message.',
+    ],
+    siteUrl: params.siteUrl,
+  });
+}

@@ -1,0 +1,13 @@
+import type { ActivityDeps } from './deps';
+import { createLoginIdReminderActivities } from './login-id-reminder';
+import { createPasswordLinkActivities } from './password-links';
+
+/** Every activity the worker registers, bound to the worker's dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createPasswordLinkActivities(deps),
+    ...createLoginIdReminderActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

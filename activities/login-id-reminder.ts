@@ -1,0 +1,39 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { eq } from 'drizzle-orm';
+import { recordAudit } from '../db/queries/audit';
+import { accounts, establishments } from '../db/schema';
+import type { ActivityDeps } from './deps';
+import { loginIdReminderEmail } from './emails/templates';
+
+export function createLoginIdReminderActivities({ db, mailer, config }: ActivityDeps) {
+  return {
+    async sendLoginIdReminder({ accountId, requestId }: { accountId: string; requestId: string }) {
+      const [row] = await db
+        .select({ account: accounts, establishment: establishments })
+        .from(accounts)
+        .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
+        .where(eq(accounts.id, accountId));
+      if (!row) throw ApplicationFailure.nonRetryable(`account ${accountId} not found`, 'AccountNotFound');
+      const idempotencyKey = `login-id-reminder/${requestId}`;
+      const sent = await mailer.send({
+        to: row.account.email,
+        ...loginIdReminderEmail({
+          holder: row.account,
+          loginId: row.account.loginId,
+          establishmentName: row.establishment.name,
+          siteUrl: config.api.publicBaseUrl,
+        }),
+        idempotencyKey,
+        tags: [{ name: 'purpose', value: 'login_id_reminder' }],
+      });
+      await recordAudit(db, {
+        actorType: 'system',
+        establishmentId: row.account.establishmentId,
+        targetAccountId: accountId,
+        action: 'email.login_id_reminder_sent',
+        outcome: 'success',
+        detail: { idempotencyKey, emailId: sent.id },
+      });
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/** The API process: `npm run api`. Stateless: run as many behind a load balancer as needed. */
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfigOrExit } from '../config/env';
+import { createDatabase } from '../db/client';
+import { migrateDatabase } from '../db/migrate';
+import { createApp } from './app';
+import { systemClock } from './deps';
+
+async function main() {
+  const config = loadConfigOrExit();
+  await migrateDatabase(config.database.url);
+  const database = createDatabase(config.database.url);
+  // Lazy: the API starts (and /health says 503) even while Temporal is down.
+  const connection = Connection.lazy({ address: config.temporal.address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const app = createApp({ db: database.db, temporal, config, clock: systemClock });
+  const server = serve({ fetch: app.fetch, port: config.api.port }, (info) =>
+    console.log(`api: listening on http://localhost:${info.port} (docs: /docs)`),
+  );
+  const shutdown = () => {
+    server.close(async () => {
+      await connection.close();
+      await database.close();
+      process.exit(0);
+    });
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

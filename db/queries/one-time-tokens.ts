@@ -1,0 +1,17 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../client';
+import { accounts, oneTimeTokens } from '../schema';
+
+/** A link that has not been used or revoked yet (its workflow still decides whether it lives). */
+export async function findOpenToken(db: Db, tokenHash: string) {
+  const [row] = await db
+    .select({ token: oneTimeTokens, account: { id: accounts.id, loginId: accounts.loginId, establishmentId: accounts.establishmentId } })
+    .from(oneTimeTokens)
+    .innerJoin(accounts, eq(accounts.id, oneTimeTokens.accountId))
+    .where(and(eq(oneTimeTokens.tokenHash, tokenHash), isNull(oneTimeTokens.usedAt), isNull(oneTimeTokens.revokedAt)));
+  return row;
+}
+
+export async function stagePassword(db: Db, tokenId: string, passwordHash: string) {
+  await db.update(oneTimeTokens).set({ stagedPasswordHash: passwordHash }).where(eq(oneTimeTokens.id, tokenId));
+}

@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort, isPortFree, startTemporalDevServer, type TemporalDevServer } from '../../dev/temporal/dev-server';
+
+const NAMESPACE = 'test-dev-server';
+
+async function customSearchAttributes(address: string, namespace: string) {
+  const connection = await Connection.connect({ address });
+  try {
+    const res = await connection.operatorService.listSearchAttributes({ namespace });
+    return res.customAttributes ?? {};
+  } finally {
+    await connection.close();
+  }
+}
+
+describe('serveur de développement Temporal', { timeout: 60_000 }, () => {
+  let root: string;
+  let dbFile: string;
+  let logFile: string;
+  let port: number;
+  let uiPort: number;
+  let server: TemporalDevServer | undefined;
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'temporal-dev-'));
+    dbFile = path.join(root, 'data', 'temporal.sqlite');
+    logFile = path.join(root, 'temporal.log');
+    port = await findFreePort();
+    uiPort = await findFreePort();
+    if (uiPort === port) uiPort = await findFreePort();
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    if (root) await rm(root, { recursive: true, force: true });
+  }, 60_000);
+
+  it('démarre sur un fichier SQLite, sert l’UI, et garde les attributs de recherche après redémarrage', async () => {
+    const opts = {
+      dbFile,
+      port,
+      uiPort,
+      namespace: NAMESPACE,
+      searchAttributes: { PepsAccountId: 'Keyword', PepsScore: 'Int' } as const,
+      logFile,
+    };
+
+    server = await startTemporalDevServer(opts);
+    expect(server.address).toBe(`127.0.0.1:${port}`);
+    const ui = await fetch(server.uiUrl);
+    expect(ui.status).toBe(200);
+    await ui.arrayBuffer();
+    const before = await customSearchAttributes(server.address, NAMESPACE);
+    expect(before.PepsAccountId).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    expect(before.PepsScore).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT);
+
+    await server.stop();
+    await server.stop(); // idempotent
+    expect(await isPortFree(port)).toBe(true);
+    expect(await isPortFree(uiPort)).toBe(true);
+
+    // Même fichier SQLite, mêmes --search-attribute : le redémarrage ne doit pas échouer.
+    server = await startTemporalDevServer(opts);
+    const after = await customSearchAttributes(server.address, NAMESPACE);
+    expect(after.PepsAccountId).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    expect(after.PepsScore).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT);
+
+    await server.stop();
+    server = undefined;
+  });
+
+  it('refuse de démarrer sur un port déjà pris, avec un message clair', async () => {
+    const busy = await findFreePort();
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(busy, '127.0.0.1', resolve));
+    try {
+      await expect(
+        startTemporalDevServer({
+          dbFile: path.join(root, 'busy.sqlite'),
+          port: busy,
+          uiPort: await findFreePort(),
+          namespace: NAMESPACE,
+          searchAttributes: {},
+        }),
+      ).rejects.toThrow(/already in use|déjà/);
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+});

@@ -1,0 +1,30 @@
+/** The worker process: `npm run worker`. Run as many as the load needs; they share the task queue. */
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfigOrExit } from '../config/env';
+import { createMailer } from '../activities/mailer';
+import { createDatabase } from '../db/client';
+import { migrateDatabase } from '../db/migrate';
+import { createWorker } from './create-worker';
+
+async function main() {
+  const config = loadConfigOrExit();
+  await migrateDatabase(config.database.url);
+  const database = createDatabase(config.database.url);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps: { db: database.db, mailer: createMailer(config.mail), config },
+  });
+  console.log(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
+  // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs those handlers).
+  await worker.run();
+  await connection.close();
+  await database.close();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

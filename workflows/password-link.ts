@@ -1,0 +1,150 @@
+/**
+ * The shape shared by activation and password reset: send a single-use link, wait until the holder
+ * chooses a password, the link dies, or the account is deleted. A resend sends a new link and kills
+ * the old one. Every decision about a link's validity is taken here, on workflow time.
+ */
+import type { Duration } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  allHandlersFinished,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { Activities } from '../activities';
+import {
+  accountDeletedSignal,
+  type PasswordLinkStage,
+  type PasswordLinkStatus,
+  resendLinkSignal,
+  searchAttributes,
+  statusQuery,
+  submitPasswordUpdate,
+} from './definitions';
+
+export type LinkPurpose = 'activation' | 'password_reset';
+
+export interface PasswordLinkInput {
+  accountId: string;
+  loginId: string;
+  establishmentSiret: string;
+  /** Carried over by continue-as-new so link numbers keep growing. */
+  linksSentBefore?: number;
+}
+
+export type PasswordLinkOutcome = 'password_set' | 'link_expired' | 'cancelled' | 'account_not_eligible';
+
+const { issuePasswordLink, markPasswordLinkExpired, applyStagedPassword } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+// The account row may not be visible yet when the workflow starts (it is started from inside the
+// creating transaction): a few quick retries cover the commit, then we give up on a rolled-back account.
+const { checkLinkEligibility } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumAttempts: 6 },
+});
+
+export async function runPasswordLink(
+  purpose: LinkPurpose,
+  validity: Duration,
+  input: PasswordLinkInput,
+): Promise<PasswordLinkOutcome> {
+  let stage: PasswordLinkStage = 'sending_link';
+  let linksSent = input.linksSentBefore ?? 0;
+  let currentTokenHash: string | null = null;
+  let linkExpiresAt: string | null = null;
+  let settledAt: string | null = null;
+  let resendRequested = false;
+  let deleted = false;
+  let passwordSet = false;
+  let applying = false;
+
+  const setStage = (next: PasswordLinkStage) => {
+    stage = next;
+    upsertSearchAttributes([{ key: searchAttributes.lifecycleState, value: next }]);
+  };
+
+  setHandler(statusQuery, (): PasswordLinkStatus => ({ stage, linksSent, linkExpiresAt, settledAt }));
+  setHandler(resendLinkSignal, () => {
+    // A resend after the outcome is settled changes nothing.
+    if (stage === 'sending_link' || stage === 'link_sent') resendRequested = true;
+  });
+  setHandler(accountDeletedSignal, () => {
+    deleted = true;
+  });
+  setHandler(
+    submitPasswordUpdate,
+    async ({ tokenHash }) => {
+      applying = true;
+      try {
+        await applyStagedPassword({ purpose, accountId: input.accountId, tokenHash, workflowId: workflowInfo().workflowId });
+        passwordSet = true;
+      } finally {
+        applying = false;
+      }
+    },
+    {
+      validator: ({ tokenHash }) => {
+        if (stage !== 'link_sent' || applying || passwordSet || deleted || tokenHash !== currentTokenHash) {
+          throw ApplicationFailure.nonRetryable('This link is not the living one', 'LinkInvalid');
+        }
+      },
+    },
+  );
+
+  upsertSearchAttributes([
+    { key: searchAttributes.accountLoginId, value: input.loginId },
+    { key: searchAttributes.establishmentSiret, value: input.establishmentSiret },
+  ]);
+  setStage('sending_link');
+
+  const eligible = await checkLinkEligibility({ purpose, accountId: input.accountId }).catch(() => false);
+  if (!eligible) return settle('cancelled', 'account_not_eligible');
+
+  for (;;) {
+    if (deleted) return settle('cancelled', 'cancelled');
+    resendRequested = false;
+    linksSent += 1;
+    const expiresAtMs = Date.now() + msToNumber(validity);
+    const link = await issuePasswordLink({
+      purpose,
+      accountId: input.accountId,
+      workflowId: workflowInfo().workflowId,
+      requestKey: `${workflowInfo().runId}/${linksSent}`,
+      requestNo: linksSent,
+      expiresAt: new Date(expiresAtMs).toISOString(),
+    });
+    currentTokenHash = link.tokenHash;
+    linkExpiresAt = new Date(expiresAtMs).toISOString();
+    setStage('link_sent');
+
+    const woken = await condition(() => passwordSet || deleted || (resendRequested && !applying), validity);
+    if (!woken && applying) await condition(() => !applying);
+    if (passwordSet) return settle('password_set', 'password_set');
+    if (deleted) return settle('cancelled', 'cancelled');
+    if (!woken) {
+      currentTokenHash = null;
+      await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId });
+      return settle('link_expired', 'link_expired');
+    }
+    // A resend: loop and send a new link; the old hash is forgotten so the old link is dead.
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<(i: PasswordLinkInput) => Promise<PasswordLinkOutcome>>({ ...input, linksSentBefore: linksSent });
+    }
+  }
+
+  async function settle(finalStage: PasswordLinkStage, outcome: PasswordLinkOutcome): Promise<PasswordLinkOutcome> {
+    currentTokenHash = null;
+    settledAt = new Date().toISOString();
+    setStage(finalStage);
+    await condition(allHandlersFinished);
+    return outcome;
+  }
+}
