@@ -8,6 +8,7 @@ import { ApiError } from './errors';
 import { authenticate } from './middleware/authenticate';
 import { handleError, problemResponse } from './middleware/error-handler';
 import { registerHealth } from './routes/health';
+import { registerPasswordLinkRoutes } from './routes/password-links';
 import { validationHook } from './validation';
 
 export function createApp(deps: Deps) {
@@ -24,6 +25,7 @@ export function createApp(deps: Deps) {
   app.notFound((c) => problemResponse(c, new ApiError('not_found', "Cette adresse n'existe pas.")));
 
   registerHealth(app);
+  registerPasswordLinkRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'http',

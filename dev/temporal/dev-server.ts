@@ -1,13 +1,17 @@
 /**
- * Runs the Temporal dev server (`temporal server start-dev`: frontend + SQLite + Web UI
- * in one Go process) as a child of the current process, bound to 127.0.0.1.
+ * Serveur de développement Temporal (`temporal server start-dev` : frontend + SQLite +
+ * UI web dans un seul processus Go), lancé comme enfant du processus courant, sur 127.0.0.1.
  *
- * Lifetime: the child is spawned NOT detached, so it shares our process group (a
- * Ctrl-C in the terminal reaches it too). On Linux it is started through
- * `setpriv --pdeathsig KILL` (util-linux) so the kernel kills it if this process
- * dies for any reason, SIGKILL included; in addition an `exit` handler kills it on
- * a normal exit. Without setpriv (e.g. macOS) a SIGKILL of the parent could leave
- * it running. Call `stop()` to end it cleanly.
+ * Durée de vie : l'enfant n'est PAS détaché (spawn sans `detached`) : il partage notre
+ * groupe de processus, un Ctrl-C au terminal l'atteint aussi. Sous Linux il est lancé via
+ * `setpriv --pdeathsig KILL` (util-linux) : le noyau le tue si ce processus meurt, de
+ * quelque façon que ce soit, SIGKILL compris. En plus, un gestionnaire `exit` le tue à une
+ * sortie normale. Sans setpriv (macOS…), un SIGKILL du parent pourrait le laisser tourner.
+ * `stop()` l'arrête proprement.
+ *
+ * `--search-attribute` à chaque démarrage est idempotent sur un même fichier SQLite
+ * (vérifié avec la CLI 1.9.1) ; changer le type d'un attribut existant fait échouer le
+ * démarrage, avec la fin du journal dans l'erreur.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -20,32 +24,32 @@ import { ensureTemporalCli } from './binaries';
 export type DevServerSearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Datetime' | 'Bool' | 'KeywordList' | 'Double';
 
 export interface TemporalDevServerOptions {
-  /** SQLite file holding the server state; created (with its folder) if missing, reused across restarts. */
+  /** Fichier SQLite de l'état du serveur ; créé (avec son dossier) s'il manque, réutilisé d'un lancement à l'autre. */
   dbFile: string;
-  /** Frontend gRPC port (on 127.0.0.1). */
+  /** Port gRPC du frontend (sur 127.0.0.1). */
   port: number;
-  /** Web UI port (on 127.0.0.1). */
+  /** Port de l'UI web (sur 127.0.0.1). */
   uiPort: number;
-  /** Namespace created at start (idempotent). */
+  /** Namespace créé au démarrage (idempotent). */
   namespace: string;
-  /** Custom search attributes registered at start (idempotent with the same DB file). */
+  /** Attributs de recherche enregistrés au démarrage (idempotent sur le même fichier SQLite). */
   searchAttributes: Record<string, DevServerSearchAttributeType>;
-  /** Where the server's stdout/stderr go (appended); kept in memory (last lines) if omitted. */
+  /** Journal du serveur (stdout/stderr, en ajout) ; sinon gardé en mémoire (dernières lignes). */
   logFile?: string;
-  /** How long to wait for the frontend, namespace, search attributes and UI to answer. Default 60 s. */
+  /** Attente maximale du frontend, du namespace, des attributs et de l'UI. Défaut 60 s. */
   startTimeoutMs?: number;
-  /** Extra `temporal server start-dev` arguments. */
+  /** Arguments supplémentaires de `temporal server start-dev`. */
   extraArgs?: string[];
 }
 
 export interface TemporalDevServer {
-  /** gRPC address for `Connection.connect({ address })`, e.g. `127.0.0.1:7233`. */
+  /** Adresse gRPC pour `Connection.connect({ address })`, ex. `127.0.0.1:7233`. */
   address: string;
-  /** Web UI base URL, e.g. `http://127.0.0.1:8233`. */
+  /** URL de l'UI web, ex. `http://127.0.0.1:8233`. */
   uiUrl: string;
-  /** Pid of the server process. */
+  /** Pid du processus serveur. */
   pid: number;
-  /** Kills the server (SIGTERM, then SIGKILL after 10 s) and its children; resolves once it has exited. Idempotent. */
+  /** Tue le serveur (SIGTERM, puis SIGKILL après 10 s) et ses enfants ; résout une fois qu'il est sorti. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -55,12 +59,12 @@ const LOG_PREFIX = '[temporal-dev]';
 
 export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<TemporalDevServer> {
   for (const [name, type] of Object.entries(opts.searchAttributes)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid search attribute name '${name}'`);
-    if (!SEARCH_ATTRIBUTE_TYPES.includes(type)) throw new Error(`invalid search attribute type '${type}' for ${name}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`nom d'attribut de recherche invalide : '${name}'`);
+    if (!SEARCH_ATTRIBUTE_TYPES.includes(type)) throw new Error(`type d'attribut de recherche invalide pour ${name} : '${type}'`);
   }
   for (const [what, port] of [['port', opts.port], ['uiPort', opts.uiPort]] as const) {
     if (!(await isPortFree(port))) {
-      throw new Error(`Temporal dev server: ${what} ${port} on ${HOST} is already in use (another dev server still running?)`);
+      throw new Error(`Serveur de dev Temporal : ${what} ${port} sur ${HOST} déjà utilisé (un autre serveur tourne encore ?)`);
     }
   }
 
@@ -84,7 +88,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     ...Object.entries(opts.searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     '--log-level',
     'warn',
-    // no call home for a version check; no UI news feed fetched from the internet
+    // pas d'appel sortant pour vérifier la version, pas de fil d'actualités de l'UI
     '--dynamic-config-value',
     'frontend.enableServerVersionCheck=false',
     '--ui-disable-news-fetch',
@@ -128,7 +132,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
-          // already gone
+          // déjà parti
         }
       }
       process.removeListener('exit', killOnExit);
@@ -148,22 +152,22 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
       searchAttributes: Object.keys(opts.searchAttributes),
       deadline: started + timeoutMs,
       failed: Promise.race([
-        spawnError.then((err) => `could not be spawned: ${err.message}`),
-        exited.then(({ code, signal }) => `exited early (code ${code}, signal ${signal})`),
+        spawnError.then((err) => `lancement impossible : ${err.message}`),
+        exited.then(({ code, signal }) => `sorti prématurément (code ${code}, signal ${signal})`),
       ]),
     });
   } catch (err) {
     await stop();
     throw new Error(
-      `Temporal dev server (${cli} ${args.join(' ')}) did not become ready: ${(err as Error).message}\n` +
-        `--- last lines of the server log${opts.logFile ? ` (${opts.logFile})` : ''} ---\n${log.tail()}`,
+      `Le serveur de dev Temporal (${cli} ${args.join(' ')}) n'est pas prêt : ${(err as Error).message}\n` +
+        `--- fin du journal du serveur${opts.logFile ? ` (${opts.logFile})` : ''} ---\n${log.tail()}`,
     );
   }
-  process.stderr.write(`${LOG_PREFIX} ready at ${address} (UI ${uiUrl}) in ${Date.now() - started} ms, db ${dbFile}\n`);
+  process.stderr.write(`${LOG_PREFIX} prêt sur ${address} (UI ${uiUrl}) en ${Date.now() - started} ms, base ${dbFile}\n`);
   return { address, uiUrl, pid: child.pid ?? -1, stop };
 }
 
-/** True if nothing listens on `host:port` (we can bind it ourselves). */
+/** Vrai si rien n'écoute sur `host:port` (on peut s'y lier nous-mêmes). */
 export async function isPortFree(port: number, host = HOST): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();
@@ -172,7 +176,7 @@ export async function isPortFree(port: number, host = HOST): Promise<boolean> {
   });
 }
 
-/** A port that was free a moment ago on `host` (chosen by the OS). */
+/** Un port libre à l'instant sur `host` (choisi par le système). */
 export async function findFreePort(host = HOST): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -180,7 +184,7 @@ export async function findFreePort(host = HOST): Promise<number> {
     srv.listen({ port: 0, host, exclusive: true }, () => {
       const addr = srv.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('could not get a free port'))));
+      srv.close(() => (port ? resolve(port) : reject(new Error('pas de port libre obtenu'))));
     });
   });
 }
@@ -197,34 +201,34 @@ async function waitUntilReady(p: {
 }): Promise<void> {
   let failure: string | undefined;
   void p.failed.then((f) => (failure = f));
-  let lastError = 'not tried yet';
+  let lastError = 'pas encore essayé';
   let stage = 'frontend';
   while (Date.now() < p.deadline) {
     if (failure) throw new Error(failure);
     try {
       if (stage === 'frontend') {
-        if (!(await tcpAccepts(p.address))) throw new Error(`nothing listening on ${p.address} yet`);
+        if (!(await tcpAccepts(p.address))) throw new Error(`rien n'écoute encore sur ${p.address}`);
         const connection = await Connection.connect({ address: p.address, connectTimeout: 2_000 });
         try {
           await connection.workflowService.getSystemInfo({});
           await connection.workflowService.describeNamespace({ namespace: p.namespace });
           const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: p.namespace });
           const missing = p.searchAttributes.filter((name) => !(customAttributes && name in customAttributes));
-          if (missing.length > 0) throw new Error(`search attributes not registered yet: ${missing.join(', ')}`);
+          if (missing.length > 0) throw new Error(`attributs de recherche pas encore enregistrés : ${missing.join(', ')}`);
         } finally {
           await connection.close();
         }
         stage = 'ui';
       }
       const status = await httpStatus(p.uiUrl);
-      if (status >= 500) throw new Error(`UI answered HTTP ${status}`);
+      if (status >= 500) throw new Error(`l'UI répond HTTP ${status}`);
       return;
     } catch (err) {
       lastError = `${stage}: ${(err as Error).message}`;
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`timed out; last error: ${lastError}`);
+  throw new Error(`délai dépassé ; dernière erreur : ${lastError}`);
 }
 
 function tcpAccepts(address: string): Promise<boolean> {
@@ -250,12 +254,12 @@ function httpStatus(url: string): Promise<number> {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
-    req.once('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
+    req.once('timeout', () => req.destroy(new Error(`pas de réponse de ${url}`)));
     req.once('error', reject);
   });
 }
 
-/** Server output: appended to a file if given (the child writes to it directly), else kept in memory. */
+/** Sortie du serveur : ajoutée au fichier s'il y en a un (l'enfant y écrit directement), sinon gardée en mémoire. */
 class ServerLog {
   private readonly fd: number | undefined;
   private lines: string[] = [];
@@ -298,7 +302,7 @@ class ServerLog {
         }
         return buf.toString('utf8').trimEnd().split('\n').slice(-n).join('\n');
       } catch (err) {
-        return `(could not read ${this.file}: ${(err as Error).message})`;
+        return `(lecture de ${this.file} impossible : ${(err as Error).message})`;
       }
     }
     return [...this.lines, this.partial].join('\n').trimEnd().split('\n').slice(-n).join('\n');
@@ -309,13 +313,13 @@ class ServerLog {
       try {
         fs.closeSync(this.fd);
       } catch {
-        // already closed
+        // déjà fermé
       }
     }
   }
 }
 
-/** Linux: all descendants of `pid` (via /proc/<pid>/task/<tid>/children); [] elsewhere. */
+/** Linux : tous les descendants de `pid` (via /proc/<pid>/task/<tid>/children) ; [] ailleurs. */
 function listDescendants(pid: number): number[] {
   const out: number[] = [];
   const visit = (p: number) => {
@@ -352,7 +356,7 @@ function findExecutable(name: string): string | undefined {
       fs.accessSync(p, fs.constants.X_OK);
       return p;
     } catch {
-      // next
+      // suivant
     }
   }
   return undefined;

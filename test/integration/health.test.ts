@@ -29,7 +29,7 @@ describe('GET /health', () => {
       await pg.stop();
       const down = await app.request('/health');
       expect(down.status).toBe(503);
-      const body = await down.json();
+      const body = (await down.json()) as any;
       expect(body).toMatchObject({ status: 'degraded', checks: { database: { status: 'down' }, temporal: { status: 'up' } } });
       expect(body.checks.database.error).toBeTruthy();
     } finally {

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -66,17 +67,22 @@ describe('serveur de développement Temporal', { timeout: 60_000 }, () => {
 
     // Même fichier SQLite, mêmes --search-attribute : le redémarrage ne doit pas échouer.
     server = await startTemporalDevServer(opts);
-    const after = await customSearchAttributes(server.address, NAMESPACE);
-    expect(after.PepsAccountId).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    expect(after.PepsScore).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT);
+    const again = await customSearchAttributes(server.address, NAMESPACE);
+    expect(again.PepsAccountId).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    expect(again.PepsScore).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT);
+    await server.stop();
 
+    // Sans --search-attribute : les attributs viennent bien du fichier SQLite.
+    server = await startTemporalDevServer({ ...opts, searchAttributes: {} });
+    const persisted = await customSearchAttributes(server.address, NAMESPACE);
+    expect(persisted.PepsAccountId).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+    expect(persisted.PepsScore).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT);
     await server.stop();
     server = undefined;
   });
 
   it('refuse de démarrer sur un port déjà pris, avec un message clair', async () => {
     const busy = await findFreePort();
-    const { createServer } = await import('node:net');
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(busy, '127.0.0.1', resolve));
     try {
@@ -88,7 +94,7 @@ describe('serveur de développement Temporal', { timeout: 60_000 }, () => {
           namespace: NAMESPACE,
           searchAttributes: {},
         }),
-      ).rejects.toThrow(/already in use|déjà/);
+      ).rejects.toThrow(/déjà utilisé/);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }

@@ -3,23 +3,22 @@
  * dependencies, optionally a real worker on a task queue of this file's own, and helpers that create
  * a fresh establishment (random SIRET) so tests never depend on each other's data.
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createMailer } from '../../activities/mailer';
 import { createApp } from '../../api/app';
 import type { Clock, Deps } from '../../api/deps';
 import { type Config, loadConfig } from '../../config/env';
 import { createDatabase, type Database } from '../../db/client';
-import { accounts, establishments } from '../../db/schema';
+import type { accounts, establishments } from '../../db/schema';
 import { createMailSinkClient, type MailSinkClient } from '../../dev/mail-sink';
-import { expiryFrom, parisDay } from '../../domain/dates';
-import { loginIdFor } from '../../domain/login-id';
-import { foldForSearch } from '../../domain/text';
 import { hashPassword } from '../../security/passwords';
 import { createWorker } from '../../worker/create-worker';
+import { insertAccount, insertEstablishment } from './fixtures';
+
+export { randomSiret } from './fixtures';
 
 export const TEST_PASSWORD = 'Motdepasse-2026';
 
@@ -50,10 +49,6 @@ export interface TestContext {
   /** Inserts an active account with TEST_PASSWORD directly (no activation), for setting up scenarios. */
   insertActiveAccount(establishmentId: string, fields?: Partial<typeof accounts.$inferInsert>): Promise<{ id: string; loginId: string; password: string }>;
   login(loginId: string, password?: string): Promise<string>;
-}
-
-export function randomSiret(): string {
-  return Array.from({ length: 14 }, () => randomInt(10)).join('');
 }
 
 export function useTestApp(options: { worker?: boolean } = {}): TestContext {
@@ -135,48 +130,15 @@ export function useTestApp(options: { worker?: boolean } = {}): TestContext {
 
   ctx.insertActiveAccount = async (establishmentId, fields = {}) => {
     passwordHash ??= hashPassword(TEST_PASSWORD);
-    const firstName = fields.firstName ?? 'Camille';
-    const lastName = fields.lastName ?? `Test${randomInt(100000)}`;
-    const [{ seq }] = (await ctx.db.execute(sql`select nextval('login_id_seq')::int as seq`)) as unknown as [{ seq: number }];
-    const today = parisDay(new Date());
-    const [row] = await ctx.db
-      .insert(accounts)
-      .values({
-        establishmentId,
-        loginId: loginIdFor(firstName, lastName, seq),
-        profile: 'user',
-        civility: 'madame',
-        firstName,
-        lastName,
-        email: `${randomUUID()}@employeur.test`,
-        status: 'active',
-        expiresOn: expiryFrom(today),
-        passwordHash: await passwordHash,
-        searchText: foldForSearch(`${lastName} ${firstName} ${fields.serviceFunction ?? ''}`),
-        ...fields,
-        ...(fields.profile === 'admin' && !fields.adminSince ? { adminSince: new Date() } : {}),
-        ...(fields.profile === 'admin' && !fields.professionalAddress ? { professionalAddress: ['1 place de la Mairie', '75001 PARIS'] } : {}),
-      })
-      .returning({ id: accounts.id, loginId: accounts.loginId });
-    return { ...row!, password: TEST_PASSWORD };
+    const row = await insertAccount(ctx.db, establishmentId, { passwordHash: await passwordHash, ...fields });
+    return { id: row.id, loginId: row.loginId, password: TEST_PASSWORD };
   };
 
   ctx.createEstablishment = async (overrides = {}) => {
-    const [establishment] = await ctx.db
-      .insert(establishments)
-      .values({
-        siret: randomSiret(),
-        name: overrides.name ?? `COMMUNE DE TEST ${randomInt(100000)}`,
-        legalRepCivility: 'monsieur',
-        legalRepLastName: 'Maire',
-        legalRepFirstName: 'Jean',
-        legalRepTitle: 'Maire',
-        legalRepAddress: ['1 place de la Mairie', '44000 NANTES'],
-      })
-      .returning();
-    const admin = await ctx.insertActiveAccount(establishment!.id, { profile: 'admin', firstName: 'Alice', lastName: 'Admin' });
+    const establishment = await insertEstablishment(ctx.db, overrides);
+    const admin = await ctx.insertActiveAccount(establishment.id, { profile: 'admin', firstName: 'Alice', lastName: 'Admin' });
     const adminToken = await ctx.login(admin.loginId);
-    return { establishment: establishment!, admin, adminToken };
+    return { establishment, admin, adminToken };
   };
 
   ctx.createAccount = (establishmentId, token, overrides = {}) => {

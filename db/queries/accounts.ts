@@ -1,0 +1,397 @@
+import { and, asc, eq, inArray, isNull, ne, notInArray, sql, type SQL } from 'drizzle-orm';
+import {
+  ACCOUNT_STATUSES,
+  type AccountStatus,
+  type Civility,
+  LOCKOUT_MINUTES,
+  MAX_FAILED_LOGINS,
+  type Profile,
+  type RightLevel,
+  type StoredStatus,
+} from '../../domain/account';
+import { expiryFrom } from '../../domain/dates';
+import { loginIdFor } from '../../domain/login-id';
+import { foldForSearch } from '../../domain/text';
+import type { Db } from '../client';
+import { accounts, adminRegistrations, establishments, type NewAccount, oneTimeTokens } from '../schema';
+import { effectiveStatus } from './account-status';
+import { upsertRights } from './services';
+
+/** What the API shows of an account (never the password hash nor the search column), with its displayed status. */
+function accountColumns(today: string, now: Date) {
+  return {
+    id: accounts.id,
+    establishmentId: accounts.establishmentId,
+    loginId: accounts.loginId,
+    profile: accounts.profile,
+    civility: accounts.civility,
+    lastName: accounts.lastName,
+    firstName: accounts.firstName,
+    email: accounts.email,
+    phone: accounts.phone,
+    serviceFunction: accounts.serviceFunction,
+    professionalAddress: accounts.professionalAddress,
+    storedStatus: accounts.status,
+    status: effectiveStatus(today, now),
+    expiresOn: accounts.expiresOn,
+    lastLoginAt: accounts.lastLoginAt,
+    adminSince: accounts.adminSince,
+    blockedUntil: accounts.blockedUntil,
+    activationLinkExpiresAt: accounts.activationLinkExpiresAt,
+    createdByAccountId: accounts.createdByAccountId,
+    createdAt: accounts.createdAt,
+  };
+}
+
+export interface AccountView {
+  id: string;
+  establishmentId: string;
+  loginId: string;
+  profile: Profile;
+  civility: Civility;
+  lastName: string;
+  firstName: string;
+  email: string;
+  phone: string | null;
+  serviceFunction: string | null;
+  professionalAddress: string[] | null;
+  storedStatus: StoredStatus;
+  status: AccountStatus;
+  expiresOn: string;
+  lastLoginAt: Date | null;
+  adminSince: Date | null;
+  blockedUntil: Date | null;
+  activationLinkExpiresAt: Date | null;
+  createdByAccountId: string | null;
+  createdAt: Date;
+}
+
+export interface Clockwise {
+  today: string;
+  now: Date;
+}
+
+/** The folded text the list search runs against. */
+export function searchTextFor(a: { lastName: string; firstName: string; serviceFunction?: string | null }): string {
+  return foldForSearch(`${a.lastName} ${a.firstName} ${a.serviceFunction ?? ''}`);
+}
+
+/** Escapes LIKE wildcards so that `%` or `_` typed by a person match themselves. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+/** The next number of the platform-wide login id counter (never handed out twice). */
+export async function nextLoginNumber(db: Db): Promise<number> {
+  const [row] = await db.execute<{ n: string }>(sql`select nextval('login_id_seq') as n`);
+  return Number(row!.n);
+}
+
+export async function insertAccount(db: Db, values: NewAccount, clock: Clockwise): Promise<AccountView> {
+  const [row]: AccountView[] = await db.insert(accounts).values(values).returning(accountColumns(clock.today, clock.now));
+  return row!;
+}
+
+/** Serialises the changes that count admins (deletion) within one establishment. */
+export async function lockEstablishment(db: Db, establishmentId: string): Promise<void> {
+  await db.select({ id: establishments.id }).from(establishments).where(eq(establishments.id, establishmentId)).for('update');
+}
+
+/**
+ * One account of one establishment, unless deleted. Always filtered by establishment: an account id
+ * from elsewhere is simply not found.
+ */
+export async function findAccount(
+  db: Db,
+  params: Clockwise & { establishmentId: string; accountId: string; lock?: boolean },
+): Promise<AccountView | undefined> {
+  const query = db
+    .select(accountColumns(params.today, params.now))
+    .from(accounts)
+    .where(
+      and(
+        eq(accounts.id, params.accountId),
+        eq(accounts.establishmentId, params.establishmentId),
+        ne(accounts.status, 'deleted'),
+      ),
+    );
+  const [row]: AccountView[] = params.lock ? await query.for('update') : await query;
+  return row;
+}
+
+export async function findAccountById(db: Db, accountId: string, clock: Clockwise): Promise<AccountView | undefined> {
+  const [row]: AccountView[] = await db.select(accountColumns(clock.today, clock.now)).from(accounts).where(eq(accounts.id, accountId));
+  return row;
+}
+
+export async function updateAccount(
+  db: Db,
+  accountId: string,
+  set: Partial<NewAccount>,
+  clock: Clockwise,
+): Promise<AccountView> {
+  const [row]: AccountView[] = await db
+    .update(accounts)
+    .set({ ...set, updatedAt: clock.now })
+    .where(eq(accounts.id, accountId))
+    .returning(accountColumns(clock.today, clock.now));
+  return row!;
+}
+
+export type AccountGroupBy = 'profile' | 'status' | 'expiryMonth';
+
+export interface AccountFilters extends Clockwise {
+  establishmentId: string;
+  q?: string;
+  status?: AccountStatus;
+  profile?: Profile;
+  /** Only these accounts (an export of a selection). */
+  ids?: string[];
+}
+
+function filterConditions(f: AccountFilters): SQL[] {
+  const status = effectiveStatus(f.today, f.now);
+  const conditions: SQL[] = [eq(accounts.establishmentId, f.establishmentId), ne(accounts.status, 'deleted')];
+  for (const word of foldForSearch(f.q ?? '').split(' ').filter(Boolean)) {
+    conditions.push(sql`${accounts.searchText} like ${`%${escapeLike(word)}%`} escape '\\'`);
+  }
+  if (f.status) conditions.push(sql`${status} = ${f.status}`);
+  if (f.profile) conditions.push(eq(accounts.profile, f.profile));
+  if (f.ids) conditions.push(inArray(accounts.id, f.ids));
+  return conditions;
+}
+
+const STATUS_ORDER = sql.raw(`array[${ACCOUNT_STATUSES.map((s) => `'${s}'`).join(',')}]::text[]`);
+
+function groupExpressions(groupBy: AccountGroupBy, clock: Clockwise): { key: SQL<string>; order: SQL } {
+  switch (groupBy) {
+    case 'profile':
+      return { key: sql<string>`${accounts.profile}::text`, order: sql`${accounts.profile}` };
+    case 'status': {
+      const status = effectiveStatus(clock.today, clock.now);
+      return { key: sql<string>`${status}`, order: sql`array_position(${STATUS_ORDER}, ${status})` };
+    }
+    case 'expiryMonth':
+      return { key: sql<string>`to_char(${accounts.expiresOn}, 'YYYY-MM')`, order: sql`to_char(${accounts.expiresOn}, 'YYYY-MM')` };
+  }
+}
+
+/** The order of the list: group first when grouping, then last name, first name, id (stable across pages). */
+const NAME_ORDER = [sql`lower(${accounts.lastName})`, sql`lower(${accounts.firstName})`, asc(accounts.id)];
+
+export async function listAccounts(
+  db: Db,
+  f: AccountFilters & { groupBy?: AccountGroupBy; page: number; pageSize: number },
+): Promise<{ items: (AccountView & { groupKey?: string })[]; total: number; groups?: { key: string; count: number }[] }> {
+  const where = and(...filterConditions(f));
+  const group = f.groupBy ? groupExpressions(f.groupBy, f) : undefined;
+  const columns = { ...accountColumns(f.today, f.now), ...(group ? { groupKey: group.key } : {}) };
+  const items: (AccountView & { groupKey?: string })[] = await db
+    .select(columns)
+    .from(accounts)
+    .where(where)
+    .orderBy(...(group ? [group.order] : []), ...NAME_ORDER)
+    .limit(f.pageSize)
+    .offset((f.page - 1) * f.pageSize);
+  const [counted] = await db.select({ total: sql<number>`count(*)::int` }).from(accounts).where(where);
+  let groups: { key: string; count: number }[] | undefined;
+  if (group) {
+    groups = await db
+      .select({ key: group.key, count: sql<number>`count(*)::int` })
+      .from(accounts)
+      .where(where)
+      .groupBy(group.key, group.order)
+      .orderBy(group.order);
+  }
+  return { items, total: counted?.total ?? 0, groups };
+}
+
+/** Every non-deleted account of the establishment (or of a selection), in list order. */
+export async function accountsForExport(db: Db, f: AccountFilters): Promise<AccountView[]> {
+  return db
+    .select(accountColumns(f.today, f.now))
+    .from(accounts)
+    .where(and(...filterConditions(f)))
+    .orderBy(...NAME_ORDER);
+}
+
+/**
+ * How many admins of the establishment are active (displayed status), leaving out `excludeIds`
+ * (the accounts about to be deleted).
+ */
+export async function countActiveAdmins(
+  db: Db,
+  params: Clockwise & { establishmentId: string; excludeIds?: string[] },
+): Promise<number> {
+  const conditions = [
+    eq(accounts.establishmentId, params.establishmentId),
+    eq(accounts.profile, 'admin'),
+    sql`${effectiveStatus(params.today, params.now)} = 'active'`,
+  ];
+  if (params.excludeIds?.length) conditions.push(notInArray(accounts.id, params.excludeIds));
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(accounts).where(and(...conditions));
+  return row?.n ?? 0;
+}
+
+/** « Mes intervenants » : the establishment's active admins. */
+export async function listActiveAdmins(db: Db, params: Clockwise & { establishmentId: string }) {
+  return db
+    .select({
+      id: accounts.id,
+      civility: accounts.civility,
+      lastName: accounts.lastName,
+      firstName: accounts.firstName,
+      email: accounts.email,
+      phone: accounts.phone,
+      serviceFunction: accounts.serviceFunction,
+    })
+    .from(accounts)
+    .where(
+      and(
+        eq(accounts.establishmentId, params.establishmentId),
+        eq(accounts.profile, 'admin'),
+        sql`${effectiveStatus(params.today, params.now)} = 'active'`,
+      ),
+    )
+    .orderBy(...NAME_ORDER);
+}
+
+export async function insertAdminRegistration(
+  db: Db,
+  values: { accountId: string; establishmentId: string; reason: 'created' | 'promoted' },
+): Promise<void> {
+  await db.insert(adminRegistrations).values(values);
+}
+
+/** The password-creation links still open for the account stop working. */
+export async function revokeActivationLinks(db: Db, accountId: string, now: Date): Promise<void> {
+  await db
+    .update(oneTimeTokens)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(oneTimeTokens.accountId, accountId),
+        eq(oneTimeTokens.purpose, 'activation'),
+        isNull(oneTimeTokens.usedAt),
+        isNull(oneTimeTokens.revokedAt),
+      ),
+    );
+}
+
+// ---- Login ----
+
+/** The account a login id names, with what the login decision needs (including the password hash). */
+export async function findAccountForLogin(db: Db, loginId: string, clock: Clockwise) {
+  const [row]: (AccountView & { passwordHash: string | null })[] = await db
+    .select({ ...accountColumns(clock.today, clock.now), passwordHash: accounts.passwordHash })
+    .from(accounts)
+    .where(eq(accounts.loginId, loginId));
+  return row;
+}
+
+/**
+ * Counts one more failure, atomically; the failure that reaches MAX_FAILED_LOGINS blocks the account
+ * for LOCKOUT_MINUTES and starts a new count.
+ */
+export async function recordLoginFailure(db: Db, accountId: string, now: Date) {
+  const reaches = sql`${accounts.failedLoginCount} + 1 >= ${MAX_FAILED_LOGINS}`;
+  const until = new Date(now.getTime() + LOCKOUT_MINUTES * 60_000);
+  const [row] = await db
+    .update(accounts)
+    .set({
+      failedLoginCount: sql`case when ${reaches} then 0 else ${accounts.failedLoginCount} + 1 end`,
+      blockedUntil: sql`case when ${reaches} then ${until.toISOString()}::timestamptz else ${accounts.blockedUntil} end`,
+    })
+    .where(eq(accounts.id, accountId))
+    .returning({ failedLoginCount: accounts.failedLoginCount, blockedUntil: accounts.blockedUntil });
+  return { failedLoginCount: row!.failedLoginCount, blocked: row!.blockedUntil !== null && row!.blockedUntil > now, blockedUntil: row!.blockedUntil };
+}
+
+export async function recordLoginSuccess(db: Db, accountId: string, now: Date): Promise<void> {
+  await db
+    .update(accounts)
+    .set({ lastLoginAt: now, failedLoginCount: 0, blockedUntil: null })
+    .where(eq(accounts.id, accountId));
+}
+
+// ---- Creation ----
+
+export interface AccountCoordinates {
+  profile: Profile;
+  civility: Civility;
+  lastName: string;
+  firstName: string;
+  email: string;
+  phone?: string | null;
+  serviceFunction?: string | null;
+  professionalAddress?: string[] | null;
+}
+
+/**
+ * Writes a new account with its rights (one row per service) and, for an admin, its registration
+ * (the legal representative's letter). The login id comes from the platform-wide sequence.
+ * Expiry: 18 months from today. Run it inside the creating transaction.
+ */
+export async function createAccountRecord(
+  db: Db,
+  params: Clockwise & {
+    establishmentId: string;
+    coordinates: AccountCoordinates;
+    rights: Record<string, RightLevel>;
+    createdByAccountId: string | null;
+    /** Set only by the demo seed: an account whose password is already chosen. */
+    passwordHash?: string;
+  },
+): Promise<AccountView> {
+  const c = params.coordinates;
+  const loginId = loginIdFor(c.firstName, c.lastName, await nextLoginNumber(db));
+  const account = await insertAccount(
+    db,
+    {
+      establishmentId: params.establishmentId,
+      loginId,
+      profile: c.profile,
+      civility: c.civility,
+      lastName: c.lastName,
+      firstName: c.firstName,
+      email: c.email,
+      phone: c.phone ?? null,
+      serviceFunction: c.serviceFunction ?? null,
+      professionalAddress: c.professionalAddress ?? null,
+      status: params.passwordHash ? 'active' : 'pending_activation',
+      passwordHash: params.passwordHash ?? null,
+      passwordChangedAt: params.passwordHash ? params.now : null,
+      expiresOn: expiryFrom(params.today),
+      adminSince: c.profile === 'admin' ? params.now : null,
+      searchText: searchTextFor(c),
+      createdByAccountId: params.createdByAccountId,
+      createdAt: params.now,
+      updatedAt: params.now,
+    },
+    params,
+  );
+  await upsertRights(db, account.id, params.rights);
+  if (c.profile === 'admin') {
+    await insertAdminRegistration(db, { accountId: account.id, establishmentId: params.establishmentId, reason: 'created' });
+  }
+  return account;
+}
+
+/** What the history keeps of an account: its fields and rights, never a secret. */
+export function accountSnapshot(account: AccountView, rights?: Record<string, RightLevel>) {
+  return {
+    loginId: account.loginId,
+    profile: account.profile,
+    civility: account.civility,
+    lastName: account.lastName,
+    firstName: account.firstName,
+    email: account.email,
+    phone: account.phone,
+    serviceFunction: account.serviceFunction,
+    professionalAddress: account.professionalAddress,
+    status: account.storedStatus,
+    expiresOn: account.expiresOn,
+    adminSince: account.adminSince?.toISOString() ?? null,
+    ...(rights ? { rights } : {}),
+  };
+}
