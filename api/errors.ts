@@ -14,6 +14,8 @@ export const ERRORS = {
   last_active_admin: { status: 409, title: 'Dernier administrateur actif' },
   admin_demotion_refused: { status: 409, title: 'Profil administrateur non modifiable' },
   account_not_pending: { status: 409, title: 'Compte déjà activé' },
+  account_not_blocked: { status: 409, title: 'Compte non bloqué' },
+  siret_already_registered: { status: 409, title: 'Établissement déjà inscrit' },
   idempotency_key_reused: { status: 422, title: "Clé d'idempotence déjà utilisée" },
   link_invalid: { status: 410, title: 'Lien invalide ou expiré' },
   account_blocked: { status: 423, title: 'Compte bloqué' },

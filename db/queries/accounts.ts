@@ -263,19 +263,12 @@ export async function insertAdminRegistration(
   await db.insert(adminRegistrations).values(values);
 }
 
-/** The password-creation links still open for the account stop working. */
-export async function revokeActivationLinks(db: Db, accountId: string, now: Date): Promise<void> {
+/** The account's links still open (password creation or reset) stop working. */
+export async function revokeOpenLinks(db: Db, accountId: string, now: Date): Promise<void> {
   await db
     .update(oneTimeTokens)
     .set({ revokedAt: now })
-    .where(
-      and(
-        eq(oneTimeTokens.accountId, accountId),
-        eq(oneTimeTokens.purpose, 'activation'),
-        isNull(oneTimeTokens.usedAt),
-        isNull(oneTimeTokens.revokedAt),
-      ),
-    );
+    .where(and(eq(oneTimeTokens.accountId, accountId), isNull(oneTimeTokens.usedAt), isNull(oneTimeTokens.revokedAt)));
 }
 
 // ---- Login ----

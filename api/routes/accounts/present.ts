@@ -1,0 +1,92 @@
+/** How accounts are shown by the API: English fields, French labels beside them. */
+import type { Context } from 'hono';
+import type { AccountView } from '../../../db/queries/accounts';
+import { rightsByTheme, type CatalogueTheme } from '../../../db/queries/services';
+import { CIVILITY_SHORT, PROFILE_LABELS, type RightLevel, STATUS_LABELS } from '../../../domain/account';
+import { frenchDate, parisDay } from '../../../domain/dates';
+import type { AppEnv } from '../../env';
+import { ApiError } from '../../errors';
+
+/** The instant of the request and its Paris calendar day, read once from the app's clock. */
+export function clockOf(c: Context<AppEnv>): { now: Date; today: string } {
+  const now = c.var.deps.clock.now();
+  return { now, today: parisDay(now) };
+}
+
+/** « M. Jean Louty », as the guide names a holder. */
+export function holderName(a: Pick<AccountView, 'civility' | 'firstName' | 'lastName'>): string {
+  return `${CIVILITY_SHORT[a.civility]} ${a.firstName} ${a.lastName}`;
+}
+
+export function presentSummary(a: AccountView, now: Date) {
+  const pending = a.status === 'pending_activation';
+  return {
+    id: a.id,
+    loginId: a.loginId,
+    profile: a.profile,
+    profileLabel: PROFILE_LABELS[a.profile],
+    civility: a.civility,
+    civilityLabel: CIVILITY_SHORT[a.civility],
+    lastName: a.lastName,
+    firstName: a.firstName,
+    email: a.email,
+    phone: a.phone,
+    serviceFunction: a.serviceFunction,
+    status: a.status,
+    statusLabel: STATUS_LABELS[a.status],
+    expiresOn: a.expiresOn,
+    lastLoginAt: a.lastLoginAt?.toISOString() ?? null,
+    activationLinkExpiresAt: pending ? (a.activationLinkExpiresAt?.toISOString() ?? null) : null,
+    activationLinkExpired: pending ? a.activationLinkExpiresAt !== null && a.activationLinkExpiresAt < now : null,
+    createdAt: a.createdAt.toISOString(),
+  };
+}
+
+export function presentDetail(
+  a: AccountView,
+  now: Date,
+  rights: Record<string, RightLevel>,
+  catalogue: CatalogueTheme[],
+  createdBy: { id: string; loginId: string } | null,
+) {
+  return {
+    ...presentSummary(a, now),
+    professionalAddress: a.professionalAddress,
+    adminSince: a.adminSince?.toISOString() ?? null,
+    blockedUntil: a.status === 'blocked' ? (a.blockedUntil?.toISOString() ?? null) : null,
+    createdBy,
+    rights,
+    rightsByTheme: rightsByTheme(catalogue, rights),
+  };
+}
+
+export function presentCreated(a: AccountView) {
+  return {
+    id: a.id,
+    loginId: a.loginId,
+    status: a.status,
+    statusLabel: STATUS_LABELS[a.status],
+    expiresOn: a.expiresOn,
+    holder: holderName(a),
+  };
+}
+
+const monthFormatter = new Intl.DateTimeFormat('fr-FR', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** `2025-09` → « septembre 2025 ». */
+export function frenchMonth(yearMonth: string): string {
+  const [y, m] = yearMonth.split('-').map(Number);
+  return monthFormatter.format(new Date(Date.UTC(y!, m! - 1, 1)));
+}
+
+/** The guide: on an expired account, renewal is the only action possible. */
+export function accountExpiredError(a: Pick<AccountView, 'expiresOn' | 'civility' | 'firstName' | 'lastName'>) {
+  return new ApiError(
+    'account_expired',
+    `Le compte de ${holderName(a)} a expiré le ${frenchDate(a.expiresOn)} : la seule action possible est son renouvellement. Renouvelez-le d'abord.`,
+  );
+}
+
+export function accountNotFound() {
+  return new ApiError('not_found', 'Ce compte est introuvable dans cet établissement.');
+}

@@ -1,0 +1,149 @@
+/**
+ * End to end on the real stack: the real API, the Temporal dev server and a real worker, PostgreSQL
+ * and the mail sink. An admin creates an account; the holder reads the email, follows the link,
+ * sets a password and logs in with the login id.
+ */
+import { describe, expect, it } from 'vitest';
+import { workflowIds } from '../../workflows/definitions';
+import { useTestApp } from '../support/harness';
+
+const t = useTestApp({ worker: true });
+
+function linkIn(text: string | null | undefined): URL {
+  const match = /(http:\/\/peps\.test\/password\?token=[A-Za-z0-9_-]+)/.exec(text ?? '');
+  expect(match, 'the email carries the link').toBeTruthy();
+  return new URL(match![1]!);
+}
+
+async function waitForWorkflowVisible(query: string) {
+  for (let i = 0; i < 50; i++) {
+    const found = [];
+    for await (const wf of t.temporal.workflow.list({ query })) found.push(wf);
+    if (found.length > 0) return found;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return [];
+}
+
+describe('account activation, end to end', () => {
+  it('admin creates an account; the holder follows the emailed link, sets a password and logs in', async () => {
+    const { establishment, adminToken } = await t.createEstablishment({ name: 'COMMUNE DE DEMO-E2E' });
+    const created = await t.createAccount(establishment.id, adminToken, { lastName: 'Louty', firstName: 'Jean', civility: 'monsieur' });
+    expect(created.status).toBe(201);
+    const { loginId } = created.body;
+    expect(loginId).toMatch(/^JLO\d{6}$/);
+    const email = created.body.email ?? created.body.account?.email;
+
+    const message = await t.mail.waitFor((m) => m.subject === 'Vous pouvez créer votre mot de passe', { to: email, timeoutMs: 30_000 });
+    expect(message.text).toContain('Bonjour Monsieur Louty,');
+    expect(message.text).toContain("en tant qu'utilisateur");
+    expect(message.text).toContain('COMMUNE DE DEMO-E2E');
+    expect(message.text).toContain('vous avez 15 jours pour le créer');
+    expect(message.text).not.toContain('représentant légal');
+
+    const link = linkIn(message.text);
+    const page = await t.request('GET', `${link.pathname}${link.search}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Créer votre mot de passe');
+
+    const token = link.searchParams.get('token')!;
+    const weak = await t.request('POST', '/auth/password', { body: { token, password: 'motdepasse', passwordConfirmation: 'motdepasse' } });
+    expect(weak.status).toBe(400);
+    expect(weak.headers.get('content-type')).toContain('application/problem+json');
+    expect(weak.body.errors.map((e: { message: string }) => e.message)).toEqual([
+      'Votre mot de passe doit contenir au moins 1 chiffre.',
+      'Votre mot de passe doit contenir au moins 1 majuscule.',
+      'Votre mot de passe doit contenir au moins 1 caractère spécial.',
+    ]);
+
+    const set = await t.request('POST', '/auth/password', { body: { token, password: 'Soleil-2026', passwordConfirmation: 'Soleil-2026' } });
+    expect(set.status).toBe(200);
+    expect(set.body.loginId).toBe(loginId);
+
+    const login = await t.request('POST', '/auth/login', { body: { loginId, password: 'Soleil-2026' } });
+    expect(login.status).toBe(200);
+    const me = await t.request('GET', '/me', { token: login.body.token });
+    expect(me.status).toBe(200);
+
+    const handle = t.temporal.workflow.getHandle(workflowIds.activation(loginId));
+    expect(await handle.result()).toBe('password_set');
+    const listed = await waitForWorkflowVisible(`AccountLoginId = "${loginId}" AND EstablishmentSiret = "${establishment.siret}"`);
+    expect(listed.map((w) => w.workflowId)).toContain(`activation-${loginId}`);
+
+    const reused = await t.request('POST', '/auth/password', { body: { token, password: 'Autre-2026!', passwordConfirmation: 'Autre-2026!' } });
+    expect(reused.status).toBe(410);
+  });
+
+  it("tells a new admin that the legal representative was informed by letter", async () => {
+    const { establishment, adminToken } = await t.createEstablishment();
+    const created = await t.createAccount(establishment.id, adminToken, {
+      profile: 'admin',
+      professionalAddress: ['Mairie', '2 rue de la Paix', '44000 NANTES'],
+    });
+    expect(created.status).toBe(201);
+    const message = await t.mail.waitFor((m) => m.subject === 'Vous pouvez créer votre mot de passe', {
+      to: created.body.email ?? created.body.account?.email,
+      timeoutMs: 30_000,
+    });
+    expect(message.text).toContain("en tant qu'administrateur");
+    expect(message.text).toContain("Le représentant légal de votre établissement a été informé de cette démarche par courrier à l'adresse 1 place de la Mairie, 44000 NANTES.");
+  });
+
+  it('resend gives a new link and the old one stops working', async () => {
+    const { establishment, adminToken } = await t.createEstablishment();
+    const created = await t.createAccount(establishment.id, adminToken);
+    const email = created.body.email ?? created.body.account?.email;
+    const first = linkIn((await t.mail.waitFor(() => true, { to: email, timeoutMs: 30_000 })).text);
+
+    const resend = await t.request('POST', `/establishments/${establishment.id}/accounts/${created.body.id ?? created.body.account?.id}/resend-activation`, { token: adminToken });
+    expect(resend.status).toBe(202);
+    const second = await t.mail.waitFor((m) => !m.text?.includes(first.searchParams.get('token')!), { to: email, timeoutMs: 30_000 });
+    const secondToken = linkIn(second.text).searchParams.get('token')!;
+
+    const old = await t.request('POST', '/auth/password', {
+      body: { token: first.searchParams.get('token'), password: 'Soleil-2026', passwordConfirmation: 'Soleil-2026' },
+    });
+    expect(old.status).toBe(410);
+    const ok = await t.request('POST', '/auth/password', { body: { token: secondToken, password: 'Soleil-2026', passwordConfirmation: 'Soleil-2026' } });
+    expect(ok.status).toBe(200);
+
+    const again = await t.request('POST', `/establishments/${establishment.id}/accounts/${created.body.id ?? created.body.account?.id}/resend-activation`, { token: adminToken });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('account_not_pending');
+  });
+});
+
+describe('forgotten password and login id', () => {
+  it('sends a single-use reset link to an active account, without revealing whether accounts exist', async () => {
+    const { establishment } = await t.createEstablishment();
+    const holder = await t.insertActiveAccount(establishment.id);
+    const [row] = await t.db.query.accounts.findMany({ where: (a, { eq }) => eq(a.id, holder.id) });
+
+    const unknown = await t.request('POST', '/auth/forgot-password', { body: { identifier: 'ZZZ999999' } });
+    const known = await t.request('POST', '/auth/forgot-password', { body: { identifier: holder.loginId } });
+    expect(unknown.status).toBe(202);
+    expect(known.status).toBe(202);
+    expect(known.body).toEqual(unknown.body);
+
+    const message = await t.mail.waitFor((m) => m.subject === 'Réinitialisation de votre mot de passe', { to: row!.email, timeoutMs: 30_000 });
+    const token = linkIn(message.text).searchParams.get('token')!;
+    const set = await t.request('POST', '/auth/password', { body: { token, password: 'Nouveau-2026', passwordConfirmation: 'Nouveau-2026' } });
+    expect(set.status).toBe(200);
+    expect((await t.request('POST', '/auth/login', { body: { loginId: holder.loginId, password: holder.password } })).status).toBe(401);
+    expect((await t.request('POST', '/auth/login', { body: { loginId: holder.loginId, password: 'Nouveau-2026' } })).status).toBe(200);
+    const reused = await t.request('POST', '/auth/password', { body: { token, password: 'Encore-2026!', passwordConfirmation: 'Encore-2026!' } });
+    expect(reused.status).toBe(410);
+  });
+
+  it('sends the login id to the account email, answering the same for an unknown email', async () => {
+    const { establishment } = await t.createEstablishment();
+    const holder = await t.insertActiveAccount(establishment.id);
+    const [row] = await t.db.query.accounts.findMany({ where: (a, { eq }) => eq(a.id, holder.id) });
+    const unknown = await t.request('POST', '/auth/forgot-login-id', { body: { email: 'personne@nulle-part.test' } });
+    const known = await t.request('POST', '/auth/forgot-login-id', { body: { email: row!.email.toUpperCase() } });
+    expect(known.status).toBe(202);
+    expect(known.body).toEqual(unknown.body);
+    const message = await t.mail.waitFor((m) => m.subject === 'Votre identifiant de connexion', { to: row!.email, timeoutMs: 30_000 });
+    expect(message.text).toContain(`Votre identifiant : ${holder.loginId}`);
+  });
+});
