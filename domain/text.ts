@@ -8,9 +8,11 @@ export function foldForSearch(text: string): string {
     .trim();
 }
 
-/** Only the ASCII letters of a name, upper-cased, accents removed (`Lœtitia` → `LTITIA`). */
+/** Only the ASCII letters of a name, upper-cased, accents removed, ligatures spelt out (`Lœtitia` → `LOETITIA`). */
 export function asciiLetters(text: string): string {
   return text
+    .replace(/[œŒ]/g, 'OE')
+    .replace(/[æÆ]/g, 'AE')
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
     .toUpperCase()

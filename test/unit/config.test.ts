@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../config/env';
+
+describe('configuration', () => {
+  it('has working defaults for development', () => {
+    const config = loadConfig({});
+    expect(config.api.port).toBe(3000);
+    expect(config.database.embedded).toBe(true);
+    expect(config.mail.resendBaseUrl).toBe('http://localhost:3025');
+  });
+
+  it('names the variable of a wrong value', () => {
+    expect(() => loadConfig({ API_PORT: 'abc' })).toThrow(ConfigError);
+    try {
+      loadConfig({ API_PORT: '70000', DATABASE_URL: 'mysql://x' });
+    } catch (error) {
+      expect((error as ConfigError).issues.map((i) => i.variable).sort()).toEqual(['API_PORT', 'DATABASE_URL']);
+      expect((error as Error).message).toContain('API_PORT');
+    }
+  });
+
+  it('refuses development secrets in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/OPERATOR_TOKEN/);
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://u:p@db/peps',
+      OPERATOR_TOKEN: 'x'.repeat(32),
+      TOKEN_SECRET: 'y'.repeat(32),
+      RESEND_API_KEY: 're_123',
+    });
+    expect(config.mail.resendBaseUrl).toBeUndefined();
+    expect(config.database.embedded).toBe(false);
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { addMonths, expiryFrom, expiryInstant, frenchDate, isExpired, parisDay, parisMidnight, reminderDayFor } from '../../domain/dates';
+
+describe('account validity', () => {
+  it("follows the guide's example: created 18/03/2024, expires 18/09/2025", () => {
+    expect(expiryFrom('2024-03-18')).toBe('2025-09-18');
+  });
+
+  it('falls back to the last day of a shorter month', () => {
+    expect(expiryFrom('2025-08-31')).toBe('2027-02-28');
+    expect(addMonths('2026-08-31', 18)).toBe('2028-02-29');
+  });
+
+  it('reminds on the 20th of the month before the expiry month', () => {
+    expect(reminderDayFor('2025-09-18')).toBe('2025-08-20');
+    expect(reminderDayFor('2026-01-05')).toBe('2025-12-20');
+  });
+
+  it('counts an account as expired only once its expiry day is past', () => {
+    expect(isExpired('2025-09-18', '2025-09-18')).toBe(false);
+    expect(isExpired('2025-09-18', '2025-09-19')).toBe(true);
+  });
+
+  it('reads days on the Paris calendar, summer and winter', () => {
+    expect(parisDay(new Date('2025-06-30T22:30:00Z'))).toBe('2025-07-01');
+    expect(parisDay(new Date('2025-12-31T22:59:00Z'))).toBe('2025-12-31');
+    expect(parisDay(new Date('2025-12-31T23:00:00Z'))).toBe('2026-01-01');
+    expect(parisMidnight('2025-07-01').toISOString()).toBe('2025-06-30T22:00:00.000Z');
+    expect(parisMidnight('2025-12-01').toISOString()).toBe('2025-11-30T23:00:00.000Z');
+    expect(expiryInstant('2025-09-18').toISOString()).toBe('2025-09-18T22:00:00.000Z');
+  });
+
+  it('writes dates the French way', () => {
+    expect(frenchDate('2025-09-08')).toBe('08/09/2025');
+  });
+});
