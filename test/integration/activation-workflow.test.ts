@@ -3,6 +3,8 @@
  * Real activities, real PostgreSQL, real mail sink, and the real API for the holder's side.
  */
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
@@ -95,6 +97,16 @@ function setPassword(token: string) {
   });
 }
 
+/** `RECORD_HISTORIES=1` refreshes the histories that replay.test.ts replays against the current code. */
+async function recordHistory(name: string, handle: { fetchHistory(): Promise<unknown> }) {
+  if (!process.env.RECORD_HISTORIES) return;
+  const { writeFile, mkdir } = await import('node:fs/promises');
+  const dir = path.resolve(__dirname, '../fixtures/histories');
+  await mkdir(dir, { recursive: true });
+  const { History } = temporal.api.history.v1;
+  await writeFile(path.join(dir, `${name}.binpb`), History.encode(History.fromObject(await handle.fetchHistory())).finish());
+}
+
 async function storedStatus(accountId: string) {
   const [row] = await deps.db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId));
   return row!.status;
@@ -144,6 +156,7 @@ describe('activation workflow (time skipping)', () => {
     expect((await setPassword(second)).status).toBe(200);
     expect(await handle.result()).toBe('password_set');
     expect((await handle.query(statusQuery)).linksSent).toBe(2);
+    await recordHistory('activation-resend-then-password', handle);
   });
 
   it('a resend after the link died opens a new run that accepts the new link', async () => {
@@ -170,6 +183,7 @@ describe('activation workflow (time skipping)', () => {
     expect(await handle.result()).toBe('cancelled');
     expect((await setPassword(token)).status).toBe(410);
     expect(await storedStatus(account.id)).toBe('deleted');
+    await recordHistory('activation-deleted', handle);
   });
 
   it('a resend after activation changes nothing', async () => {
