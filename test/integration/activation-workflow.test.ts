@@ -104,7 +104,7 @@ async function recordHistory(name: string, handle: { fetchHistory(): Promise<unk
   const dir = path.resolve(__dirname, '../fixtures/histories');
   await mkdir(dir, { recursive: true });
   const { History } = temporal.api.history.v1;
-  await writeFile(path.join(dir, `${name}.binpb`), History.encode(History.fromObject(await handle.fetchHistory())).finish());
+  await writeFile(path.join(dir, `${name}.binpb`), History.encode(History.fromObject((await handle.fetchHistory()) as object)).finish());
 }
 
 async function storedStatus(accountId: string) {

@@ -1,0 +1,23 @@
+# One image for the worker, the API and the mail sink. docker-compose.yml picks the process with
+# `command:`; by default the API runs. TypeScript is run by tsx (a dependency), as in `npm start`.
+FROM node:20-bookworm-slim
+
+WORKDIR /app
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+
+# Dependencies first, so that a change to the sources does not reinstall them.
+# Runtime dependencies only (tsx included); vitest, drizzle-kit and typescript are not needed to run.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+COPY . .
+
+# The mail sink writes its messages in .data/mail. docker-compose.yml mounts a named volume there,
+# and a fresh volume takes the ownership of this directory.
+RUN mkdir -p .data/mail && chown -R node:node .data
+USER node
+
+EXPOSE 3000 3025
+CMD ["npx", "tsx", "api/main.ts"]

@@ -1,0 +1,248 @@
+/**
+ * Keeps docker-compose.yml honest without Docker: the file is parsed and checked against the code
+ * it runs (variable names and parsing of config/env.ts, search attributes of the workflows, ports,
+ * the Temporal version of the dev tooling).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { envSchema, loadConfig } from '../../config/env';
+import { TEMPORAL_CLI_VERSION } from '../../dev/temporal/binaries';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
+
+const ROOT = path.resolve(__dirname, '../..');
+const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  ports?: (string | number | { target: number; published?: string | number })[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  volumes?: (string | { source?: string; target: string })[];
+}
+
+interface ComposeFile {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
+
+/**
+ * Compose interpolation as `docker compose` does it with no variable set on the host: `${VAR:-default}`
+ * and `${VAR-default}` give their default, `${VAR}` gives an empty string, `$$` is a literal `$`.
+ * Anything else (`${VAR:?…}`, `${VAR:+…}`, bare `$VAR`) would behave differently on the host, so it is refused.
+ */
+function interpolate(value: string): string {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*))?\}|\$./g, (match, name, op, fallback) => {
+    if (match === '$$') return '$';
+    if (name !== undefined) return op ? (fallback as string) : '';
+    throw new Error(`unsupported interpolation "${match}" in: ${value}`);
+  });
+}
+
+function interpolateAll<T>(node: T): T {
+  if (typeof node === 'string') return interpolate(node) as T;
+  if (Array.isArray(node)) return node.map(interpolateAll) as T;
+  if (node !== null && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolateAll(v)])) as T;
+  }
+  return node;
+}
+
+const raw = readFileSync(COMPOSE_FILE, 'utf8');
+// Compose accepts YAML anchors and `<<` merge keys; the file uses both.
+const compose = interpolateAll(parse(raw, { merge: true }) as ComposeFile);
+const services = compose.services;
+
+function service(name: string): Service {
+  const found = services[name];
+  if (!found) throw new Error(`service "${name}" missing from docker-compose.yml`);
+  return found;
+}
+
+/** The environment a container receives; a key with no value (host pass-through) is unset here. */
+function environmentOf(name: string): Record<string, string> {
+  const env = service(name).environment ?? {};
+  const entries: [string, string | undefined][] = Array.isArray(env)
+    ? env.map((item) => {
+        const eq = item.indexOf('=');
+        return eq === -1 ? [item, undefined] : [item.slice(0, eq), item.slice(eq + 1)];
+      })
+    : Object.entries(env).map(([k, v]) => [k, v === null ? undefined : String(v)]);
+  return Object.fromEntries(entries.filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+function commandOf(name: string): string[] {
+  const command = service(name).command ?? [];
+  return Array.isArray(command) ? command.map(String) : command.trim().split(/\s+/);
+}
+
+/** Values of a repeatable flag, written `--flag value` or `--flag=value`. */
+function flagValues(command: string[], flag: string): string[] {
+  const values: string[] = [];
+  command.forEach((arg, i) => {
+    if (arg === flag && command[i + 1] !== undefined) values.push(command[i + 1]!);
+    else if (arg.startsWith(`${flag}=`)) values.push(arg.slice(flag.length + 1));
+  });
+  return values;
+}
+
+/** Published ports as { host, container }; `[IP:]HOST:CONTAINER[/proto]` or the long syntax. */
+function portsOf(name: string): { host: number | undefined; container: number }[] {
+  return (service(name).ports ?? []).map((port) => {
+    if (typeof port === 'object') {
+      return { host: port.published === undefined ? undefined : Number(port.published), container: port.target };
+    }
+    const parts = String(port).replace(/\/(tcp|udp)$/, '').split(':');
+    const container = Number(parts.at(-1));
+    return { host: parts.length > 1 ? Number(parts.at(-2)) : undefined, container };
+  });
+}
+
+function dependsOn(name: string): Record<string, string> {
+  const deps = service(name).depends_on ?? {};
+  return Array.isArray(deps)
+    ? Object.fromEntries(deps.map((d) => [d, 'service_started']))
+    : Object.fromEntries(Object.entries(deps).map(([d, v]) => [d, v.condition ?? 'service_started']));
+}
+
+const schemaKeys = Object.keys(envSchema.shape);
+const defaults = envSchema.parse({});
+const APP_SERVICES = ['worker', 'api'] as const;
+
+describe('docker-compose.yml', () => {
+  it('has the services postgres, temporal, mail-sink, worker and api', () => {
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', 'temporal', 'mail-sink', 'worker', 'api']));
+  });
+
+  it.each(APP_SERVICES)('gives %s only variables that config/env.ts knows', (name) => {
+    const keys = Object.keys(environmentOf(name));
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((key) => !schemaKeys.includes(key))).toEqual([]);
+  });
+
+  it.each(APP_SERVICES)('gives %s an environment that loadConfig accepts, pointing at the compose services', (name) => {
+    const env = environmentOf(name);
+    const config = loadConfig(env);
+    expect(config.nodeEnv).toBe('development');
+    expect(config.database.embedded).toBe(false);
+    expect(new URL(config.database.url).hostname).toBe('postgres');
+    expect(config.temporal.address).toBe('temporal:7233');
+    expect(config.temporal.namespace).toBe('default');
+    expect(config.temporal.taskQueue).toBe(defaults.TEMPORAL_TASK_QUEUE);
+    expect(config.mail.resendApiKey).toBeUndefined();
+    expect(config.mail.resendBaseUrl).toBe(`http://mail-sink:${defaults.MAIL_SINK_PORT}`);
+  });
+
+  it('gives the worker and the API the same environment', () => {
+    expect(environmentOf('worker')).toEqual(environmentOf('api'));
+  });
+
+  it('bakes no known secret in: with NODE_ENV=production and the defaults, the API refuses to start', () => {
+    const env = { ...environmentOf('api'), NODE_ENV: 'production' };
+    let message = '';
+    try {
+      loadConfig(env);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('OPERATOR_TOKEN');
+    expect(message).toContain('TOKEN_SECRET');
+  });
+
+  it('connects to PostgreSQL with the credentials and database the postgres service creates', () => {
+    const postgres = environmentOf('postgres');
+    const url = new URL(loadConfig(environmentOf('api')).database.url);
+    expect(url.port || '5432').toBe('5432');
+    expect(decodeURIComponent(url.username)).toBe(postgres.POSTGRES_USER);
+    expect(decodeURIComponent(url.password)).toBe(postgres.POSTGRES_PASSWORD);
+    expect(url.pathname).toBe(`/${postgres.POSTGRES_DB}`);
+    expect(service('postgres').image).toBe('postgres:17');
+    expect(JSON.stringify(service('postgres'))).toContain('pg_isready');
+  });
+
+  it('registers every search attribute of SEARCH_ATTRIBUTE_TYPES on the Temporal server', () => {
+    const registered = flagValues(commandOf('temporal'), '--search-attribute');
+    const expected = Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([attribute, type]) => `${attribute}=${type}`);
+    expect(registered.sort()).toEqual(expected.sort());
+  });
+
+  it('runs the Temporal dev server of the version the dev tooling pins, with its state on a volume', () => {
+    expect(service('temporal').image).toBe(`temporalio/temporal:${TEMPORAL_CLI_VERSION}`);
+    const command = commandOf('temporal');
+    expect(command.slice(0, 2)).toEqual(['server', 'start-dev']);
+    expect(flagValues(command, '--ip')).toEqual(['0.0.0.0']);
+    const [dbFile] = flagValues(command, '--db-filename');
+    expect(dbFile).toBeDefined();
+    const mounts = (service('temporal').volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[1] : v.target));
+    expect(mounts.some((target) => target !== undefined && dbFile!.startsWith(`${target}/`))).toBe(true);
+  });
+
+  it('publishes the ports of the config defaults: API, Temporal UI, mail sink', () => {
+    const api = loadConfig(environmentOf('api'));
+    expect(api.api.port).toBe(defaults.API_PORT);
+    expect(portsOf('api')).toContainEqual({ host: defaults.API_PORT, container: api.api.port });
+    expect(new URL(api.api.publicBaseUrl).port).toBe(String(defaults.API_PORT));
+
+    const temporalCommand = commandOf('temporal');
+    expect(flagValues(temporalCommand, '--ui-port')).toEqual([String(defaults.TEMPORAL_UI_PORT)]);
+    expect(portsOf('temporal')).toContainEqual({ host: defaults.TEMPORAL_UI_PORT, container: defaults.TEMPORAL_UI_PORT });
+    const grpcPort = Number(api.temporal.address.split(':')[1]);
+    expect(flagValues(temporalCommand, '--port')).toEqual([String(grpcPort)]);
+
+    expect(portsOf('mail-sink')).toContainEqual({ host: defaults.MAIL_SINK_PORT, container: defaults.MAIL_SINK_PORT });
+    expect(commandOf('mail-sink').join(' ')).toContain(`port: ${defaults.MAIL_SINK_PORT}`);
+  });
+
+  it('runs the mail sink of dev/mail-sink.ts on all interfaces, with its messages on a volume', () => {
+    const command = commandOf('mail-sink').join(' ');
+    expect(command).toContain("require('./dev/mail-sink').startMailSink(");
+    expect(command).toContain("host: '0.0.0.0'");
+    expect(command).toContain("dir: '.data/mail'");
+    expect(service('mail-sink').volumes).toContainEqual(expect.stringMatching(/:\/app\/\.data\/mail$/));
+  });
+
+  it('starts the worker and the API from their entry points, after their dependencies', () => {
+    expect(commandOf('worker')).toEqual(['npx', 'tsx', 'worker/main.ts']);
+    expect(commandOf('api')).toEqual(['npx', 'tsx', 'api/main.ts']);
+    for (const entry of ['worker/main.ts', 'api/main.ts', 'dev/mail-sink.ts']) expect(existsSync(path.join(ROOT, entry))).toBe(true);
+
+    expect(dependsOn('worker')).toMatchObject({ postgres: 'service_healthy', temporal: 'service_healthy', 'mail-sink': 'service_started' });
+    expect(dependsOn('api')).toMatchObject({ postgres: 'service_healthy' });
+    expect(['service_started', 'service_healthy']).toContain(dependsOn('api').temporal);
+    for (const name of ['worker', 'api', 'mail-sink']) expect(service(name).build).toBeDefined();
+  });
+
+  it('declares every named volume it mounts', () => {
+    const named = Object.values(services)
+      .flatMap((s) => s.volumes ?? [])
+      .map((v) => (typeof v === 'string' ? v.split(':')[0]! : (v.source ?? '')))
+      .filter((source) => source !== '' && !source.startsWith('.') && !source.startsWith('/'));
+    expect(named.length).toBeGreaterThan(0);
+    for (const volume of named) expect(Object.keys(compose.volumes ?? {})).toContain(volume);
+  });
+
+  it('builds from a Dockerfile on node:20-bookworm-slim whose context leaves local state out', () => {
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/^RUN npm ci\b/m);
+    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.tools', '.data', '.git']));
+  });
+});
+
+describe('interpolate (the compose subset the test understands)', () => {
+  it('takes defaults and unescapes $$', () => {
+    expect(interpolate('a${X:-b}c${Y-d}e${Z}f$$g')).toBe('abcdef$g');
+  });
+
+  it('refuses forms it cannot resolve like compose would', () => {
+    expect(() => interpolate('${X:?required}')).toThrow(/unsupported/);
+    expect(() => interpolate('$HOME')).toThrow(/unsupported/);
+  });
+});
