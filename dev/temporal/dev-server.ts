@@ -1,17 +1,16 @@
 /**
- * Serveur de développement Temporal (`temporal server start-dev` : frontend + SQLite +
- * UI web dans un seul processus Go), lancé comme enfant du processus courant, sur 127.0.0.1.
+ * Temporal dev server (`temporal server start-dev`: frontend + SQLite + web UI in a single Go
+ * process), spawned as a child of the current process, on 127.0.0.1.
  *
- * Durée de vie : l'enfant n'est PAS détaché (spawn sans `detached`) : il partage notre
- * groupe de processus, un Ctrl-C au terminal l'atteint aussi. Sous Linux il est lancé via
- * `setpriv --pdeathsig KILL` (util-linux) : le noyau le tue si ce processus meurt, de
- * quelque façon que ce soit, SIGKILL compris. En plus, un gestionnaire `exit` le tue à une
- * sortie normale. Sans setpriv (macOS…), un SIGKILL du parent pourrait le laisser tourner.
- * `stop()` l'arrête proprement.
+ * Lifetime: the child is NOT detached (spawn without `detached`), so it shares our process
+ * group and a Ctrl-C in the terminal reaches it too. On Linux it runs under
+ * `setpriv --pdeathsig KILL` (util-linux), so the kernel kills it however this process dies,
+ * SIGKILL included. An `exit` handler also kills it on a normal exit. Without setpriv
+ * (macOS…), a SIGKILL of the parent can leave it running. `stop()` shuts it down cleanly.
  *
- * `--search-attribute` à chaque démarrage est idempotent sur un même fichier SQLite
- * (vérifié avec la CLI 1.9.1) ; changer le type d'un attribut existant fait échouer le
- * démarrage, avec la fin du journal dans l'erreur.
+ * Passing `--search-attribute` on every start is idempotent on the same SQLite file (checked
+ * with CLI 1.9.1); changing the type of an existing attribute makes the start fail, with the
+ * log tail in the error.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,32 +23,31 @@ import { ensureTemporalCli } from './binaries';
 export type DevServerSearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Datetime' | 'Bool' | 'KeywordList' | 'Double';
 
 export interface TemporalDevServerOptions {
-  /** Fichier SQLite de l'état du serveur ; créé (avec son dossier) s'il manque, réutilisé d'un lancement à l'autre. */
+  /** SQLite file holding the server state; created (with its directory) if missing, reused across runs. */
   dbFile: string;
-  /** Port gRPC du frontend (sur 127.0.0.1). */
+  /** Frontend gRPC port (on 127.0.0.1). */
   port: number;
-  /** Port de l'UI web (sur 127.0.0.1). */
+  /** Web UI port (on 127.0.0.1). */
   uiPort: number;
-  /** Namespace créé au démarrage (idempotent). */
+  /** Namespace created at startup (idempotent). */
   namespace: string;
-  /** Attributs de recherche enregistrés au démarrage (idempotent sur le même fichier SQLite). */
+  /** Search attributes registered at startup (idempotent on the same SQLite file). */
   searchAttributes: Record<string, DevServerSearchAttributeType>;
-  /** Journal du serveur (stdout/stderr, en ajout) ; sinon gardé en mémoire (dernières lignes). */
+  /** Server log (stdout/stderr, appended); without it, the last lines are kept in memory. */
   logFile?: string;
-  /** Attente maximale du frontend, du namespace, des attributs et de l'UI. Défaut 60 s. */
+  /** Maximum wait for the frontend, namespace, search attributes and UI. Default 60 s. */
   startTimeoutMs?: number;
-  /** Arguments supplémentaires de `temporal server start-dev`. */
+  /** Extra arguments for `temporal server start-dev`. */
   extraArgs?: string[];
 }
 
 export interface TemporalDevServer {
-  /** Adresse gRPC pour `Connection.connect({ address })`, ex. `127.0.0.1:7233`. */
+  /** gRPC address for `Connection.connect({ address })`, e.g. `127.0.0.1:7233`. */
   address: string;
-  /** URL de l'UI web, ex. `http://127.0.0.1:8233`. */
+  /** Web UI URL, e.g. `http://127.0.0.1:8233`. */
   uiUrl: string;
-  /** Pid du processus serveur. */
   pid: number;
-  /** Tue le serveur (SIGTERM, puis SIGKILL après 10 s) et ses enfants ; résout une fois qu'il est sorti. Idempotent. */
+  /** Kills the server (SIGTERM, then SIGKILL after 10 s) and its children; resolves once it has exited. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -59,12 +57,12 @@ const LOG_PREFIX = '[temporal-dev]';
 
 export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<TemporalDevServer> {
   for (const [name, type] of Object.entries(opts.searchAttributes)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`nom d'attribut de recherche invalide : '${name}'`);
-    if (!SEARCH_ATTRIBUTE_TYPES.includes(type)) throw new Error(`type d'attribut de recherche invalide pour ${name} : '${type}'`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid search attribute name: '${name}'`);
+    if (!SEARCH_ATTRIBUTE_TYPES.includes(type)) throw new Error(`invalid search attribute type for ${name}: '${type}'`);
   }
   for (const [what, port] of [['port', opts.port], ['uiPort', opts.uiPort]] as const) {
     if (!(await isPortFree(port))) {
-      throw new Error(`Serveur de dev Temporal : ${what} ${port} sur ${HOST} déjà utilisé (un autre serveur tourne encore ?)`);
+      throw new Error(`Temporal dev server: ${what} ${port} on ${HOST} is already in use (is another server still running?)`);
     }
   }
 
@@ -88,7 +86,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     ...Object.entries(opts.searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     '--log-level',
     'warn',
-    // pas d'appel sortant pour vérifier la version, pas de fil d'actualités de l'UI
+    // stay offline: no version check call home, no UI news feed
     '--dynamic-config-value',
     'frontend.enableServerVersionCheck=false',
     '--ui-disable-news-fetch',
@@ -132,7 +130,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
-          // déjà parti
+          // already gone
         }
       }
       process.removeListener('exit', killOnExit);
@@ -152,22 +150,22 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
       searchAttributes: Object.keys(opts.searchAttributes),
       deadline: started + timeoutMs,
       failed: Promise.race([
-        spawnError.then((err) => `lancement impossible : ${err.message}`),
-        exited.then(({ code, signal }) => `sorti prématurément (code ${code}, signal ${signal})`),
+        spawnError.then((err) => `failed to start: ${err.message}`),
+        exited.then(({ code, signal }) => `exited early (code ${code}, signal ${signal})`),
       ]),
     });
   } catch (err) {
     await stop();
     throw new Error(
-      `Le serveur de dev Temporal (${cli} ${args.join(' ')}) n'est pas prêt : ${(err as Error).message}\n` +
-        `--- fin du journal du serveur${opts.logFile ? ` (${opts.logFile})` : ''} ---\n${log.tail()}`,
+      `Temporal dev server (${cli} ${args.join(' ')}) is not ready: ${(err as Error).message}\n` +
+        `--- server log tail${opts.logFile ? ` (${opts.logFile})` : ''} ---\n${log.tail()}`,
     );
   }
-  process.stderr.write(`${LOG_PREFIX} prêt sur ${address} (UI ${uiUrl}) en ${Date.now() - started} ms, base ${dbFile}\n`);
+  process.stderr.write(`${LOG_PREFIX} ready on ${address} (UI ${uiUrl}) in ${Date.now() - started} ms, database ${dbFile}\n`);
   return { address, uiUrl, pid: child.pid ?? -1, stop };
 }
 
-/** Vrai si rien n'écoute sur `host:port` (on peut s'y lier nous-mêmes). */
+/** True if nothing listens on `host:port` (checked by binding it ourselves). */
 export async function isPortFree(port: number, host = HOST): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();
@@ -176,7 +174,7 @@ export async function isPortFree(port: number, host = HOST): Promise<boolean> {
   });
 }
 
-/** Un port libre à l'instant sur `host` (choisi par le système). */
+/** A port that is free right now on `host` (picked by the OS); another process may still take it. */
 export async function findFreePort(host = HOST): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -184,7 +182,7 @@ export async function findFreePort(host = HOST): Promise<number> {
     srv.listen({ port: 0, host, exclusive: true }, () => {
       const addr = srv.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('pas de port libre obtenu'))));
+      srv.close(() => (port ? resolve(port) : reject(new Error('no free port obtained'))));
     });
   });
 }
@@ -201,34 +199,34 @@ async function waitUntilReady(p: {
 }): Promise<void> {
   let failure: string | undefined;
   void p.failed.then((f) => (failure = f));
-  let lastError = 'pas encore essayé';
+  let lastError = 'not tried yet';
   let stage = 'frontend';
   while (Date.now() < p.deadline) {
     if (failure) throw new Error(failure);
     try {
       if (stage === 'frontend') {
-        if (!(await tcpAccepts(p.address))) throw new Error(`rien n'écoute encore sur ${p.address}`);
+        if (!(await tcpAccepts(p.address))) throw new Error(`nothing listening on ${p.address} yet`);
         const connection = await Connection.connect({ address: p.address, connectTimeout: 2_000 });
         try {
           await connection.workflowService.getSystemInfo({});
           await connection.workflowService.describeNamespace({ namespace: p.namespace });
           const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: p.namespace });
           const missing = p.searchAttributes.filter((name) => !(customAttributes && name in customAttributes));
-          if (missing.length > 0) throw new Error(`attributs de recherche pas encore enregistrés : ${missing.join(', ')}`);
+          if (missing.length > 0) throw new Error(`search attributes not registered yet: ${missing.join(', ')}`);
         } finally {
           await connection.close();
         }
         stage = 'ui';
       }
       const status = await httpStatus(p.uiUrl);
-      if (status >= 500) throw new Error(`l'UI répond HTTP ${status}`);
+      if (status >= 500) throw new Error(`UI answers HTTP ${status}`);
       return;
     } catch (err) {
       lastError = `${stage}: ${(err as Error).message}`;
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`délai dépassé ; dernière erreur : ${lastError}`);
+  throw new Error(`timed out; last error: ${lastError}`);
 }
 
 function tcpAccepts(address: string): Promise<boolean> {
@@ -254,12 +252,12 @@ function httpStatus(url: string): Promise<number> {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
-    req.once('timeout', () => req.destroy(new Error(`pas de réponse de ${url}`)));
+    req.once('timeout', () => req.destroy(new Error(`no response from ${url}`)));
     req.once('error', reject);
   });
 }
 
-/** Sortie du serveur : ajoutée au fichier s'il y en a un (l'enfant y écrit directement), sinon gardée en mémoire. */
+/** Server output: appended to the file if there is one (the child writes to it directly), otherwise kept in memory. */
 class ServerLog {
   private readonly fd: number | undefined;
   private lines: string[] = [];
@@ -302,7 +300,7 @@ class ServerLog {
         }
         return buf.toString('utf8').trimEnd().split('\n').slice(-n).join('\n');
       } catch (err) {
-        return `(lecture de ${this.file} impossible : ${(err as Error).message})`;
+        return `(cannot read ${this.file}: ${(err as Error).message})`;
       }
     }
     return [...this.lines, this.partial].join('\n').trimEnd().split('\n').slice(-n).join('\n');
@@ -313,13 +311,13 @@ class ServerLog {
       try {
         fs.closeSync(this.fd);
       } catch {
-        // déjà fermé
+        // already closed
       }
     }
   }
 }
 
-/** Linux : tous les descendants de `pid` (via /proc/<pid>/task/<tid>/children) ; [] ailleurs. */
+/** Linux: all descendants of `pid` (via /proc/<pid>/task/<tid>/children); [] elsewhere. */
 function listDescendants(pid: number): number[] {
   const out: number[] = [];
   const visit = (p: number) => {
@@ -356,7 +354,7 @@ function findExecutable(name: string): string | undefined {
       fs.accessSync(p, fs.constants.X_OK);
       return p;
     } catch {
-      // suivant
+      // not here, try the next directory
     }
   }
   return undefined;

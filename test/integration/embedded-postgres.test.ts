@@ -18,7 +18,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-describe('PostgreSQL embarqué', { timeout: 120_000 }, () => {
+describe('embedded PostgreSQL', { timeout: 120_000 }, () => {
   let root: string;
   let dataDir: string;
   let port: number;
@@ -26,8 +26,8 @@ describe('PostgreSQL embarqué', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'embedded-pg-'));
-    // En root, postgres tourne sous l'utilisateur « postgres » : il doit pouvoir traverser
-    // le dossier temporaire (créé en 0700 par mkdtemp).
+    // As root, postgres runs as the "postgres" user, which must be able to traverse the
+    // temporary directory (mkdtemp creates it with mode 0700).
     await chmod(root, 0o755);
     dataDir = path.join(root, 'data', 'pg');
     port = await freePort();
@@ -38,9 +38,9 @@ describe('PostgreSQL embarqué', { timeout: 120_000 }, () => {
     if (root) await rm(root, { recursive: true, force: true });
   }, 120_000);
 
-  it('initialise, crée une base, et garde les données après redémarrage', async () => {
+  it('initialises, creates a database, and keeps data across restarts', async () => {
     pg = await startEmbeddedPostgres({ dataDir, port });
-    console.log(`[embedded-postgres] 1er lancement : initdb ${pg.timings.initMs} ms, démarrage ${pg.timings.startMs} ms`);
+    console.log(`[embedded-postgres] first run: initdb ${pg.timings.initMs} ms, startup ${pg.timings.startMs} ms`);
     expect(pg.timings.initMs).not.toBeNull();
 
     await pg.createDatabase('peps_test');
@@ -60,7 +60,7 @@ describe('PostgreSQL embarqué', { timeout: 120_000 }, () => {
     await pg.stop(); // idempotent
 
     pg = await startEmbeddedPostgres({ dataDir, port });
-    console.log(`[embedded-postgres] 2e lancement : démarrage ${pg.timings.startMs} ms`);
+    console.log(`[embedded-postgres] second run: startup ${pg.timings.startMs} ms`);
     expect(pg.timings.initMs).toBeNull();
     const sql2 = postgres(pg.url('peps_test'), { max: 1, onnotice: () => undefined });
     try {

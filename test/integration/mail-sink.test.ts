@@ -5,7 +5,7 @@ import { Resend } from 'resend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailSinkClient, startMailSink, type MailSink, type MailSinkMessage } from '../../dev/mail-sink';
 
-describe('mail-sink (faux Resend local)', () => {
+describe('mail-sink (local fake Resend)', () => {
   let dir: string;
   let sink: MailSink;
   let resend: Resend;
@@ -13,7 +13,7 @@ describe('mail-sink (faux Resend local)', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'mail-sink-'));
     sink = await startMailSink({ port: 0, dir });
-    // Le SDK lit RESEND_BASE_URL dans son constructeur ; l'option `baseUrl` a priorité.
+    // The SDK reads RESEND_BASE_URL in its constructor; the `baseUrl` option takes precedence.
     resend = new Resend('re_test_local', { baseUrl: sink.url });
   });
 
@@ -22,12 +22,12 @@ describe('mail-sink (faux Resend local)', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('écoute sur un port réel', () => {
+  it('listens on a real port', () => {
     expect(sink.port).toBeGreaterThan(0);
     expect(sink.url).toBe(`http://127.0.0.1:${sink.port}`);
   });
 
-  it('reçoit un e-mail envoyé par le SDK Resend et le restitue', async () => {
+  it('receives an email sent by the Resend SDK and returns it', async () => {
     const client = createMailSinkClient(sink.url);
     const { data, error } = await resend.emails.send({
       from: 'PEPS <noreply@peps.example.gouv.fr>',
@@ -57,19 +57,19 @@ describe('mail-sink (faux Resend local)', () => {
     });
     expect(new Date(message!.createdAt).toISOString()).toBe(message!.createdAt);
 
-    // Filtre par destinataire, insensible à la casse.
+    // Recipient filter is case-insensitive.
     expect((await client.list({ to: 'agent.public@example.fr' })).map((m) => m.id)).toContain(id);
     expect(await client.list({ to: 'personne@example.fr' })).toEqual([]);
     const found = await client.waitFor((m) => m.subject === 'Votre compte est créé', { timeoutMs: 2000 });
     expect(found.id).toBe(id);
 
-    // Un fichier JSON lisible par message.
+    // One readable JSON file per message.
     const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
     expect(files.some((f) => f.includes(id))).toBe(true);
     const onDisk = JSON.parse(await readFile(path.join(dir, files.find((f) => f.includes(id))!), 'utf8')) as MailSinkMessage;
     expect(onDisk.subject).toBe('Votre compte est créé');
 
-    // Page HTML pour les humains.
+    // HTML pages for people.
     const index = await (await fetch(`${sink.url}/`)).text();
     expect(index).toContain('Boîte aux lettres locale');
     expect(index).toContain('Votre compte est créé');
@@ -78,15 +78,15 @@ describe('mail-sink (faux Resend local)', () => {
     expect(pageRes.status).toBe(200);
     const page = await pageRes.text();
     expect(page).toContain('noreply@peps.example.gouv.fr');
-    expect(page).toContain('https://peps.example/activer?t=abc&amp;x=1'); // lien extrait, échappé en HTML
+    expect(page).toContain('https://peps.example/activer?t=abc&amp;x=1'); // extracted link, HTML-escaped
 
-    // Récupération façon Resend.
+    // Resend-style retrieval.
     const got = await resend.emails.get(id);
     expect(got.error).toBeNull();
     expect(got.data).toMatchObject({ object: 'email', id, subject: 'Votre compte est créé', to: ['Agent.Public@Example.fr'] });
   });
 
-  it("honore Idempotency-Key : même clé et même contenu → même id, un seul message", async () => {
+  it('honours Idempotency-Key: same key and payload → same id, a single message', async () => {
     const client = createMailSinkClient(sink.url);
     const payload = { from: 'noreply@peps.example', to: ['idem@example.fr'], subject: 'Une seule fois', text: 'x' };
     const first = await resend.emails.send(payload, { idempotencyKey: 'demande-42/compte-cree' });
@@ -98,14 +98,14 @@ describe('mail-sink (faux Resend local)', () => {
     expect(messages).toHaveLength(1);
     expect(messages[0]?.idempotencyKey).toBe('demande-42/compte-cree');
 
-    // Même clé, contenu différent → 409 comme Resend.
+    // Same key, different payload → 409, like Resend.
     const conflicting = await resend.emails.send({ ...payload, subject: 'Autre' }, { idempotencyKey: 'demande-42/compte-cree' });
     expect(conflicting.data).toBeNull();
     expect(conflicting.error).toMatchObject({ statusCode: 409, name: 'invalid_idempotent_request' });
     expect(await client.list({ to: 'idem@example.fr' })).toHaveLength(1);
   });
 
-  it('renvoie une erreur façon Resend (sans exception) si un champ manque', async () => {
+  it('returns a Resend-style error (no exception) when a field is missing', async () => {
     const result = await resend.emails.send({ from: 'noreply@peps.example', to: 'a@example.fr', text: 'x' } as never);
     expect(result.data).toBeNull();
     expect(result.error).toMatchObject({ statusCode: 422, name: 'missing_required_field' });
@@ -122,7 +122,7 @@ describe('mail-sink (faux Resend local)', () => {
     expect(await noKey.json()).toMatchObject({ statusCode: 401, name: 'missing_api_key' });
   });
 
-  it('accepte les envois groupés (POST /emails/batch)', async () => {
+  it('accepts batch sends (POST /emails/batch)', async () => {
     const client = createMailSinkClient(sink.url);
     const { data, error } = await resend.batch.send(
       [
@@ -148,9 +148,9 @@ describe('mail-sink (faux Resend local)', () => {
     expect(invalid.error).toMatchObject({ statusCode: 422 });
   });
 
-  it('fonctionne aussi via RESEND_BASE_URL (lu à la construction du client)', async () => {
+  it('also works through RESEND_BASE_URL (read when the client is constructed)', async () => {
     const previous = process.env.RESEND_BASE_URL;
-    process.env.RESEND_BASE_URL = `${sink.url}/`; // barre oblique finale tolérée
+    process.env.RESEND_BASE_URL = `${sink.url}/`; // a trailing slash must be tolerated
     try {
       const viaEnv = new Resend('re_test_env');
       expect(viaEnv.baseUrl).toBe(`${sink.url}/`);
@@ -163,7 +163,7 @@ describe('mail-sink (faux Resend local)', () => {
     }
   });
 
-  it('conserve les messages (et les clés d’idempotence) après un redémarrage', async () => {
+  it('keeps messages (and idempotency keys) across a restart', async () => {
     const before = await createMailSinkClient(sink.url).list();
     expect(before.length).toBeGreaterThan(0);
     const idem = before.find((m) => m.idempotencyKey === 'demande-42/compte-cree')!;
@@ -173,7 +173,7 @@ describe('mail-sink (faux Resend local)', () => {
     resend = new Resend('re_test_local', { baseUrl: sink.url });
     const client = createMailSinkClient(sink.url);
     const after = await client.list();
-    expect(after.map((m) => m.id)).toEqual(before.map((m) => m.id)); // même ordre, le plus récent d'abord
+    expect(after.map((m) => m.id)).toEqual(before.map((m) => m.id)); // same order, newest first
     expect((await (await fetch(`${sink.url}/`)).text())).toContain('Votre compte est créé');
 
     const retry = await resend.emails.send(
@@ -184,12 +184,12 @@ describe('mail-sink (faux Resend local)', () => {
     expect(await client.list({ to: 'idem@example.fr' })).toHaveLength(1);
   });
 
-  it('se vide avec DELETE /api/messages, et waitFor échoue proprement', async () => {
+  it('empties with DELETE /api/messages, and waitFor fails cleanly', async () => {
     const client = createMailSinkClient(sink.url);
     await client.clear();
     expect(await client.list()).toEqual([]);
     expect((await readdir(dir)).filter((f) => f.endsWith('.json'))).toEqual([]);
-    await expect(client.waitFor(() => true, { timeoutMs: 200 })).rejects.toThrow(/aucun message/);
+    await expect(client.waitFor(() => true, { timeoutMs: 200 })).rejects.toThrow(/no matching message/);
     expect(await client.get('inexistant')).toBeNull();
   });
 });

@@ -19,7 +19,7 @@ async function customSearchAttributes(address: string, namespace: string) {
   }
 }
 
-describe('serveur de développement Temporal', { timeout: 60_000 }, () => {
+describe('Temporal dev server', { timeout: 60_000 }, () => {
   let root: string;
   let dbFile: string;
   let logFile: string;
@@ -41,7 +41,7 @@ describe('serveur de développement Temporal', { timeout: 60_000 }, () => {
     if (root) await rm(root, { recursive: true, force: true });
   }, 60_000);
 
-  it('démarre sur un fichier SQLite, sert l’UI, et garde les attributs de recherche après redémarrage', async () => {
+  it('starts on a SQLite file, serves the UI, and keeps search attributes across restarts', async () => {
     const opts = {
       dbFile,
       port,
@@ -65,14 +65,14 @@ describe('serveur de développement Temporal', { timeout: 60_000 }, () => {
     expect(await isPortFree(port)).toBe(true);
     expect(await isPortFree(uiPort)).toBe(true);
 
-    // Même fichier SQLite, mêmes --search-attribute : le redémarrage ne doit pas échouer.
+    // Same SQLite file, same --search-attribute flags: the restart must not fail.
     server = await startTemporalDevServer(opts);
     const again = await customSearchAttributes(server.address, NAMESPACE);
     expect(again.PepsAccountId).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     expect(again.PepsScore).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT);
     await server.stop();
 
-    // Sans --search-attribute : les attributs viennent bien du fichier SQLite.
+    // Without --search-attribute, the attributes can only come from the SQLite file.
     server = await startTemporalDevServer({ ...opts, searchAttributes: {} });
     const persisted = await customSearchAttributes(server.address, NAMESPACE);
     expect(persisted.PepsAccountId).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
@@ -81,7 +81,7 @@ describe('serveur de développement Temporal', { timeout: 60_000 }, () => {
     server = undefined;
   });
 
-  it('refuse de démarrer sur un port déjà pris, avec un message clair', async () => {
+  it('refuses to start on a port already in use, with a clear message', async () => {
     const busy = await findFreePort();
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(busy, '127.0.0.1', resolve));
@@ -94,7 +94,7 @@ describe('serveur de développement Temporal', { timeout: 60_000 }, () => {
           namespace: NAMESPACE,
           searchAttributes: {},
         }),
-      ).rejects.toThrow(/déjà utilisé/);
+      ).rejects.toThrow(/already in use/);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
