@@ -193,13 +193,13 @@ describe('docker-compose.yml', () => {
     expect(flagValues(temporalCommand, '--port')).toEqual([String(grpcPort)]);
 
     expect(portsOf('mail-sink')).toContainEqual({ host: defaults.MAIL_SINK_PORT, container: defaults.MAIL_SINK_PORT });
-    expect(String(service('mail-sink').environment.MAIL_SINK_PORT)).toBe(String(defaults.MAIL_SINK_PORT));
+    expect(environmentOf('mail-sink').MAIL_SINK_PORT).toBe(String(defaults.MAIL_SINK_PORT));
   });
 
   it('runs the mail sink of dev/mail-sink.ts on all interfaces, with its messages on a volume', () => {
     expect(commandOf('mail-sink')).toEqual(['npx', 'tsx', 'dev/mail-sink.ts']);
-    expect(service('mail-sink').environment.MAIL_SINK_HOST).toBe('0.0.0.0');
-    expect(loadConfig(service('mail-sink').environment).mail.sinkHost).toBe('0.0.0.0');
+    expect(environmentOf('mail-sink').MAIL_SINK_HOST).toBe('0.0.0.0');
+    expect(loadConfig(environmentOf('mail-sink')).mail.sinkHost).toBe('0.0.0.0');
     expect(service('mail-sink').volumes).toContainEqual(expect.stringMatching(/:\/app\/\.data\/mail$/));
   });
 
