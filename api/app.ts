@@ -7,8 +7,13 @@ import type { AppEnv } from './env';
 import { ApiError } from './errors';
 import { authenticate } from './middleware/authenticate';
 import { handleError, problemResponse } from './middleware/error-handler';
+import { registerAccountRoutes } from './routes/accounts';
+import { registerAuthRoutes } from './routes/auth';
+import { registerEstablishmentRoutes } from './routes/establishments';
 import { registerHealth } from './routes/health';
+import { registerOperatorRoutes } from './routes/operator';
 import { registerPasswordLinkRoutes } from './routes/password-links';
+import { registerServiceRoutes } from './routes/services';
 import { validationHook } from './validation';
 
 export function createApp(deps: Deps) {
@@ -25,6 +30,11 @@ export function createApp(deps: Deps) {
   app.notFound((c) => problemResponse(c, new ApiError('not_found', "Cette adresse n'existe pas.")));
 
   registerHealth(app);
+  registerAuthRoutes(app);
+  registerServiceRoutes(app);
+  registerAccountRoutes(app);
+  registerEstablishmentRoutes(app);
+  registerOperatorRoutes(app);
   registerPasswordLinkRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {

@@ -62,7 +62,7 @@ export const RightsInput = z.record(z.string(), RightLevelSchema).openapi({
   example: { 'affiliation-cnracl': 'write', 'avis-prealable-cnracl': 'none' },
 });
 
-const coordinates = {
+export const coordinateFields = {
   civility: CivilitySchema,
   lastName: requiredText(100).openapi({ description: 'Nom', example: 'Louty' }),
   firstName: requiredText(100).openapi({ description: 'Prénom', example: 'Jean' }),
@@ -77,21 +77,30 @@ const coordinates = {
   }),
 };
 
+/** The guide's form: the email typed twice must match (case aside). */
+export function checkEmailConfirmation(body: { email?: string; emailConfirmation?: string }, ctx: z.RefinementCtx) {
+  if (body.email?.toLowerCase() !== body.emailConfirmation?.toLowerCase()) {
+    ctx.addIssue({ code: 'custom', path: ['emailConfirmation'], message: 'La confirmation ne correspond pas au courriel saisi.' });
+  }
+}
+
+export const ADDRESS_REQUIRED = "L'adresse professionnelle est obligatoire pour un administrateur.";
+
+export function checkProfessionalAddress(body: { professionalAddress?: string[] | null }, ctx: z.RefinementCtx) {
+  if (!body.professionalAddress) ctx.addIssue({ code: 'custom', path: ['professionalAddress'], message: ADDRESS_REQUIRED });
+}
+
 export const CreateAccountBody = z
   .object({
     profile: ProfileSchema,
-    ...coordinates,
+    ...coordinateFields,
     email: emailSchema.openapi({ description: 'Courriel du titulaire', example: 'jean.louty@mairie-demo.fr' }),
     emailConfirmation: emailSchema.openapi({ description: 'Le même courriel, saisi une seconde fois', example: 'jean.louty@mairie-demo.fr' }),
     rights: RightsInput.optional(),
   })
   .superRefine((body, ctx) => {
-    if (body.email.toLowerCase() !== body.emailConfirmation.toLowerCase()) {
-      ctx.addIssue({ code: 'custom', path: ['emailConfirmation'], message: 'La confirmation ne correspond pas au courriel saisi.' });
-    }
-    if (body.profile === 'admin' && !body.professionalAddress) {
-      ctx.addIssue({ code: 'custom', path: ['professionalAddress'], message: "L'adresse professionnelle est obligatoire pour un administrateur." });
-    }
+    checkEmailConfirmation(body, ctx);
+    if (body.profile === 'admin') checkProfessionalAddress(body, ctx);
   })
   .openapi('CreateAccount');
 export type CreateAccountInput = z.infer<typeof CreateAccountBody>;
@@ -101,20 +110,18 @@ export const UpdateAccountBody = z
     profile: ProfileSchema.optional().openapi({
       description: "Utilisateur → Administrateur : promotion (courrier au représentant légal, prise en compte à la prochaine connexion). Administrateur → Utilisateur : refusé.",
     }),
-    civility: coordinates.civility.optional(),
-    lastName: coordinates.lastName.optional(),
-    firstName: coordinates.firstName.optional(),
+    civility: coordinateFields.civility.optional(),
+    lastName: coordinateFields.lastName.optional(),
+    firstName: coordinateFields.firstName.optional(),
     email: emailSchema.optional().openapi({ description: 'Nouveau courriel (avec emailConfirmation)', example: 'jean.louty@mairie-demo.fr' }),
     emailConfirmation: emailSchema.optional().openapi({ description: 'Le nouveau courriel, saisi une seconde fois', example: 'jean.louty@mairie-demo.fr' }),
-    phone: coordinates.phone,
-    serviceFunction: coordinates.serviceFunction,
-    professionalAddress: coordinates.professionalAddress,
+    phone: coordinateFields.phone,
+    serviceFunction: coordinateFields.serviceFunction,
+    professionalAddress: coordinateFields.professionalAddress,
     rights: RightsInput.optional(),
   })
   .superRefine((body, ctx) => {
-    if (body.email !== undefined && body.email.toLowerCase() !== body.emailConfirmation?.toLowerCase()) {
-      ctx.addIssue({ code: 'custom', path: ['emailConfirmation'], message: 'La confirmation ne correspond pas au courriel saisi.' });
-    }
+    if (body.email !== undefined) checkEmailConfirmation(body, ctx);
   })
   .openapi('UpdateAccount');
 export type UpdateAccountInput = z.infer<typeof UpdateAccountBody>;
@@ -214,15 +221,10 @@ export const AccountListSchema = z
   })
   .openapi('AccountList');
 
-export const CreatedAccountSchema = z
-  .object({
-    id: z.string().openapi({ description: 'Identifiant technique du compte', example: '0b8f3c1e-4c8a-4a57-9d55-0d3c5a1f2b77' }),
-    loginId: z.string().openapi({ description: "Identifiant de connexion, à communiquer au titulaire", example: 'JLO000439' }),
-    status: StatusSchema,
-    statusLabel: z.string().openapi({ example: "En attente d'activation" }),
-    expiresOn: isoDay("Date d'expiration du compte"),
-    holder: z.string().openapi({ description: 'Le titulaire, tel que le montre l’étape 3 du guide', example: 'M. Jean Louty' }),
-  })
+export const CreatedAccountSchema = AccountSummarySchema.extend({
+  loginId: z.string().openapi({ description: 'Identifiant de connexion, à communiquer au titulaire (étape 3 du guide)', example: 'JLO000439' }),
+  holder: z.string().openapi({ description: 'Le titulaire, tel que le montre l’étape 3 du guide', example: 'M. Jean Louty' }),
+})
   .openapi('CreatedAccount');
 
 export const IdsBody = z

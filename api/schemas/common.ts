@@ -58,6 +58,14 @@ export const AccountParams = EstablishmentParams.extend({
   accountId: uuidSchema('Compte concerné').openapi({ param: { name: 'accountId', in: 'path' } }),
 });
 
+export const EstablishmentRefSchema = z
+  .object({
+    id: z.string().openapi({ description: "Identifiant de l'établissement", example: '3f1c2b9e-8d1a-4a57-9d55-0d3c5a1f2b77' }),
+    name: z.string().openapi({ description: 'Nom', example: 'COMMUNE DE DEMO' }),
+    siret: z.string().openapi({ description: 'SIRET', example: '21330063500017' }),
+  })
+  .openapi('EstablishmentRef');
+
 export const PAGE_SIZES = ['25', '50', '100'] as const;
 
 export const PaginationQuery = z.object({

@@ -176,8 +176,12 @@ function groupExpressions(groupBy: AccountGroupBy, clock: Clockwise): { key: SQL
   }
 }
 
-/** The order of the list: group first when grouping, then last name, first name, id (stable across pages). */
-const NAME_ORDER = [sql`lower(${accounts.lastName})`, sql`lower(${accounts.firstName})`, asc(accounts.id)];
+/**
+ * The order of the list: group first when grouping, then last name, first name, id (stable across
+ * pages). Names compare folded (the search column starts with « last first »), so that `Émile` comes
+ * before `Zola` whatever the database collation.
+ */
+const NAME_ORDER = [asc(accounts.searchText), asc(accounts.id)];
 
 export async function listAccounts(
   db: Db,
@@ -200,8 +204,9 @@ export async function listAccounts(
       .select({ key: group.key, count: sql<number>`count(*)::int` })
       .from(accounts)
       .where(where)
-      .groupBy(group.key, group.order)
-      .orderBy(group.order);
+      // Parameters differ between the select and a repeated expression: group by position.
+      .groupBy(sql`1`)
+      .orderBy(sql`min(${group.order})`);
   }
   return { items, total: counted?.total ?? 0, groups };
 }

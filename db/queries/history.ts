@@ -47,7 +47,8 @@ export async function listHistory(db: Db, f: HistoryFilters) {
     .from(auditEvents)
     .leftJoin(target, eq(target.id, auditEvents.targetAccountId))
     .where(where)
-    .orderBy(desc(auditEvents.at), desc(auditEvents.id))
+    // Insertion order: `at` is the start of the writing transaction, which may be older than an entry written before it.
+    .orderBy(desc(auditEvents.id))
     .limit(f.pageSize)
     .offset((f.page - 1) * f.pageSize);
   const [counted] = await db.select({ total: sql<number>`count(*)::int` }).from(auditEvents).where(where);

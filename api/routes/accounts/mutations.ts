@@ -21,7 +21,7 @@ import { revokeAccountSessions } from '../../../db/queries/sessions';
 import type { NewAccount } from '../../../db/schema';
 import type { RightLevel } from '../../../domain/account';
 import { expiryFrom } from '../../../domain/dates';
-import type { UpdateAccountInput } from '../../schemas/accounts';
+import { ADDRESS_REQUIRED, type UpdateAccountInput } from '../../schemas/accounts';
 import { auditActor } from '../../audit';
 import type { Deps } from '../../deps';
 import type { Actor } from '../../env';
@@ -196,8 +196,6 @@ export function deleteAction(selection: string[]): AccountAction {
     },
   };
 }
-
-const ADDRESS_REQUIRED = "L'adresse professionnelle est obligatoire pour un administrateur.";
 
 /**
  * Coordinates and rights, and the one profile change allowed: user → admin (a promotion: admin since

@@ -1,7 +1,8 @@
 /** How accounts are shown by the API: English fields, French labels beside them. */
 import type { Context } from 'hono';
-import type { AccountView } from '../../../db/queries/accounts';
-import { rightsByTheme, type CatalogueTheme } from '../../../db/queries/services';
+import type { Db } from '../../../db/client';
+import { type AccountView, findAccountById } from '../../../db/queries/accounts';
+import { type CatalogueTheme, listCatalogue, rightsByTheme, rightsOf } from '../../../db/queries/services';
 import { CIVILITY_SHORT, PROFILE_LABELS, type RightLevel, STATUS_LABELS } from '../../../domain/account';
 import { frenchDate, parisDay } from '../../../domain/dates';
 import type { AppEnv } from '../../env';
@@ -60,15 +61,19 @@ export function presentDetail(
   };
 }
 
-export function presentCreated(a: AccountView) {
-  return {
-    id: a.id,
-    loginId: a.loginId,
-    status: a.status,
-    statusLabel: STATUS_LABELS[a.status],
-    expiresOn: a.expiresOn,
-    holder: holderName(a),
-  };
+/** The detail of an account with its rights over the whole catalogue and who created it. */
+export async function loadDetail(db: Db, account: AccountView, clock: { now: Date; today: string }) {
+  const [rights, catalogue, creator] = await Promise.all([
+    rightsOf(db, account.id),
+    listCatalogue(db),
+    account.createdByAccountId ? findAccountById(db, account.createdByAccountId, clock) : undefined,
+  ]);
+  return presentDetail(account, clock.now, rights, catalogue, creator ? { id: creator.id, loginId: creator.loginId } : null);
+}
+
+/** Step 3 of the guide: the new account, its login id to hand over, and the holder's name. */
+export function presentCreated(a: AccountView, now: Date) {
+  return { ...presentSummary(a, now), holder: holderName(a) };
 }
 
 const monthFormatter = new Intl.DateTimeFormat('fr-FR', { month: 'long', year: 'numeric', timeZone: 'UTC' });

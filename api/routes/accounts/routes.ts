@@ -11,7 +11,8 @@ import {
   ListAccountsQuery,
   UpdateAccountBody,
 } from '../../schemas/accounts';
-import { AccountParams, errorResponses, EstablishmentParams, sessionSecurity, uuidSchema } from '../../schemas/common';
+import { establishmentAccess } from './guards';
+import { AccountParams, errorResponses, EstablishmentParams, sessionSecurity } from '../../schemas/common';
 
 const tags = ['Gestion des comptes'];
 const ADMIN_ONLY =
@@ -20,6 +21,7 @@ const EXPIRED_RULE = 'Sur un compte expiré, la seule action possible est le ren
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
 export const listAccountsRoute = createRoute({
+  middleware: [establishmentAccess('admin')] as const,
   method: 'get',
   path: '/establishments/{establishmentId}/accounts',
   tags,
@@ -34,6 +36,7 @@ export const listAccountsRoute = createRoute({
 });
 
 export const exportAccountsRoute = createRoute({
+  middleware: [establishmentAccess('admin')] as const,
   method: 'get',
   path: '/establishments/{establishmentId}/accounts/export.csv',
   tags,
@@ -71,6 +74,7 @@ export const exportAccountsRoute = createRoute({
 });
 
 export const createAccountRoute = createRoute({
+  middleware: [establishmentAccess('admin', 'account.create')] as const,
   method: 'post',
   path: '/establishments/{establishmentId}/accounts',
   tags,
@@ -100,6 +104,7 @@ export const createAccountRoute = createRoute({
 });
 
 export const getAccountRoute = createRoute({
+  middleware: [establishmentAccess('admin')] as const,
   method: 'get',
   path: '/establishments/{establishmentId}/accounts/{accountId}',
   tags,
@@ -114,6 +119,7 @@ export const getAccountRoute = createRoute({
 });
 
 export const updateAccountRoute = createRoute({
+  middleware: [establishmentAccess('admin', 'account.update')] as const,
   method: 'patch',
   path: '/establishments/{establishmentId}/accounts/{accountId}',
   tags,
@@ -130,6 +136,7 @@ export const updateAccountRoute = createRoute({
 });
 
 export const deleteAccountRoute = createRoute({
+  middleware: [establishmentAccess('admin', 'account.delete')] as const,
   method: 'delete',
   path: '/establishments/{establishmentId}/accounts/{accountId}',
   tags,
@@ -146,6 +153,7 @@ export const deleteAccountRoute = createRoute({
 });
 
 export const renewAccountRoute = createRoute({
+  middleware: [establishmentAccess('admin', 'account.renew')] as const,
   method: 'post',
   path: '/establishments/{establishmentId}/accounts/{accountId}/renew',
   tags,
@@ -160,6 +168,7 @@ export const renewAccountRoute = createRoute({
 });
 
 export const unblockAccountRoute = createRoute({
+  middleware: [establishmentAccess('admin', 'account.unblock')] as const,
   method: 'post',
   path: '/establishments/{establishmentId}/accounts/{accountId}/unblock',
   tags,
@@ -177,6 +186,7 @@ const BULK =
   'Chaque compte est traité à part (sa transaction, son entrée d’historique) : la réponse est 200 avec un compte rendu par compte (`done` ou `refused` avec code et message), même si certains sont refusés.';
 
 export const bulkDeleteRoute = createRoute({
+  middleware: [establishmentAccess('admin', 'account.delete')] as const,
   method: 'post',
   path: '/establishments/{establishmentId}/accounts/bulk-delete',
   tags,
@@ -191,6 +201,7 @@ export const bulkDeleteRoute = createRoute({
 });
 
 export const bulkRenewRoute = createRoute({
+  middleware: [establishmentAccess('admin', 'account.renew')] as const,
   method: 'post',
   path: '/establishments/{establishmentId}/accounts/bulk-renew',
   tags,
@@ -203,5 +214,3 @@ export const bulkRenewRoute = createRoute({
     ...errorResponses('forbidden', 'not_found'),
   },
 });
-
-export { uuidSchema };

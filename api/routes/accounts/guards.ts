@@ -1,0 +1,50 @@
+/**
+ * Route middleware that decides who may call before the request is validated: an anonymous caller
+ * gets 401, a user 403 and another establishment 404, whatever the body holds. They also name the
+ * audit action early, so that a refusal is recorded under it.
+ */
+import { z } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
+import { requireAccount, requireEstablishmentAccess, requireOperator } from '../../access';
+import type { AppEnv } from '../../env';
+import { ApiError } from '../../errors';
+
+const uuid = z.uuid();
+
+/** An account reaching the establishment of the path (its own, or a delegating one), as admin or any member. */
+export function establishmentAccess(need: 'admin' | 'member', auditAction?: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (auditAction) c.set('auditAction', auditAction);
+    const establishmentId = c.req.param('establishmentId') ?? '';
+    if (!uuid.safeParse(establishmentId).success) {
+      requireAccount(c);
+      throw new ApiError('not_found', 'Établissement introuvable.');
+    }
+    await requireEstablishmentAccess(c, establishmentId, need);
+    await next();
+  });
+}
+
+export function operatorOnly(auditAction?: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (auditAction) c.set('auditAction', auditAction);
+    requireOperator(c);
+    await next();
+  });
+}
+
+export function accountOnly(auditAction?: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (auditAction) c.set('auditAction', auditAction);
+    requireAccount(c);
+    await next();
+  });
+}
+
+/** An account or the operator. */
+export function anyAuthenticated() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (c.var.actor.type === 'anonymous') throw new ApiError('unauthenticated', 'Vous devez être connecté.');
+    await next();
+  });
+}

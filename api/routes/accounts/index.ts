@@ -1,0 +1,229 @@
+/**
+ * « Gestion des comptes »: an establishment's admins manage its accounts. Every route is scoped by the
+ * establishment in the path (delegation works through it) and every query filters by it.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { accountsForExport, findAccount, listAccounts } from '../../../db/queries/accounts';
+import { findEstablishment } from '../../../db/queries/establishments';
+import {
+  findIdempotentResponse,
+  isUniqueViolation,
+  requestFingerprint,
+  storeIdempotentResponse,
+} from '../../../db/queries/idempotency';
+import { listServiceCodes, unknownServiceErrors } from '../../../db/queries/services';
+import { CIVILITY_LABELS, PROFILE_LABELS, STATUS_LABELS } from '../../../domain/account';
+import { frenchDate, parisDay } from '../../../domain/dates';
+import { frenchPhone, toCsv } from '../../csv';
+import { requireAccount } from '../../access';
+import type { AppEnv } from '../../env';
+import { ApiError } from '../../errors';
+import type { GroupBy } from '../../schemas/accounts';
+import { paginationMeta } from '../../schemas/common';
+import { createAccountInTransaction, startAccountActivation, unknownServicesError } from './create';
+import {
+  type ActionScope,
+  applyAction,
+  applyToSelection,
+  deleteAction,
+  renewAction,
+  unblockAction,
+  updateAction,
+} from './mutations';
+import { accountNotFound, clockOf, frenchMonth, loadDetail, presentCreated, presentSummary } from './present';
+import {
+  bulkDeleteRoute,
+  bulkRenewRoute,
+  createAccountRoute,
+  deleteAccountRoute,
+  exportAccountsRoute,
+  getAccountRoute,
+  listAccountsRoute,
+  renewAccountRoute,
+  unblockAccountRoute,
+  updateAccountRoute,
+} from './routes';
+
+/** Who acts, for which establishment, when (access was checked by the route's guard). */
+function adminScope(c: Context<AppEnv>, establishmentId: string): ActionScope {
+  return { deps: c.var.deps, actor: c.var.actor, requestId: c.var.requestId, establishmentId, ...clockOf(c) };
+}
+
+function groupLabel(groupBy: GroupBy, key: string): string {
+  switch (groupBy) {
+    case 'profile':
+      return PROFILE_LABELS[key as keyof typeof PROFILE_LABELS] ?? key;
+    case 'status':
+      return STATUS_LABELS[key as keyof typeof STATUS_LABELS] ?? key;
+    case 'expiryMonth':
+      return frenchMonth(key);
+  }
+}
+
+async function accountDetail(scope: ActionScope, accountId: string) {
+  const account = await findAccount(scope.deps.db, { ...scope, accountId });
+  if (!account) throw accountNotFound();
+  return loadDetail(scope.deps.db, account, scope);
+}
+
+export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(listAccountsRoute, async (c) => {
+    const { establishmentId } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const scope = adminScope(c, establishmentId);
+    const pageSize = Number(query.pageSize);
+    const { items, total, groups } = await listAccounts(c.var.deps.db, {
+      ...scope,
+      q: query.q,
+      status: query.status,
+      profile: query.profile,
+      groupBy: query.groupBy,
+      page: query.page,
+      pageSize,
+    });
+    const groupBy = query.groupBy;
+    return c.json(
+      {
+        items: items.map((a) => ({
+          ...presentSummary(a, scope.now),
+          ...(groupBy && a.groupKey !== undefined ? { group: { key: a.groupKey, label: groupLabel(groupBy, a.groupKey) } } : {}),
+        })),
+        ...(groupBy && groups ? { groups: groups.map((g) => ({ ...g, label: groupLabel(groupBy, g.key) })) } : {}),
+        ...paginationMeta(query.page, pageSize, total),
+      },
+      200,
+    );
+  });
+
+  // Before /accounts/{accountId}: `export.csv` is not an account id.
+  app.openapi(exportAccountsRoute, async (c) => {
+    const { establishmentId } = c.req.valid('param');
+    const { ids } = c.req.valid('query');
+    const scope = adminScope(c, establishmentId);
+    const establishment = await findEstablishment(c.var.deps.db, establishmentId);
+    const rows = await accountsForExport(c.var.deps.db, { ...scope, ids });
+    const csv = toCsv(
+      ['Civilité', 'Nom', 'Prénom', 'Identifiant', 'Courriel', 'Téléphone', 'Service', 'Profil', 'Statut', 'Expiration du compte', 'Dernière connexion'],
+      rows.map((a) => [
+        CIVILITY_LABELS[a.civility],
+        a.lastName,
+        a.firstName,
+        a.loginId,
+        a.email,
+        frenchPhone(a.phone),
+        a.serviceFunction,
+        PROFILE_LABELS[a.profile],
+        STATUS_LABELS[a.status],
+        frenchDate(a.expiresOn),
+        a.lastLoginAt ? frenchDate(parisDay(a.lastLoginAt)) : '',
+      ]),
+    );
+    const filename = `comptes-${establishment?.siret ?? establishmentId}-${scope.today}.csv`;
+    return c.body(csv, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${filename}"`,
+      'Cache-Control': 'no-store',
+    });
+  });
+
+  app.openapi(bulkDeleteRoute, async (c) => {
+    const { establishmentId } = c.req.valid('param');
+    const scope = adminScope(c, establishmentId);
+    const { ids } = c.req.valid('json');
+    return c.json(await applyToSelection(scope, ids, deleteAction(ids)), 200);
+  });
+
+  app.openapi(bulkRenewRoute, async (c) => {
+    const { establishmentId } = c.req.valid('param');
+    const scope = adminScope(c, establishmentId);
+    const { ids } = c.req.valid('json');
+    return c.json(await applyToSelection(scope, ids, renewAction), 200);
+  });
+
+  app.openapi(createAccountRoute, async (c) => {
+    const { establishmentId } = c.req.valid('param');
+    const scope = adminScope(c, establishmentId);
+    const { emailConfirmation: _confirmation, rights, ...coordinates } = c.req.valid('json');
+    const key = c.req.valid('header')['idempotency-key'];
+    const { db } = c.var.deps;
+    const actorId = requireAccount(c).id;
+    const fingerprint = requestFingerprint(`POST /establishments/${establishmentId}/accounts`, c.req.valid('json'));
+
+    const replay = async () => {
+      const prior = key ? await findIdempotentResponse(db, actorId, key) : undefined;
+      if (!prior) return undefined;
+      if (prior.requestHash !== fingerprint) {
+        throw new ApiError(
+          'idempotency_key_reused',
+          "Cette clé d'idempotence a déjà servi pour une autre demande : utilisez une nouvelle clé pour une nouvelle création.",
+        );
+      }
+      return c.json(prior.responseBody as ReturnType<typeof presentCreated>, 201);
+    };
+
+    const replayed = await replay();
+    if (replayed) return replayed;
+
+    try {
+      const body = await db.transaction(async (tx) => {
+        const establishment = await findEstablishment(tx, establishmentId);
+        if (!establishment) throw new ApiError('not_found', 'Établissement introuvable.');
+        const account = await createAccountInTransaction(tx, scope, establishment, coordinates, rights);
+        const response = presentCreated(account, scope.now);
+        if (key) {
+          await storeIdempotentResponse(tx, { actorAccountId: actorId, key, requestHash: fingerprint, responseStatus: 201, responseBody: response });
+        }
+        await startAccountActivation(scope, account, establishment.siret);
+        return response;
+      });
+      return c.json(body, 201);
+    } catch (error) {
+      // A concurrent request with the same key won the race: answer as it did.
+      if (key && isUniqueViolation(error)) {
+        const replayedLate = await replay();
+        if (replayedLate) return replayedLate;
+      }
+      throw error;
+    }
+  });
+
+  app.openapi(getAccountRoute, async (c) => {
+    const { establishmentId, accountId } = c.req.valid('param');
+    const scope = adminScope(c, establishmentId);
+    return c.json(await accountDetail(scope, accountId), 200);
+  });
+
+  app.openapi(updateAccountRoute, async (c) => {
+    const { establishmentId, accountId } = c.req.valid('param');
+    const scope = adminScope(c, establishmentId);
+    const body = c.req.valid('json');
+    if (body.rights) {
+      const unknown = unknownServiceErrors(body.rights, await listServiceCodes(c.var.deps.db));
+      if (unknown.length > 0) throw unknownServicesError(unknown);
+    }
+    await applyAction(scope, accountId, updateAction(body));
+    return c.json(await accountDetail(scope, accountId), 200);
+  });
+
+  app.openapi(deleteAccountRoute, async (c) => {
+    const { establishmentId, accountId } = c.req.valid('param');
+    const scope = adminScope(c, establishmentId);
+    await applyAction(scope, accountId, deleteAction([accountId]));
+    return c.body(null, 204);
+  });
+
+  app.openapi(renewAccountRoute, async (c) => {
+    const { establishmentId, accountId } = c.req.valid('param');
+    const scope = adminScope(c, establishmentId);
+    const account = await applyAction(scope, accountId, renewAction);
+    return c.json(presentSummary(account, scope.now), 200);
+  });
+
+  app.openapi(unblockAccountRoute, async (c) => {
+    const { establishmentId, accountId } = c.req.valid('param');
+    const scope = adminScope(c, establishmentId);
+    const account = await applyAction(scope, accountId, unblockAction);
+    return c.json(presentSummary(account, scope.now), 200);
+  });
+}
