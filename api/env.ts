@@ -26,5 +26,7 @@ export interface AppEnv {
     auditAction?: string;
     /** The establishment the current operation is about, once resolved. */
     auditEstablishmentId?: string;
+    /** The account the current operation is about, once known. */
+    auditTargetAccountId?: string;
   };
 }

@@ -15,8 +15,6 @@ async function main() {
   let url = config.database.url;
   let stop: (() => Promise<void>) | undefined;
   if (config.database.embedded) {
-    // The embedded cluster as dev/start.ts runs it (dev/postgres.ts defaults: user and password postgres).
-    url = `postgres://postgres:postgres@127.0.0.1:${config.database.embeddedPort}/${EMBEDDED_DATABASE_NAME}`;
     const running = await waitForPostgres(url, 1_000).then(
       () => true,
       () => false,

@@ -42,6 +42,7 @@ export async function handleError(error: unknown, c: Context<AppEnv>): Promise<R
         action: c.var.auditAction ?? `${c.req.method} ${routePath(c)}`,
         outcome: 'refused',
         establishmentId: c.var.auditEstablishmentId,
+        targetAccountId: c.var.auditTargetAccountId,
         detail: { code: apiError.code, detail: apiError.detail, errors: apiError.extra.errors },
       });
     } catch (auditError) {

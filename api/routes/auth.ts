@@ -25,7 +25,7 @@ import { ApiError } from '../errors';
 import { problemResponse } from '../middleware/error-handler';
 import { AccountDetailSchema, ThemeRightsSchema } from '../schemas/accounts';
 import { errorResponses, EstablishmentRefSchema, instant, sessionSecurity } from '../schemas/common';
-import { accountOnly } from './accounts/guards';
+import { accountOnly } from '../middleware/guards';
 import { clockOf, loadDetail } from './accounts/present';
 
 const tags = ['Connexion'];

@@ -7,7 +7,7 @@ import { addDays, parisMidnight } from '../../domain/dates';
 import type { AppEnv } from '../env';
 import { CivilitySchema } from '../schemas/accounts';
 import { errorResponses, EstablishmentParams, instant, PaginationMeta, PaginationQuery, paginationMeta, sessionSecurity, uuidSchema } from '../schemas/common';
-import { establishmentAccess } from './accounts/guards';
+import { establishmentAccess } from '../middleware/guards';
 import { clockOf } from './accounts/present';
 
 const AdminSchema = z

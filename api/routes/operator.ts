@@ -23,7 +23,7 @@ import {
 } from '../schemas/accounts';
 import { errorResponses, EstablishmentRefSchema, instant, operatorSecurity, PaginationMeta, PaginationQuery, paginationMeta, uuidSchema } from '../schemas/common';
 import { createAccountInTransaction, startAccountActivation } from './accounts/create';
-import { operatorOnly } from './accounts/guards';
+import { operatorOnly } from '../middleware/guards';
 import type { ActionScope } from './accounts/mutations';
 import { clockOf, presentCreated } from './accounts/present';
 

@@ -16,9 +16,9 @@ import { unmetPasswordRules } from '../../domain/password-policy';
 import { hashPassword } from '../../security/passwords';
 import { hashToken } from '../../security/tokens';
 import { submitPasswordUpdate } from '../../workflows/definitions';
-import { requireEstablishmentAccess } from '../access';
 import { auditActor } from '../audit';
 import type { AppEnv } from '../env';
+import { establishmentAccess } from '../middleware/guards';
 import { ApiError } from '../errors';
 import { requestPasswordReset, resendActivation, sendLoginIdReminder } from '../lifecycles';
 import { passwordPage } from './password-page';
@@ -98,6 +98,7 @@ const resendRoute = createRoute({
   description:
     'Un nouveau lien valable 15 jours à compter de maintenant ; le précédent ne fonctionne plus. Possible tant que le compte est en attente d’activation, y compris après l’expiration du lien (nouvelle demande).',
   security: [{ session: [] }],
+  middleware: [establishmentAccess('admin', 'account.resend_activation')] as const,
   request: {
     params: z.object({
       establishmentId: z.uuid().openapi({ description: 'Établissement', example: '3f1c…' }),
@@ -140,6 +141,7 @@ export function registerPasswordLinkRoutes(app: OpenAPIHono<AppEnv>) {
     );
     if (!found) throw dead;
     c.set('auditEstablishmentId', found.account.establishmentId);
+    c.set('auditTargetAccountId', found.account.id);
     await stagePassword(db, found.token.id, await hashPassword(password));
     try {
       await temporal.workflow.getHandle(found.token.workflowId).executeUpdate(submitPasswordUpdate, { args: [{ tokenHash }] });
@@ -186,9 +188,7 @@ export function registerPasswordLinkRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   app.openapi(resendRoute, async (c) => {
-    c.set('auditAction', 'account.resend_activation');
     const { establishmentId, accountId } = c.req.valid('param');
-    await requireEstablishmentAccess(c, establishmentId, 'admin');
     const { db, clock } = c.var.deps;
     const now = clock.now();
     const [row] = await db

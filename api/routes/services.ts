@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { listCatalogue } from '../../db/queries/services';
 import { RIGHT_LABELS, RIGHT_LEVELS } from '../../domain/account';
 import type { AppEnv } from '../env';
-import { anyAuthenticated } from './accounts/guards';
+import { anyAuthenticated } from '../middleware/guards';
 import { errorResponses, operatorSecurity, sessionSecurity } from '../schemas/common';
 
 const CatalogueSchema = z

@@ -11,7 +11,7 @@ import {
   ListAccountsQuery,
   UpdateAccountBody,
 } from '../../schemas/accounts';
-import { establishmentAccess } from './guards';
+import { establishmentAccess } from '../../middleware/guards';
 import { AccountParams, errorResponses, EstablishmentParams, sessionSecurity } from '../../schemas/common';
 
 const tags = ['Gestion des comptes'];

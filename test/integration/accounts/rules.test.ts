@@ -28,7 +28,9 @@ describe('au moins un administrateur actif', () => {
     expect(res.body).toMatchObject({ code: 'last_active_admin', detail: expect.stringContaining('au moins un') });
     expect((await accountRow(t.db, est.admin.id)).status).toBe('active');
     const after = await auditOf(t.db, est.establishment.id);
-    expect(after.slice(before.length)).toMatchObject([{ action: 'account.delete', outcome: 'refused', detail: { code: 'last_active_admin' } }]);
+    expect(after.slice(before.length)).toMatchObject([
+      { action: 'account.delete', outcome: 'refused', targetAccountId: est.admin.id, detail: { code: 'last_active_admin' } },
+    ]);
   });
 
   it('accepte quand un autre administrateur actif reste', async () => {
@@ -176,7 +178,7 @@ describe('profil', () => {
     expect(res.body.detail).toContain('supprimez le compte puis recréez-le avec le profil Utilisateur');
     expect(await accountRow(t.db, admin2.id)).toMatchObject({ profile: 'admin', serviceFunction: null });
     const last = (await auditOf(t.db, est.establishment.id)).at(-1);
-    expect(last).toMatchObject({ action: 'account.update', outcome: 'refused', detail: { code: 'admin_demotion_refused' } });
+    expect(last).toMatchObject({ action: 'account.update', outcome: 'refused', targetAccountId: admin2.id, detail: { code: 'admin_demotion_refused' } });
   });
 
   it('exige l’adresse professionnelle d’un administrateur et refuse de l’effacer', async () => {

@@ -5,9 +5,9 @@
  */
 import { z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
-import { requireAccount, requireEstablishmentAccess, requireOperator } from '../../access';
-import type { AppEnv } from '../../env';
-import { ApiError } from '../../errors';
+import { requireAccount, requireEstablishmentAccess, requireOperator } from '../access';
+import type { AppEnv } from '../env';
+import { ApiError } from '../errors';
 
 const uuid = z.uuid();
 
@@ -21,6 +21,8 @@ export function establishmentAccess(need: 'admin' | 'member', auditAction?: stri
       throw new ApiError('not_found', 'Établissement introuvable.');
     }
     await requireEstablishmentAccess(c, establishmentId, need);
+    const accountId = c.req.param('accountId');
+    if (accountId && uuid.safeParse(accountId).success) c.set('auditTargetAccountId', accountId);
     await next();
   });
 }
