@@ -13,6 +13,7 @@ export default defineConfig({
           // One PostgreSQL, one Temporal dev server and one mail sink for the whole run; each file gets
           // its own task queue and its own establishments, so files run in parallel without sharing state.
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/quiet-runtime.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: 'forks',

