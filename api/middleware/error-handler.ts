@@ -2,7 +2,9 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { routePath } from 'hono/route';
+import { and, eq } from 'drizzle-orm';
 import { recordAudit } from '../../db/queries/audit';
+import { accounts } from '../../db/schema';
 import { auditActor } from '../audit';
 import type { AppEnv } from '../env';
 import { ApiError, type Problem, toProblem } from '../errors';
@@ -26,6 +28,20 @@ function asApiError(error: unknown): ApiError {
 }
 
 /**
+ * The account a refusal is about, only when it belongs to the establishment of the operation: the
+ * history shows a target's login id, and an id typed by someone else's admin must not reveal it.
+ */
+async function targetWithin(c: Context<AppEnv>): Promise<string | undefined> {
+  const { auditTargetAccountId: accountId, auditEstablishmentId: establishmentId } = c.var;
+  if (!accountId || !establishmentId) return undefined;
+  const [row] = await c.var.deps.db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(and(eq(accounts.id, accountId), eq(accounts.establishmentId, establishmentId)));
+  return row?.id;
+}
+
+/**
  * One error path for the whole API. A refused change leaves exactly one trace: its audit entry,
  * written here after the transaction that would have made the change was rolled back.
  */
@@ -42,7 +58,7 @@ export async function handleError(error: unknown, c: Context<AppEnv>): Promise<R
         action: c.var.auditAction ?? `${c.req.method} ${routePath(c)}`,
         outcome: 'refused',
         establishmentId: c.var.auditEstablishmentId,
-        targetAccountId: c.var.auditTargetAccountId,
+        targetAccountId: await targetWithin(c),
         detail: { code: apiError.code, detail: apiError.detail, errors: apiError.extra.errors },
       });
     } catch (auditError) {

@@ -269,7 +269,7 @@ describe('gestion des comptes : le cycle complet', () => {
 
     const history = await t.request('GET', `/establishments/${est.establishment.id}/history?accountId=${id}`, { token: est.adminToken });
     expect(history.body.items.map((e: { action: string }) => e.action)).toContain('account.delete');
-    const deletion = history.body.items.find((e: { action: string }) => e.action === 'account.delete');
+    const deletion = history.body.items.find((e: { action: string; outcome: string }) => e.action === 'account.delete' && e.outcome === 'success');
     expect(deletion).toMatchObject({ actionLabel: 'Suppression du compte', targetLoginId: loginId, after: { status: 'deleted' } });
   });
 
