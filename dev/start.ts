@@ -9,7 +9,9 @@ import path from 'node:path';
 import { EMBEDDED_DATABASE_NAME, loadConfigOrExit } from '../config/env';
 import { createDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
-import { seedDemo } from '../db/seed';
+import { DEMO_ESTABLISHMENT, seedDemo } from '../db/seed';
+import { accounts, establishments } from '../db/schema';
+import { and, eq } from 'drizzle-orm';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/definitions';
 import { startMailSink } from './mail-sink';
 import { startEmbeddedPostgres } from './postgres';
@@ -134,10 +136,20 @@ async function main() {
     env.TEMPORAL_ADDRESS = temporal.address;
   }
 
-  const seeded = await (async () => {
+  const { seeded, demoLoginId } = await (async () => {
     const database = createDatabase(databaseUrl, { max: 1 });
     try {
-      return await seedDemo(database.db);
+      const created = await seedDemo(database.db);
+      const [demo] = created
+        ? []
+        : await database.db
+            .select({ loginId: accounts.loginId })
+            .from(accounts)
+            .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
+            .where(and(eq(establishments.siret, DEMO_ESTABLISHMENT.siret), eq(accounts.profile, 'admin')))
+            .orderBy(accounts.createdAt)
+            .limit(1);
+      return { seeded: created, demoLoginId: demo?.loginId };
     } finally {
       await database.close();
     }
@@ -162,6 +174,13 @@ async function main() {
       '',
       `Établissement de démonstration : ${seeded.establishmentName} (${seeded.establishmentId})`,
       `  Administrateur : identifiant ${seeded.loginId}, mot de passe ${seeded.password}`,
+    );
+  }
+  if (!seeded && demoLoginId) {
+    lines.push(
+      '',
+      `Établissement de démonstration : administrateur ${demoLoginId} (mot de passe affiché au premier démarrage ;`,
+      '  sinon POST /auth/forgot-password : le lien arrive dans la boîte mail locale).',
     );
   }
   lines.push('', 'Ctrl-C arrête tout (les données restent dans .data/).', '');
