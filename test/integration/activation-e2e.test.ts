@@ -72,6 +72,18 @@ describe('account activation, end to end', () => {
 
     const reused = await t.request('POST', '/auth/password', { body: { token, password: 'Autre-2026!', passwordConfirmation: 'Autre-2026!' } });
     expect(reused.status).toBe(410);
+
+    // The establishment's history shows the email sent and the activation, the workflow's shows each step.
+    const history = await t.request('GET', `/establishments/${establishment.id}/history?accountId=${created.body.id}`, { token: adminToken });
+    expect(history.body.items.map((e: { action: string }) => e.action).reverse()).toEqual([
+      'account.create',
+      'email.password_creation_sent',
+      'account.activated',
+      'auth.login',
+    ]);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const activities = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(activities).toEqual(['checkLinkEligibility', 'issuePasswordLink', 'applyStagedPassword']);
   });
 
   it("tells a new admin that the legal representative was informed by letter", async () => {
