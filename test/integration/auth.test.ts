@@ -21,8 +21,8 @@ async function auditFor(accountId: string) {
   return t.db.select().from(auditEvents).where(eq(auditEvents.targetAccountId, accountId)).orderBy(auditEvents.id);
 }
 
-describe('connexion', () => {
-  it('ouvre une session : jeton porteur, seul son hachage est gardé, dernière connexion notée', async () => {
+describe('login', () => {
+  it('opens a session: bearer token, only its hash stored, last login recorded', async () => {
     const est = await t.createEstablishment();
     const user = await t.insertActiveAccount(est.establishment.id, { failedLoginCount: 3 });
     const before = Date.now();
@@ -43,7 +43,7 @@ describe('connexion', () => {
     expect((await auditFor(user.id)).map((e) => [e.action, e.outcome])).toEqual([['auth.login', 'success']]);
   });
 
-  it('répond pareil à un identifiant inconnu et à un mot de passe faux', async () => {
+  it('answers an unknown login id and a wrong password the same way', async () => {
     const est = await t.createEstablishment();
     const user = await t.insertActiveAccount(est.establishment.id);
     const wrongPassword = await login(user.loginId, 'Mauvais-2026');
@@ -59,7 +59,7 @@ describe('connexion', () => {
     expect((await accountRow(t.db, user.id)).failedLoginCount).toBe(1);
   });
 
-  it(`bloque le compte après ${MAX_FAILED_LOGINS} échecs ; l’administrateur le débloque ; le blocage cesse seul après ${LOCKOUT_MINUTES} minutes`, async () => {
+  it(`blocks the account after ${MAX_FAILED_LOGINS} failures; an admin unblocks it; the lockout ends by itself after ${LOCKOUT_MINUTES} minutes`, async () => {
     const est = await t.createEstablishment();
     const user = await t.insertActiveAccount(est.establishment.id);
     for (let i = 1; i < MAX_FAILED_LOGINS; i++) expect((await login(user.loginId, `Faux-${i}-mdp`)).status).toBe(401);
@@ -88,7 +88,7 @@ describe('connexion', () => {
     expect((await login(user.loginId, TEST_PASSWORD)).status).toBe(200);
   });
 
-  it('refuse un compte en attente d’activation, expiré ou supprimé, avec la marche à suivre', async () => {
+  it('refuses a pending, expired or deleted account, saying what to do', async () => {
     const est = await t.createEstablishment();
     const pending = await t.insertActiveAccount(est.establishment.id, { status: 'pending_activation', passwordHash: null });
     const res = await login(pending.loginId, TEST_PASSWORD);
@@ -114,7 +114,7 @@ describe('connexion', () => {
     expect(await t.db.select().from(sessions).where(eq(sessions.accountId, expired.id))).toHaveLength(0);
   });
 
-  it('valide le corps de la requête', async () => {
+  it('validates the request body', async () => {
     const res = await t.request('POST', '/auth/login', { body: { loginId: '', password: '' } });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['loginId', 'password']);
@@ -122,7 +122,7 @@ describe('connexion', () => {
 });
 
 describe('session', () => {
-  it('se ferme à la déconnexion', async () => {
+  it('closes on logout', async () => {
     const est = await t.createEstablishment();
     const res = await t.request('POST', '/auth/logout', { token: est.adminToken });
     expect(res.status).toBe(204);
@@ -132,7 +132,7 @@ describe('session', () => {
     expect((await auditFor(est.admin.id)).map((e) => e.action)).toContain('auth.logout');
   });
 
-  it('meurt d’elle-même quand le compte expire ou quand sa durée est passée', async () => {
+  it('dies by itself when the account expires or its lifetime is over', async () => {
     const est = await t.createEstablishment();
     const user = await t.insertActiveAccount(est.establishment.id);
     const token = await t.login(user.loginId);
@@ -145,8 +145,8 @@ describe('session', () => {
   });
 });
 
-describe('Mon compte', () => {
-  it('donne le profil, l’établissement, les droits et les avis (expiration prochaine)', async () => {
+describe('my account (« Mon compte »)', () => {
+  it('gives the profile, establishment, rights and notices (upcoming expiry)', async () => {
     const est = await t.createEstablishment();
     const today = parisDay(new Date());
     const me = await t.request('GET', '/me', { token: est.adminToken });
@@ -171,8 +171,8 @@ describe('Mon compte', () => {
   });
 });
 
-describe('premiers pas du titulaire', () => {
-  it('reçoit le lien, se voit refuser un mot de passe faible, crée le sien et se connecte', async () => {
+describe("holder's first steps", () => {
+  it('receives the link, has a weak password refused, sets their own and logs in', async () => {
     const est = await t.createEstablishment();
     const email = `holder-${Date.now()}@employeur.test`;
     const created = await t.createAccount(est.establishment.id, est.adminToken, { email, emailConfirmation: email });

@@ -4,21 +4,21 @@ import { requestFingerprint } from '../../db/queries/idempotency';
 import { resolveRights, unknownServiceErrors } from '../../db/queries/services';
 import { CreateAccountBody, UpdateAccountBody } from '../../api/schemas/accounts';
 
-describe('recherche', () => {
-  it('plie accents, casse et espaces du nom, du prénom et du service', () => {
+describe('search', () => {
+  it('folds accents, case and spaces of last name, first name and service', () => {
     expect(searchTextFor({ lastName: 'Lœtitia-Éléonore', firstName: '  Céline ', serviceFunction: 'Ressources   Humaines' })).toBe(
       'lœtitia-eleonore celine ressources humaines',
     );
     expect(searchTextFor({ lastName: 'Martin', firstName: 'Jean', serviceFunction: null })).toBe('martin jean');
   });
 
-  it('échappe les jokers de LIKE', () => {
+  it('escapes LIKE wildcards', () => {
     expect(escapeLike('100%_sûr\\')).toBe('100\\%\\_sûr\\\\');
   });
 });
 
-describe('idempotence', () => {
-  it('reconnaît le même corps quel que soit l’ordre des clés, distingue un autre corps ou une autre opération', () => {
+describe('idempotency', () => {
+  it('recognises the same body whatever the key order, tells apart another body or another operation', () => {
     const a = requestFingerprint('POST /x', { b: 1, a: { d: [1, 2], c: null } });
     expect(requestFingerprint('POST /x', { a: { c: null, d: [1, 2] }, b: 1 })).toBe(a);
     expect(requestFingerprint('POST /x', { a: { c: null, d: [2, 1] }, b: 1 })).not.toBe(a);
@@ -26,17 +26,17 @@ describe('idempotence', () => {
   });
 });
 
-describe('droits', () => {
-  it('prend le droit demandé, sinon celui de l’établissement, sinon Aucun, pour tout le catalogue', () => {
+describe('rights', () => {
+  it('takes the requested right, else the establishment default, else none, for the whole catalogue', () => {
     expect(resolveRights(['a', 'b', 'c'], { b: 'read', c: 'write', zombie: 'write' }, { c: 'none' })).toEqual({ a: 'none', b: 'read', c: 'none' });
   });
 
-  it('signale chaque service inconnu', () => {
+  it('reports every unknown service', () => {
     expect(unknownServiceErrors({ a: 'read', x: 'write' }, ['a'])).toEqual([{ field: 'rights.x', message: 'Service inconnu : « x ».' }]);
   });
 });
 
-describe('formulaire de création', () => {
+describe('creation form', () => {
   const valid = {
     profile: 'user',
     civility: 'madame',
@@ -46,13 +46,13 @@ describe('formulaire de création', () => {
     emailConfirmation: 'jeanne.louty@mairie.fr',
   };
 
-  it('normalise le téléphone fixe et les champs facultatifs vides', () => {
+  it('normalises the landline number and empty optional fields', () => {
     const parsed = CreateAccountBody.parse({ ...valid, phone: '05.56.11.41.23', serviceFunction: '  ' });
     expect(parsed).toMatchObject({ lastName: 'Louty', phone: '0556114123', serviceFunction: null });
     expect(CreateAccountBody.parse({ ...valid, phone: '+33 5 56 11 41 23' }).phone).toBe('0556114123');
   });
 
-  it('refuse un téléphone invalide et une confirmation différente', () => {
+  it('rejects an invalid phone number and a mismatched confirmation', () => {
     const result = CreateAccountBody.safeParse({ ...valid, phone: '12345' });
     expect(result.success).toBe(false);
     expect(result.error!.issues.map((i) => i.path.join('.'))).toEqual(['phone']);
@@ -60,7 +60,7 @@ describe('formulaire de création', () => {
     expect(mismatch.error!.issues.map((i) => i.path.join('.'))).toEqual(['emailConfirmation']);
   });
 
-  it('en modification, exige la confirmation seulement quand le courriel change', () => {
+  it('on update, requires the confirmation only when the email changes', () => {
     expect(UpdateAccountBody.safeParse({ serviceFunction: 'Paie' }).success).toBe(true);
     expect(UpdateAccountBody.safeParse({ email: 'a@b.fr' }).success).toBe(false);
     expect(UpdateAccountBody.safeParse({ email: 'a@b.fr', emailConfirmation: 'A@B.fr' }).success).toBe(true);

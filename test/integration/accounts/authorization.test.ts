@@ -39,7 +39,7 @@ function adminCalls(establishmentId: string, accountId: string): Call[] {
   ];
 }
 
-describe('matrice des autorisations', () => {
+describe('authorization matrix', () => {
   let a: Awaited<ReturnType<typeof t.createEstablishment>>;
   let b: Awaited<ReturnType<typeof t.createEstablishment>>;
   let userA: { id: string; loginId: string };
@@ -59,7 +59,7 @@ describe('matrice des autorisations', () => {
     expect(await countAccounts(t.db, a.establishment.id)).toBe(3);
   }
 
-  it('anonyme : 401 partout, même avec un corps invalide', async () => {
+  it('anonymous: 401 everywhere, even with an invalid body', async () => {
     for (const [method, path, body] of [...adminCalls(a.establishment.id, target.id), ['GET', `/establishments/${a.establishment.id}/admins`] as Call]) {
       const res = await t.request(method, path, { body });
       expect(res.status, `${method} ${path}`).toBe(401);
@@ -75,7 +75,7 @@ describe('matrice des autorisations', () => {
     await expectUntouched();
   });
 
-  it('utilisateur : 403 sur la gestion des comptes (même avec un corps invalide), accès à Mes intervenants et au catalogue', async () => {
+  it('user: 403 on account management (even with an invalid body), access to « Mes intervenants » and the catalogue', async () => {
     for (const [method, path, body] of adminCalls(a.establishment.id, target.id)) {
       const res = await t.request(method, path, { token: userToken, body });
       expect(res.status, `${method} ${path}`).toBe(403);
@@ -93,7 +93,7 @@ describe('matrice des autorisations', () => {
     await expectUntouched();
   });
 
-  it('administrateur d’un autre établissement : 404 sur tout, y compris Mes intervenants', async () => {
+  it('admin of another establishment: 404 on everything, « Mes intervenants » included', async () => {
     for (const [method, path, body] of [...adminCalls(a.establishment.id, target.id), ['GET', `/establishments/${a.establishment.id}/admins`] as Call]) {
       const res = await t.request(method, path, { token: b.adminToken, body });
       expect(res.status, `${method} ${path}`).toBe(404);
@@ -102,7 +102,7 @@ describe('matrice des autorisations', () => {
     await expectUntouched();
   });
 
-  it('administrateur d’un autre établissement, par son propre chemin : les comptes de A sont introuvables', async () => {
+  it("admin of another establishment, through their own path: A's accounts are not found", async () => {
     const calls = adminCalls(b.establishment.id, target.id).filter(([, path]) => path.includes(target.id) && !path.includes('bulk'));
     expect(calls).toHaveLength(5);
     for (const [method, path, body] of calls) {
@@ -119,7 +119,7 @@ describe('matrice des autorisations', () => {
     await expectUntouched();
   });
 
-  it('identifiants mal formés : 404 pour l’établissement, 400 pour le compte', async () => {
+  it('malformed ids: 404 for the establishment, 400 for the account', async () => {
     expect((await t.request('GET', '/establishments/pas-un-uuid/accounts', { token: a.adminToken })).status).toBe(404);
     expect((await t.request('GET', `/establishments/${randomUUID()}/accounts`, { token: a.adminToken })).status).toBe(404);
     const res = await t.request('GET', `/establishments/${a.establishment.id}/accounts/pas-un-uuid`, { token: a.adminToken });
@@ -127,7 +127,7 @@ describe('matrice des autorisations', () => {
     expect(res.body.errors[0].field).toBe('accountId');
   });
 
-  it('le jeton opérateur n’ouvre pas les routes des comptes, un jeton de compte n’ouvre pas celles de l’opérateur', async () => {
+  it('the operator token does not open account routes, an account token does not open operator routes', async () => {
     const operator = t.config.operatorToken;
     for (const [method, path, body] of adminCalls(a.establishment.id, target.id)) {
       const res = await t.request(method, path, { token: operator, body });
@@ -139,7 +139,7 @@ describe('matrice des autorisations', () => {
     await expectUntouched();
   });
 
-  it('chaque refus de modification laisse une entrée « refused » et une seule', async () => {
+  it('every refused change leaves exactly one `refused` entry', async () => {
     const before = await auditOf(t.db, a.establishment.id);
     const res = await t.request('DELETE', `/establishments/${a.establishment.id}/accounts/${target.id}`, { token: userToken });
     expect(res.status).toBe(403);
@@ -151,8 +151,8 @@ describe('matrice des autorisations', () => {
   });
 });
 
-describe('délégation', () => {
-  it('l’administrateur d’un établissement centralisateur gère les comptes de celui qui lui a délégué, pour son compte', async () => {
+describe('delegation', () => {
+  it('the admin of a central establishment manages the accounts of a delegating one, on its behalf', async () => {
     const central = await t.createEstablishment();
     const delegating = await t.createEstablishment();
     const base = `/establishments/${delegating.establishment.id}/accounts`;

@@ -12,7 +12,7 @@ import { accountRow, ADDRESS, auditOf, liveSessions, registrationsOf, rightsRows
 
 const t = useTestApp({ worker: true });
 
-describe('gestion des comptes : le cycle complet', () => {
+describe('account management: the full cycle', () => {
   let est: Awaited<ReturnType<typeof t.createEstablishment>>;
   let base: string;
   const created: Record<string, { id: string; loginId: string }> = {};
@@ -26,7 +26,7 @@ describe('gestion des comptes : le cycle complet', () => {
       .where(eq(establishments.id, est.establishment.id));
   });
 
-  it('crée un compte utilisateur : identifiant, attente d’activation, expiration à 18 mois, droits par défaut, historique, courriel', async () => {
+  it('creates a user account: login id, pending activation, expiry in 18 months, default rights, history, email', async () => {
     const res = await t.createAccount(est.establishment.id, est.adminToken, {
       lastName: 'Martin',
       firstName: 'Céline',
@@ -78,7 +78,7 @@ describe('gestion des comptes : le cycle complet', () => {
     expect(mail.text).toContain('token=');
   });
 
-  it('crée d’autres comptes, dont un administrateur (adresse professionnelle, inscription pour le courrier au représentant légal)', async () => {
+  it('creates more accounts, one of them an admin (professional address, registration for the letter to the legal representative)', async () => {
     for (const [key, fields] of Object.entries({
       celine2: { lastName: 'Dupont', firstName: 'Celine', serviceFunction: 'ressources humaines' },
       sonia: { lastName: 'Bernard', firstName: 'Sonia', serviceFunction: 'Finances' },
@@ -95,7 +95,7 @@ describe('gestion des comptes : le cycle complet', () => {
     expect(await registrationsOf(t.db, delphine.id)).toMatchObject([{ reason: 'created', status: 'pending', establishmentId: est.establishment.id }]);
   });
 
-  it('liste les comptes triés par nom, avec les libellés en français', async () => {
+  it('lists accounts sorted by name, with French labels', async () => {
     const res = await t.request('GET', base, { token: est.adminToken });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ page: 1, pageSize: 25, total: 5, pageCount: 1 });
@@ -112,13 +112,13 @@ describe('gestion des comptes : le cycle complet', () => {
     expect(admin).toMatchObject({ status: 'active', statusLabel: 'Actif', activationLinkExpired: null });
   });
 
-  it('signale un lien d’activation expiré', async () => {
+  it('flags an expired activation link', async () => {
     await t.db.update(accounts).set({ activationLinkExpiresAt: new Date(Date.now() - 1000) }).where(eq(accounts.id, created.sonia!.id));
     const res = await t.request('GET', `${base}?q=sonia`, { token: est.adminToken });
     expect(res.body.items[0]).toMatchObject({ id: created.sonia!.id, activationLinkExpired: true });
   });
 
-  it('cherche sans tenir compte des accents ni de la casse, dans le nom, le prénom et le service', async () => {
+  it('searches last name, first name and service, ignoring accents and case', async () => {
     const search = async (q: string) => {
       const res = await t.request('GET', `${base}?q=${encodeURIComponent(q)}`, { token: est.adminToken });
       expect(res.status).toBe(200);
@@ -133,7 +133,7 @@ describe('gestion des comptes : le cycle complet', () => {
     expect(await search('_')).toEqual([]);
   });
 
-  it('filtre par statut et par profil', async () => {
+  it('filters by status and by profile', async () => {
     const active = await t.request('GET', `${base}?status=active`, { token: est.adminToken });
     expect(active.body.items.map((a: { id: string }) => a.id)).toEqual([est.admin.id]);
     const admins = await t.request('GET', `${base}?profile=admin`, { token: est.adminToken });
@@ -143,7 +143,7 @@ describe('gestion des comptes : le cycle complet', () => {
     expect(bad.body.errors[0].field).toBe('status');
   });
 
-  it('groupe par profil, par statut et par mois d’expiration', async () => {
+  it('groups by profile, by status and by expiry month', async () => {
     const byProfile = await t.request('GET', `${base}?groupBy=profile`, { token: est.adminToken });
     expect(byProfile.body.groups).toEqual([
       { key: 'admin', label: 'Administrateur', count: 2 },
@@ -165,7 +165,7 @@ describe('gestion des comptes : le cycle complet', () => {
     expect(byMonth.body.groups[0].label).toMatch(/^[a-zéû]+ \d{4}$/);
   });
 
-  it('consulte un compte avec ses droits groupés par thématique', async () => {
+  it('reads an account with its rights grouped by theme', async () => {
     const res = await t.request('GET', `${base}/${created.celine!.id}`, { token: est.adminToken });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: created.celine!.id, phone: '0556114123', createdBy: { id: est.admin.id, loginId: est.admin.loginId } });
@@ -175,7 +175,7 @@ describe('gestion des comptes : le cycle complet', () => {
     expect(res.body.rights['estimation-pension-cnracl']).toBe('read');
   });
 
-  it('modifie les coordonnées et les droits, et l’inscrit à l’historique avec avant/après', async () => {
+  it('updates contact details and rights, and records before/after in the history', async () => {
     const res = await t.request('PATCH', `${base}/${created.celine!.id}`, {
       token: est.adminToken,
       body: { serviceFunction: 'Paie', phone: null, rights: { 'cotisations-individuelles': 'read' } },
@@ -190,13 +190,13 @@ describe('gestion des comptes : le cycle complet', () => {
     expect(entry.after).toMatchObject({ serviceFunction: 'Paie', phone: null, rights: { 'cotisations-individuelles': 'read' } });
   });
 
-  it('demande la confirmation du nouveau courriel', async () => {
+  it('requires confirmation of the new email', async () => {
     const res = await t.request('PATCH', `${base}/${created.celine!.id}`, { token: est.adminToken, body: { email: 'autre@employeur.test' } });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ field: 'emailConfirmation', message: 'La confirmation ne correspond pas au courriel saisi.' }]);
   });
 
-  it('promeut un utilisateur administrateur : adresse exigée, inscription « promoted », sessions fermées', async () => {
+  it('promotes a user to admin: address required, `promoted` registration, sessions closed', async () => {
     const user = await t.insertActiveAccount(est.establishment.id, { lastName: 'Promu', firstName: 'Paul' });
     const userToken = await t.login(user.loginId);
     const missing = await t.request('PATCH', `${base}/${user.id}`, { token: est.adminToken, body: { profile: 'admin' } });
@@ -220,7 +220,7 @@ describe('gestion des comptes : le cycle complet', () => {
     expect((await t.request('GET', `${base}`, { token: again })).status).toBe(200);
   });
 
-  it('renouvelle un compte : expiration à 18 mois à compter d’aujourd’hui', async () => {
+  it('renews an account: expiry 18 months from today', async () => {
     await t.db.update(accounts).set({ expiresOn: '2026-01-31' }).where(eq(accounts.id, created.sonia!.id));
     const res = await t.request('POST', `${base}/${created.sonia!.id}/renew`, { token: est.adminToken });
     expect(res.status).toBe(200);
@@ -231,7 +231,7 @@ describe('gestion des comptes : le cycle complet', () => {
     expect(entry).toMatchObject({ targetAccountId: created.sonia!.id, before: { expiresOn: '2026-01-31' }, after: { expiresOn: expected } });
   });
 
-  it('renouvelle une sélection et rend compte compte par compte', async () => {
+  it('renews a selection and reports account by account', async () => {
     const ids = [created.celine!.id, created.celine2!.id];
     const res = await t.request('POST', `${base}/bulk-renew`, { token: est.adminToken, body: { ids } });
     expect(res.status).toBe(200);
@@ -245,7 +245,7 @@ describe('gestion des comptes : le cycle complet', () => {
     });
   });
 
-  it('supprime un compte en attente : il quitte la liste, son lien ne vaut plus, son workflow s’arrête, il reste dans l’historique', async () => {
+  it('deletes a pending account: it leaves the list, its link dies, its workflow stops, it stays in the history', async () => {
     const id = created.celine2!.id;
     const loginId = created.celine2!.loginId;
     // Its activation email was sent by the worker: there is an open link.
@@ -273,7 +273,7 @@ describe('gestion des comptes : le cycle complet', () => {
     expect(deletion).toMatchObject({ actionLabel: 'Suppression du compte', targetLoginId: loginId, after: { status: 'deleted' } });
   });
 
-  it('supprime un compte actif : ses sessions sont fermées', async () => {
+  it('deletes an active account: its sessions are closed', async () => {
     const user = await t.insertActiveAccount(est.establishment.id, { lastName: 'Partant', firstName: 'Pierre' });
     const token = await t.login(user.loginId);
     expect((await t.request('DELETE', `${base}/${user.id}`, { token: est.adminToken })).status).toBe(204);
@@ -281,7 +281,7 @@ describe('gestion des comptes : le cycle complet', () => {
     expect((await t.request('GET', '/me', { token })).status).toBe(401);
   });
 
-  it('exporte la liste en CSV pour Excel (BOM, « ; », CRLF, dates JJ/MM/AAAA, en-têtes en français)', async () => {
+  it('exports the list as CSV for Excel (BOM, « ; », CRLF, DD/MM/YYYY dates, French headers)', async () => {
     const res = await t.request('GET', `${base}/export.csv`, { token: est.adminToken });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
@@ -301,7 +301,7 @@ describe('gestion des comptes : le cycle complet', () => {
     expect(admin.split(';').at(-1)).toMatch(/^\d{2}\/\d{2}\/\d{4}$/);
   });
 
-  it('exporte une sélection, et neutralise les formules', async () => {
+  it('exports a selection, and defuses formulas', async () => {
     const evil = await t.createAccount(est.establishment.id, est.adminToken, { lastName: '=HYPERLINK("http://x")', firstName: '+Jean', serviceFunction: '@SUM(A1)' });
     expect(evil.status).toBe(201);
     const res = await t.request('GET', `${base}/export.csv?ids=${evil.body.id},${created.sonia!.id}`, { token: est.adminToken });
@@ -314,7 +314,7 @@ describe('gestion des comptes : le cycle complet', () => {
     expect(bad.status).toBe(400);
   });
 
-  it('montre l’historique, le plus récent d’abord, filtrable par compte, auteur et dates, paginé', async () => {
+  it('shows the history, newest first, filterable by account, actor and dates, paginated', async () => {
     const path = `/establishments/${est.establishment.id}/history`;
     // Let the worker finish writing its own entries (one email per account created through the API).
     const sent = async () => (await auditOf(t.db, est.establishment.id)).filter((e) => e.action === 'email.password_creation_sent').length;
@@ -352,7 +352,7 @@ describe('gestion des comptes : le cycle complet', () => {
 });
 
 describe('pagination', () => {
-  it('25 par défaut, 50 ou 100 sur demande, tri stable sans doublon d’une page à l’autre', async () => {
+  it('25 by default, 50 or 100 on request, stable order without duplicates across pages', async () => {
     const est = await t.createEstablishment();
     for (let i = 0; i < 30; i++) {
       // Same last name for all: the order falls back on first name then id.
@@ -373,7 +373,7 @@ describe('pagination', () => {
     expect(bad.body).toMatchObject({ code: 'validation_failed', errors: [{ field: 'pageSize' }] });
   });
 
-  it('trie les noms sans tenir compte des accents ni de la casse', async () => {
+  it('sorts names ignoring accents and case', async () => {
     const est = await t.createEstablishment();
     for (const lastName of ['Zola', 'émile', 'Durand', 'Éluard']) await t.insertActiveAccount(est.establishment.id, { lastName, firstName: 'X' });
     const res = await t.request('GET', `/establishments/${est.establishment.id}/accounts`, { token: est.adminToken });

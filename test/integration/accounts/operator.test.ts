@@ -37,10 +37,10 @@ function registration(overrides: Record<string, unknown> = {}) {
   };
 }
 
-describe('opérateur', () => {
+describe('operator', () => {
   const operator = () => t.config.operatorToken;
 
-  it('inscrit un établissement avec son représentant légal et son premier administrateur', async () => {
+  it('registers an establishment with its legal representative and first admin', async () => {
     const body = registration();
     const res = await t.request('POST', '/operator/establishments', { token: operator(), body });
     expect(res.status, res.text).toBe(201);
@@ -79,7 +79,7 @@ describe('opérateur', () => {
     expect(found).toMatchObject({ siret: res.body.establishment.siret, accountCount: 1, activeAdminCount: 0 });
   });
 
-  it('valide champ par champ : SIRET, administrateur sans adresse, services inconnus, centralisateur inconnu', async () => {
+  it('validates field by field: SIRET, admin without address, unknown services, unknown central establishment', async () => {
     const body = registration({ siret: '123', centralEstablishmentId: randomUUID(), defaultRights: { inconnu: 'read' } });
     const first = await t.request('POST', '/operator/establishments', { token: operator(), body });
     expect(first.status).toBe(400);
@@ -94,7 +94,7 @@ describe('opérateur', () => {
     expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['admin.professionalAddress']);
   });
 
-  it('refuse les comptes et les anonymes', async () => {
+  it('refuses accounts and anonymous callers', async () => {
     const est = await t.createEstablishment();
     for (const token of [est.adminToken, undefined]) {
       expect((await t.request('POST', '/operator/establishments', { token, body: registration() })).status).toBe(401);
@@ -102,7 +102,7 @@ describe('opérateur', () => {
     }
   });
 
-  it('voit le catalogue des services', async () => {
+  it('sees the service catalogue', async () => {
     const res = await t.request('GET', '/services', { token: operator() });
     expect(res.status).toBe(200);
     expect(res.body.themes.map((th: { code: string }) => th.code)).toEqual(['carriere', 'droits-a-pension', 'cotisations']);
@@ -115,8 +115,8 @@ describe('opérateur', () => {
   });
 });
 
-describe('données de démonstration', () => {
-  it('remplit une base vide une seule fois, et son administrateur se connecte', async () => {
+describe('demo data', () => {
+  it('fills an empty database only once, and its admin can log in', async () => {
     const url = inject('stack').databaseUrl;
     const name = `seed_${randomUUID().replace(/-/g, '')}`;
     const admin = postgres(url, { max: 1, onnotice: () => {} });

@@ -14,8 +14,8 @@ const t = useTestApp();
 
 const accountsPath = (establishmentId: string) => `/establishments/${establishmentId}/accounts`;
 
-describe('au moins un administrateur actif', () => {
-  it('refuse de supprimer le dernier administrateur actif (un administrateur en attente ou bloqué ne compte pas)', async () => {
+describe('at least one active admin', () => {
+  it('refuses to delete the last active admin (a pending or blocked admin does not count)', async () => {
     const est = await t.createEstablishment();
     const base = accountsPath(est.establishment.id);
     await t.insertActiveAccount(est.establishment.id, { profile: 'admin', status: 'pending_activation' });
@@ -33,7 +33,7 @@ describe('au moins un administrateur actif', () => {
     ]);
   });
 
-  it('accepte quand un autre administrateur actif reste', async () => {
+  it('allows it when another active admin remains', async () => {
     const est = await t.createEstablishment();
     const other = await t.insertActiveAccount(est.establishment.id, { profile: 'admin' });
     const res = await t.request('DELETE', `${accountsPath(est.establishment.id)}/${est.admin.id}`, { token: est.adminToken });
@@ -44,7 +44,7 @@ describe('au moins un administrateur actif', () => {
     expect((await t.request('GET', '/me', { token: est.adminToken })).status).toBe(401);
   });
 
-  it('en suppression groupée, compte toute la sélection comme partie : les autres comptes sont supprimés, les administrateurs refusés', async () => {
+  it('in a bulk delete, counts the whole selection as gone: other accounts are deleted, the admins refused', async () => {
     const est = await t.createEstablishment();
     const base = accountsPath(est.establishment.id);
     const admin2 = await t.insertActiveAccount(est.establishment.id, { profile: 'admin', lastName: 'Second' });
@@ -77,7 +77,7 @@ describe('au moins un administrateur actif', () => {
     expect(single.body).toMatchObject({ done: 1, refused: 0 });
   });
 
-  it('deux suppressions simultanées des deux derniers administrateurs : une seule passe', async () => {
+  it('two concurrent deletions of the last two admins: only one goes through', async () => {
     const est = await t.createEstablishment();
     const admin2 = await t.insertActiveAccount(est.establishment.id, { profile: 'admin' });
     const token2 = await t.login(admin2.loginId);
@@ -95,7 +95,7 @@ describe('au moins un administrateur actif', () => {
     expect(statuses).toEqual(['active', 'deleted']);
   });
 
-  it('rend compte des comptes introuvables sans rien toucher ailleurs', async () => {
+  it('reports accounts not found without touching anything elsewhere', async () => {
     const est = await t.createEstablishment();
     const elsewhere = await t.createEstablishment();
     const foreign = await t.insertActiveAccount(elsewhere.establishment.id);
@@ -114,8 +114,8 @@ describe('au moins un administrateur actif', () => {
   });
 });
 
-describe('compte expiré : seul le renouvellement passe', () => {
-  it('refuse modification, suppression, déblocage et renvoi du courriel ; accepte le renouvellement', async () => {
+describe('expired account: only renewal goes through', () => {
+  it('refuses update, deletion, unblocking and email resend; accepts renewal', async () => {
     const est = await t.createEstablishment();
     const base = accountsPath(est.establishment.id);
     const user = await t.insertActiveAccount(est.establishment.id, { lastName: 'Louty', firstName: 'Fernand', blockedUntil: new Date(Date.now() + 600_000) });
@@ -154,7 +154,7 @@ describe('compte expiré : seul le renouvellement passe', () => {
     expect((await t.request('POST', `${base}/${user.id}/unblock`, { token: est.adminToken })).status).toBe(200);
   });
 
-  it('renouvelle une sélection contenant des comptes expirés', async () => {
+  it('renews a selection containing expired accounts', async () => {
     const est = await t.createEstablishment();
     const a = await t.insertActiveAccount(est.establishment.id);
     const b = await t.insertActiveAccount(est.establishment.id);
@@ -165,8 +165,8 @@ describe('compte expiré : seul le renouvellement passe', () => {
   });
 });
 
-describe('profil', () => {
-  it('refuse de repasser un administrateur en utilisateur, avec l’explication du guide', async () => {
+describe('profile', () => {
+  it("refuses to turn an admin back into a user, with the guide's explanation", async () => {
     const est = await t.createEstablishment();
     const admin2 = await t.insertActiveAccount(est.establishment.id, { profile: 'admin' });
     const res = await t.request('PATCH', `${accountsPath(est.establishment.id)}/${admin2.id}`, {
@@ -181,7 +181,7 @@ describe('profil', () => {
     expect(last).toMatchObject({ action: 'account.update', outcome: 'refused', targetAccountId: admin2.id, detail: { code: 'admin_demotion_refused' } });
   });
 
-  it('exige l’adresse professionnelle d’un administrateur et refuse de l’effacer', async () => {
+  it("requires an admin's professional address and refuses to clear it", async () => {
     const est = await t.createEstablishment();
     const res = await t.createAccount(est.establishment.id, est.adminToken, { profile: 'admin' });
     expect(res.status).toBe(400);
@@ -195,8 +195,8 @@ describe('profil', () => {
   });
 });
 
-describe('création : validation et idempotence', () => {
-  it('refuse champ par champ, sans rien créer, avec une seule entrée « refused » dans l’historique', async () => {
+describe('creation: validation and idempotency', () => {
+  it('refuses field by field, creates nothing, leaves a single `refused` history entry', async () => {
     const est = await t.createEstablishment();
     const before = await auditOf(t.db, est.establishment.id);
     const res = await t.createAccount(est.establishment.id, est.adminToken, {
@@ -226,7 +226,7 @@ describe('création : validation et idempotence', () => {
     expect(added.every((e) => e.action === 'account.create' && e.outcome === 'refused' && e.actorAccountId === est.admin.id)).toBe(true);
   });
 
-  it('rejoue la première réponse pour la même clé et le même corps, refuse un autre corps (422)', async () => {
+  it('replays the first response for the same key and body, refuses another body (422)', async () => {
     const est = await t.createEstablishment();
     const base = accountsPath(est.establishment.id);
     const body = { profile: 'user', civility: 'monsieur', lastName: 'Louty', firstName: 'Jean', email: 'jean@employeur.test', emailConfirmation: 'jean@employeur.test' };
@@ -253,7 +253,7 @@ describe('création : validation et idempotence', () => {
     expect(theirs.body.loginId).not.toBe(first.body.loginId);
   });
 
-  it('deux requêtes simultanées avec la même clé créent un seul compte', async () => {
+  it('two concurrent requests with the same key create a single account', async () => {
     const est = await t.createEstablishment();
     const body = { profile: 'user', civility: 'madame', lastName: 'Double', firstName: 'Clic', email: 'clic@employeur.test', emailConfirmation: 'clic@employeur.test' };
     const headers = { 'Idempotency-Key': 'double-clic' };
@@ -267,8 +267,8 @@ describe('création : validation et idempotence', () => {
   });
 });
 
-describe('blocage', () => {
-  it('débloque un compte bloqué ; refuse de débloquer un compte qui ne l’est pas', async () => {
+describe('blocking', () => {
+  it('unblocks a blocked account; refuses to unblock one that is not', async () => {
     const est = await t.createEstablishment();
     const base = accountsPath(est.establishment.id);
     const user = await t.insertActiveAccount(est.establishment.id, { blockedUntil: new Date(Date.now() + 600_000), failedLoginCount: 2 });
@@ -286,8 +286,8 @@ describe('blocage', () => {
   });
 });
 
-describe('modification sans changement', () => {
-  it('ne laisse pas de trace quand rien ne change', async () => {
+describe('update without change', () => {
+  it('leaves no trace when nothing changes', async () => {
     const est = await t.createEstablishment();
     const user = await t.insertActiveAccount(est.establishment.id, { serviceFunction: 'RH' });
     const rights = await rightsRows(t.db, user.id);
@@ -298,7 +298,7 @@ describe('modification sans changement', () => {
     expect(await rightsRows(t.db, user.id)).toEqual(rights);
   });
 
-  it('accepte l’adresse d’un administrateur existant pour le promouvoir', async () => {
+  it('accepts the already stored address to promote to admin', async () => {
     const est = await t.createEstablishment();
     const user = await t.insertActiveAccount(est.establishment.id, { professionalAddress: ADDRESS });
     const res = await t.request('PATCH', `${accountsPath(est.establishment.id)}/${user.id}`, { token: est.adminToken, body: { profile: 'admin' } });
