@@ -1,5 +1,5 @@
 /**
- * `tsx scripts/seed.ts`: creates the demonstration establishment and admin on an empty database and
+ * `tsx dev/seed.ts`: creates the demonstration establishment and admin on an empty database and
  * prints the admin's credentials. Uses DATABASE_URL, or starts the embedded PostgreSQL of .data/
  * when it is not running yet (as `npm start` would).
  */
@@ -8,7 +8,7 @@ import { EMBEDDED_DATABASE_NAME, loadConfigOrExit } from '../config/env';
 import { createDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { seedDemo } from '../db/seed';
-import { startEmbeddedPostgres, waitForPostgres } from '../dev/postgres';
+import { startEmbeddedPostgres, waitForPostgres } from './postgres';
 
 async function main() {
   const config = loadConfigOrExit();
