@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { z } from 'zod';
+
+const REPO_ROOT = path.resolve(__dirname, '..');
 
 /**
  * Every environment variable the processes read, parsed once at start-up.
@@ -18,6 +21,7 @@ export const envSchema = z
       .optional()
       .describe('PostgreSQL server; unset = embedded PostgreSQL in .data/postgres'),
     EMBEDDED_POSTGRES_PORT: port.default(54329),
+    DATA_DIR: z.string().min(1).default('.data').describe('Local state of npm start: embedded PostgreSQL, Temporal dev server, mailbox'),
 
     TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -64,6 +68,8 @@ function toConfig(env: Env) {
   return {
     nodeEnv: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
+    /** Relative paths are from the repository root. */
+    dataDir: path.resolve(REPO_ROOT, env.DATA_DIR),
     database: {
       url: env.DATABASE_URL ?? embeddedDatabaseUrl(env.EMBEDDED_POSTGRES_PORT),
       embedded: env.DATABASE_URL === undefined,

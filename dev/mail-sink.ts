@@ -801,9 +801,8 @@ export function createMailSinkClient(url: string): MailSinkClient {
 // ---------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const repoRoot = path.resolve(__dirname, '..');
-  const { mail } = loadConfigOrExit();
-  const dir = path.join(repoRoot, '.data', 'mail');
+  const { mail, dataDir } = loadConfigOrExit();
+  const dir = path.join(dataDir, 'mail');
   const sink = await startMailSink({ port: mail.sinkPort, host: mail.sinkHost, dir });
   console.log(`📬 Local mailbox: ${sink.url}  (messages in ${path.relative(process.cwd(), dir) || dir})`);
   console.log(`   For the application: RESEND_BASE_URL=${sink.url}`);

@@ -1,6 +1,6 @@
 /**
  * `tsx dev/seed.ts`: creates the demonstration establishment and admin on an empty database and
- * prints the admin's credentials. Uses DATABASE_URL, or starts the embedded PostgreSQL of .data/
+ * prints the admin's credentials. Uses DATABASE_URL, or starts the embedded PostgreSQL of DATA_DIR (.data/)
  * when it is not running yet (as `npm start` would).
  */
 import path from 'node:path';
@@ -21,7 +21,7 @@ async function main() {
     );
     if (!running) {
       const pg = await startEmbeddedPostgres({
-        dataDir: path.resolve(__dirname, '..', '.data', 'postgres'),
+        dataDir: path.join(config.dataDir, 'postgres'),
         port: config.database.embeddedPort,
       });
       stop = () => pg.stop();

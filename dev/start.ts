@@ -2,7 +2,7 @@
  * `npm start`: the whole system on one machine, for development and demos. Starts PostgreSQL
  * (embedded unless DATABASE_URL is set), the mail sink (unless RESEND_API_KEY is set), the Temporal
  * dev server (SQLite file, Web UI), then the worker and the API as child processes, exactly as
- * production runs them. Data lives in .data/ and survives restarts. Ctrl-C stops everything.
+ * production runs them. Data lives in DATA_DIR (.data/) and survives restarts. Ctrl-C stops everything.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -18,7 +18,6 @@ import { startEmbeddedPostgres } from './postgres';
 import { ensureTemporalCli, PROJECT_ROOT } from './temporal/binaries';
 import { startTemporalDevServer } from './temporal/dev-server';
 
-const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 
 interface Stoppable {
@@ -100,20 +99,22 @@ async function main() {
 
   const config = loadConfigOrExit();
   const env: NodeJS.ProcessEnv = { ...process.env };
+  const dataDir = config.dataDir;
+  const shownDataDir = path.relative(PROJECT_ROOT, dataDir).startsWith('..') ? dataDir : path.relative(PROJECT_ROOT, dataDir);
 
   if (config.database.embedded) {
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'postgres'), port: config.database.embeddedPort });
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.database.embeddedPort });
     running.push({ name: 'PostgreSQL', stop: () => pg.stop() });
     await pg.createDatabase(EMBEDDED_DATABASE_NAME);
     env.DATABASE_URL = pg.url(EMBEDDED_DATABASE_NAME);
-    log(`PostgreSQL (embedded) on port ${config.database.embeddedPort}, data in .data/postgres`);
+    log(`PostgreSQL (embedded) on port ${config.database.embeddedPort}, data in ${path.join(shownDataDir, 'postgres')}`);
   }
   const databaseUrl = env.DATABASE_URL ?? config.database.url;
   await migrateDatabase(databaseUrl);
 
   let mailbox: string | undefined;
   if (!config.mail.resendApiKey && !process.env.RESEND_BASE_URL) {
-    const sink = await startMailSink({ port: config.mail.sinkPort, host: config.mail.sinkHost, dir: path.join(DATA_DIR, 'mail') });
+    const sink = await startMailSink({ port: config.mail.sinkPort, host: config.mail.sinkHost, dir: path.join(dataDir, 'mail') });
     running.push({ name: 'mail sink', stop: () => sink.stop() });
     env.RESEND_BASE_URL = sink.url;
     mailbox = sink.url;
@@ -125,12 +126,12 @@ async function main() {
   } else {
     await ensureTemporalCli();
     const temporal = await startTemporalDevServer({
-      dbFile: path.join(DATA_DIR, 'temporal', 'temporal.db'),
+      dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
       port: Number(port ?? 7233),
       uiPort: config.temporal.uiPort,
       namespace: config.temporal.namespace,
       searchAttributes: SEARCH_ATTRIBUTE_TYPES,
-      logFile: path.join(DATA_DIR, 'temporal', 'server.log'),
+      logFile: path.join(dataDir, 'temporal', 'server.log'),
     });
     running.push({ name: 'Temporal dev server', stop: () => temporal.stop() });
     env.TEMPORAL_ADDRESS = temporal.address;
@@ -183,7 +184,7 @@ async function main() {
       '  sinon POST /auth/forgot-password : le lien arrive dans la boîte mail locale).',
     );
   }
-  lines.push('', 'Ctrl-C arrête tout (les données restent dans .data/).', '');
+  lines.push('', `Ctrl-C arrête tout (les données restent dans ${shownDataDir}/).`, '');
   console.log(lines.join('\n'));
 }
 
