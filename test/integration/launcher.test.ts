@@ -77,7 +77,7 @@ describe('npm start (dev/start.ts)', () => {
       postgres: await findFreePort(),
       mail: await findFreePort(),
     };
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'development',
       DATA_DIR: dataDir,
