@@ -26,7 +26,7 @@ export const auditEvents = pgTable(
     after: jsonb(),
     detail: jsonb(),
   },
-  (t) => [index().on(t.establishmentId, t.at), index().on(t.targetAccountId), index().on(t.actorAccountId)],
+  (t) => [index().on(t.establishmentId, t.id), index().on(t.targetAccountId), index().on(t.actorAccountId)],
 );
 
 export type AuditEvent = typeof auditEvents.$inferSelect;
