@@ -18,7 +18,7 @@ import { effectiveStatus } from './account-status';
 import { upsertRights } from './services';
 
 /** What the API shows of an account (never the password hash nor the search column), with its displayed status. */
-function accountColumns(today: string, now: Date) {
+export function accountColumns(today: string, now: Date) {
   return {
     id: accounts.id,
     establishmentId: accounts.establishmentId,

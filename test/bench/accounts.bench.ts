@@ -30,8 +30,7 @@ import { systemClock } from '../../api/deps';
 import { loadConfig } from '../../config/env';
 import { createDatabase } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
-import { effectiveStatus } from '../../db/queries/account-status';
-import { escapeLike } from '../../db/queries/accounts';
+import { accountColumns, escapeLike } from '../../db/queries/accounts';
 import { listServiceCodes } from '../../db/queries/services';
 import { accountRights, accounts, auditEvents, type NewAccount } from '../../db/schema';
 import type { RightLevel } from '../../domain/account';
@@ -564,29 +563,7 @@ async function main() {
 
     // Plans of the list and history queries, mirroring db/queries/accounts.ts (listAccounts: page, then
     // count) and db/queries/history.ts (listHistory), same columns, filters and order.
-    const status = effectiveStatus(parisDay(new Date()), new Date());
-    const listColumns = {
-      id: accounts.id,
-      establishmentId: accounts.establishmentId,
-      loginId: accounts.loginId,
-      profile: accounts.profile,
-      civility: accounts.civility,
-      lastName: accounts.lastName,
-      firstName: accounts.firstName,
-      email: accounts.email,
-      phone: accounts.phone,
-      serviceFunction: accounts.serviceFunction,
-      professionalAddress: accounts.professionalAddress,
-      storedStatus: accounts.status,
-      status,
-      expiresOn: accounts.expiresOn,
-      lastLoginAt: accounts.lastLoginAt,
-      adminSince: accounts.adminSince,
-      blockedUntil: accounts.blockedUntil,
-      activationLinkExpiresAt: accounts.activationLinkExpiresAt,
-      createdByAccountId: accounts.createdByAccountId,
-      createdAt: accounts.createdAt,
-    };
+    const listColumns = accountColumns(parisDay(new Date()), new Date());
     const target = alias(accounts, 'target');
     const explain = async (title: string, q: { toSQL(): { sql: string; params: unknown[] } }) => {
       const { sql: text, params } = q.toSQL();
