@@ -29,7 +29,6 @@ import { createApp } from '../../api/app';
 import { systemClock } from '../../api/deps';
 import { loadConfig } from '../../config/env';
 import { createDatabase } from '../../db/client';
-import { migrateDatabase } from '../../db/migrate';
 import { accountColumns, escapeLike } from '../../db/queries/accounts';
 import { listServiceCodes } from '../../db/queries/services';
 import { accountRights, accounts, auditEvents, type NewAccount } from '../../db/schema';
@@ -37,12 +36,9 @@ import type { RightLevel } from '../../domain/account';
 import { addDays, addMonths, parisDay, parisMidnight } from '../../domain/dates';
 import { loginIdFor } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
-import { startMailSink } from '../../dev/mail-sink';
-import { startEmbeddedPostgres } from '../../dev/postgres';
-import { findFreePort, startTemporalDevServer } from '../../dev/temporal/dev-server';
 import { hashPassword } from '../../security/passwords';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
 import { insertEstablishment } from '../support/fixtures';
+import { startLocalStack } from '../support/local-stack';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
@@ -386,13 +382,6 @@ async function sqlStats(client: ReturnType<typeof createDatabase>['client']): Pr
   };
 }
 
-async function settledOrThrow<T extends readonly unknown[]>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
-  const settled = await Promise.allSettled(promises);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
-}
-
 // ---------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -417,49 +406,23 @@ async function main() {
   try {
     log(`starting PostgreSQL, Temporal dev server and mail sink in ${root}`);
     const t0 = performance.now();
-    // allSettled, not all: when one part fails, the others finish starting (and register their stop) before cleanup.
-    const [postgres, temporalServer, mailSink] = await settledOrThrow([
-      (async () => {
-        const pg = await startEmbeddedPostgres({
-          dataDir: path.join(root, 'postgres'),
-          port: await findFreePort(),
-          // Per-operation SQL figures; top-level statements only (those the app sends).
-          postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=top'],
-        });
-        closers.push(() => pg.stop());
-        await pg.createDatabase('peps_bench');
-        const url = pg.url('peps_bench');
-        await migrateDatabase(url);
-        return { url };
-      })(),
-      (async () => {
-        const server = await startTemporalDevServer({
-          dbFile: path.join(root, 'temporal.db'),
-          port: await findFreePort(),
-          uiPort: await findFreePort(),
-          namespace: 'default',
-          searchAttributes: SEARCH_ATTRIBUTE_TYPES,
-          logFile: path.join(root, 'temporal.log'),
-        });
-        closers.push(() => server.stop());
-        return server;
-      })(),
-      (async () => {
-        const sink = await startMailSink({ port: 0, dir: path.join(root, 'mail') });
-        closers.push(() => sink.stop());
-        return sink;
-      })(),
-    ] as const);
+    const stack = await startLocalStack({
+      root,
+      database: 'peps_bench',
+      // Per-operation SQL figures; top-level statements only (those the app sends).
+      postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=top'],
+    });
+    closers.push(() => stack.stop());
     log(`stack ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const config = loadConfig({
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
-      DATABASE_URL: postgres.url,
-      TEMPORAL_ADDRESS: temporalServer.address,
+      DATABASE_URL: stack.databaseUrl,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
-      RESEND_BASE_URL: mailSink.url,
+      RESEND_BASE_URL: stack.mailSinkUrl,
       PUBLIC_BASE_URL: 'http://peps.bench',
       DATA_DIR: root,
     });
