@@ -7,6 +7,8 @@ export type IsoDay = string;
 export const PLATFORM_TIME_ZONE = 'Europe/Paris';
 export const ACCOUNT_VALIDITY_MONTHS = 18;
 export const REMINDER_DAY_OF_MONTH = 20;
+/** A new admin may accept terms of use only this many calendar days (Paris) after becoming admin. */
+export const ADMIN_TERMS_DELAY_DAYS = 8;
 
 const dayFormatter = new Intl.DateTimeFormat('en-CA', {
   timeZone: PLATFORM_TIME_ZONE,
@@ -52,6 +54,14 @@ export function addDays(day: IsoDay, days: number): IsoDay {
 /** Expiry of an account created or renewed on `day`: 18 months later (guide: 18/03/2024 → 18/09/2025). */
 export function expiryFrom(day: IsoDay): IsoDay {
   return addMonths(day, ACCOUNT_VALIDITY_MONTHS);
+}
+
+/**
+ * The first Paris day on which a new admin may accept terms of use: 8 calendar days after the Paris
+ * day they became admin, whatever the hour (admin on 10/03 at 23:50 → from 18/03 at 00:00).
+ */
+export function termsAcceptableFrom(adminSince: Date): IsoDay {
+  return addDays(parisDay(adminSince), ADMIN_TERMS_DELAY_DAYS);
 }
 
 /** Admins are reminded on the 20th of the month before the expiry month. */

@@ -170,6 +170,9 @@ export const AccountSummarySchema = z
 export const AccountDetailSchema = AccountSummarySchema.extend({
   professionalAddress: z.array(z.string()).nullable().openapi({ description: 'Adresse professionnelle (administrateurs)', example: ['1 place de la Mairie', '33000 BORDEAUX'] }),
   adminSince: instant('Administrateur depuis').nullable(),
+  termsAcceptableFrom: isoDay(
+    "Premier jour (heure de Paris) où ce nouvel administrateur peut accepter les conditions générales d'utilisation : 8 jours calendaires après être devenu administrateur (null : pas de délai en cours)",
+  ).nullable(),
   blockedUntil: instant('Fin du blocage après des échecs de connexion').nullable(),
   createdBy: z
     .object({

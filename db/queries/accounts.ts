@@ -9,7 +9,7 @@ import {
   type RightLevel,
   type StoredStatus,
 } from '../../domain/account';
-import { expiryFrom } from '../../domain/dates';
+import { expiryFrom, termsAcceptableFrom } from '../../domain/dates';
 import { loginIdFor } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
 import type { Db } from '../client';
@@ -36,6 +36,7 @@ export function accountColumns(today: string, now: Date) {
     expiresOn: accounts.expiresOn,
     lastLoginAt: accounts.lastLoginAt,
     adminSince: accounts.adminSince,
+    termsAcceptableFrom: accounts.termsAcceptableFrom,
     blockedUntil: accounts.blockedUntil,
     activationLinkExpiresAt: accounts.activationLinkExpiresAt,
     createdByAccountId: accounts.createdByAccountId,
@@ -60,6 +61,7 @@ export interface AccountView {
   expiresOn: string;
   lastLoginAt: Date | null;
   adminSince: Date | null;
+  termsAcceptableFrom: string | null;
   blockedUntil: Date | null;
   activationLinkExpiresAt: Date | null;
   createdByAccountId: string | null;
@@ -361,6 +363,7 @@ export async function createAccountRecord(
       passwordChangedAt: params.passwordHash ? params.now : null,
       expiresOn: expiryFrom(params.today),
       adminSince: c.profile === 'admin' ? params.now : null,
+      termsAcceptableFrom: c.profile === 'admin' ? termsAcceptableFrom(params.now) : null,
       searchText: searchTextFor(c),
       createdByAccountId: params.createdByAccountId,
       createdAt: params.now,
@@ -390,6 +393,7 @@ export function accountSnapshot(account: AccountView, rights?: Record<string, Ri
     status: account.storedStatus,
     expiresOn: account.expiresOn,
     adminSince: account.adminSince?.toISOString() ?? null,
+    termsAcceptableFrom: account.termsAcceptableFrom,
     ...(rights ? { rights } : {}),
   };
 }

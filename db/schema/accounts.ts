@@ -44,6 +44,11 @@ export const accounts = pgTable(
     lastLoginAt: instant(),
     /** Since when the holder is admin (creation or promotion): the terms-of-use delay counts from here. */
     adminSince: instant(),
+    /**
+     * First Paris day on which the holder, as a new admin, may accept terms of use (adminSince + 8
+     * calendar days). Null: not an admin, or admin before the delay was recorded (no delay then).
+     */
+    termsAcceptableFrom: date({ mode: 'string' }),
     /** Set by the activation workflow: when the current password-creation link dies. */
     activationLinkExpiresAt: instant(),
     /** Folded last name, first name and service: accent- and case-insensitive search. */

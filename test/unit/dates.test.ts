@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addMonths, expiryFrom, expiryInstant, frenchDate, isExpired, parisDay, parisMidnight, reminderDayFor } from '../../domain/dates';
+import { addMonths, expiryFrom, expiryInstant, frenchDate, isExpired, parisDay, parisMidnight, reminderDayFor, termsAcceptableFrom } from '../../domain/dates';
 
 describe('account validity', () => {
   it("follows the guide's example: created 18/03/2024, expires 18/09/2025", () => {
@@ -32,5 +32,17 @@ describe('account validity', () => {
 
   it('writes dates the French way', () => {
     expect(frenchDate('2025-09-08')).toBe('08/09/2025');
+  });
+});
+
+describe('the 8-day terms-of-use delay of a new admin', () => {
+  it('counts 8 calendar days from the Paris day of the grant, whatever the hour', () => {
+    expect(termsAcceptableFrom(new Date('2026-03-10T08:00:00Z'))).toBe('2026-03-18');
+    // 23:30 UTC on the 10th is already the 11th in Paris.
+    expect(termsAcceptableFrom(new Date('2026-03-10T23:30:00Z'))).toBe('2026-03-19');
+  });
+
+  it('stays on calendar days across the change to summer time', () => {
+    expect(termsAcceptableFrom(new Date('2026-03-25T12:00:00Z'))).toBe('2026-04-02');
   });
 });

@@ -20,7 +20,7 @@ import { rightsOf, upsertRights } from '../../../db/queries/services';
 import { revokeAccountSessions } from '../../../db/queries/sessions';
 import type { NewAccount } from '../../../db/schema';
 import type { RightLevel } from '../../../domain/account';
-import { expiryFrom } from '../../../domain/dates';
+import { expiryFrom, termsAcceptableFrom } from '../../../domain/dates';
 import { ADDRESS_REQUIRED, type UpdateAccountInput } from '../../schemas/accounts';
 import { auditActor } from '../../audit';
 import type { Deps } from '../../deps';
@@ -228,7 +228,7 @@ export function updateAction(body: UpdateAccountInput): AccountAction {
       if (body.professionalAddress !== undefined && JSON.stringify(body.professionalAddress) !== JSON.stringify(account.professionalAddress)) {
         set.professionalAddress = body.professionalAddress;
       }
-      if (promotion) Object.assign(set, { profile: 'admin', adminSince: scope.now });
+      if (promotion) Object.assign(set, { profile: 'admin', adminSince: scope.now, termsAcceptableFrom: termsAcceptableFrom(scope.now) });
       if (set.lastName !== undefined || set.firstName !== undefined || set.serviceFunction !== undefined) {
         set.searchText = searchTextFor({ ...account, ...set });
       }

@@ -54,6 +54,7 @@ export function presentDetail(
     ...presentSummary(a, now),
     professionalAddress: a.professionalAddress,
     adminSince: a.adminSince?.toISOString() ?? null,
+    termsAcceptableFrom: a.termsAcceptableFrom,
     blockedUntil: a.status === 'blocked' ? (a.blockedUntil?.toISOString() ?? null) : null,
     createdBy,
     rights,

@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accounts, establishments, oneTimeTokens } from '../../../db/schema';
-import { expiryFrom, parisDay } from '../../../domain/dates';
+import { expiryFrom, parisDay, termsAcceptableFrom } from '../../../domain/dates';
 import { workflowIds } from '../../../workflows/definitions';
 import { useTestApp } from '../../support/harness';
 import { accountRow, ADDRESS, auditOf, liveSessions, registrationsOf, rightsRows } from './helpers';
@@ -91,6 +91,7 @@ describe('account management: the full cycle', () => {
     const delphine = await accountRow(t.db, created.delphine!.id);
     expect(delphine.profile).toBe('admin');
     expect(delphine.adminSince).toBeInstanceOf(Date);
+    expect(delphine.termsAcceptableFrom).toBe(termsAcceptableFrom(delphine.adminSince!));
     expect(delphine.professionalAddress).toEqual(ADDRESS);
     expect(await registrationsOf(t.db, delphine.id)).toMatchObject([{ reason: 'created', status: 'pending', establishmentId: est.establishment.id }]);
   });
@@ -210,6 +211,7 @@ describe('account management: the full cycle', () => {
     });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ profile: 'admin', profileLabel: 'Administrateur', adminSince: expect.any(String) });
+    expect(res.body.termsAcceptableFrom).toBe(termsAcceptableFrom(new Date(res.body.adminSince)));
     expect(await registrationsOf(t.db, user.id)).toMatchObject([{ reason: 'promoted', status: 'pending' }]);
     expect(await liveSessions(t.db, user.id)).toHaveLength(0);
     expect((await t.request('GET', '/me', { token: userToken })).status).toBe(401);
@@ -218,6 +220,7 @@ describe('account management: the full cycle', () => {
     // The new profile applies at the next login.
     const again = await t.login(user.loginId);
     expect((await t.request('GET', `${base}`, { token: again })).status).toBe(200);
+    expect((await t.request('GET', '/me', { token: again })).body.account.termsAcceptableFrom).toBe(res.body.termsAcceptableFrom);
   });
 
   it('renews an account: expiry 18 months from today', async () => {
