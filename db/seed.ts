@@ -4,7 +4,7 @@
  * once. Does nothing when any establishment already exists.
  */
 import { randomInt } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { parisDay } from '../domain/dates';
 import { unmetPasswordRules } from '../domain/password-policy';
 import { hashPassword } from '../security/passwords';
@@ -13,7 +13,7 @@ import { accountSnapshot, createAccountRecord } from './queries/accounts';
 import { recordAudit } from './queries/audit';
 import { countEstablishments, insertEstablishment } from './queries/establishments';
 import { listServiceCodes, resolveRights } from './queries/services';
-import { adminRegistrations } from './schema';
+import { accounts, adminRegistrations, establishments } from './schema';
 
 export interface SeededDemo {
   establishmentId: string;
@@ -88,4 +88,16 @@ export async function seedDemo(db: Database, options: { now?: Date; password?: s
     });
     return { establishmentId: establishment.id, establishmentName: establishment.name, loginId: admin.loginId, password };
   });
+}
+
+/** The demo establishment and its first admin, for later starts to say where to log in. */
+export async function findDemo(db: Database): Promise<Omit<SeededDemo, 'password'> | undefined> {
+  const [demo] = await db
+    .select({ establishmentId: establishments.id, establishmentName: establishments.name, loginId: accounts.loginId })
+    .from(accounts)
+    .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
+    .where(and(eq(establishments.siret, DEMO_ESTABLISHMENT.siret), eq(accounts.profile, 'admin')))
+    .orderBy(asc(accounts.createdAt))
+    .limit(1);
+  return demo;
 }

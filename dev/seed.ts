@@ -1,58 +1,47 @@
 /**
- * `tsx dev/seed.ts`: creates the demonstration establishment and admin on an empty database and
- * prints the admin's credentials. Uses DATABASE_URL, or starts the embedded PostgreSQL of DATA_DIR (.data/)
- * when it is not running yet (as `npm start` would).
+ * `npm run seed`: the demonstration establishment and admin on an empty database, credentials printed.
+ * Uses DATABASE_URL, else the embedded PostgreSQL of DATA_DIR (started for the occasion when
+ * `npm start` is not running).
  */
 import path from 'node:path';
+import postgres from 'postgres';
 import { EMBEDDED_DATABASE_NAME, loadConfigOrExit } from '../config/env';
 import { createDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { seedDemo } from '../db/seed';
-import { startEmbeddedPostgres, waitForPostgres } from './postgres';
+import { startEmbeddedPostgres } from './postgres';
+
+async function answers(url: string): Promise<boolean> {
+  const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => undefined });
+  return sql`select 1`.then(() => true, () => false).finally(() => sql.end());
+}
 
 async function main() {
   const config = loadConfigOrExit();
   let url = config.database.url;
-  let stop: (() => Promise<void>) | undefined;
-  if (config.database.embedded) {
-    const running = await waitForPostgres(url, 1_000).then(
-      () => true,
-      () => false,
-    );
-    if (!running) {
-      const pg = await startEmbeddedPostgres({
-        dataDir: path.join(config.dataDir, 'postgres'),
-        port: config.database.embeddedPort,
-      });
-      stop = () => pg.stop();
+  const pg = config.database.embedded && !(await answers(url))
+    ? await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'postgres'), port: config.database.embeddedPort })
+    : undefined;
+  try {
+    if (pg) {
       await pg.createDatabase(EMBEDDED_DATABASE_NAME);
       url = pg.url(EMBEDDED_DATABASE_NAME);
     }
-  }
-  try {
     await migrateDatabase(url);
     const database = createDatabase(url, { max: 1 });
-    try {
-      const seeded = await seedDemo(database.db);
-      if (!seeded) {
-        console.log('La base contient déjà un établissement : rien à faire.');
-        return;
-      }
-      console.log(
-        [
-          `Établissement de démonstration : ${seeded.establishmentName} (${seeded.establishmentId})`,
-          `  Administrateur : identifiant ${seeded.loginId}, mot de passe ${seeded.password}`,
-        ].join('\n'),
-      );
-    } finally {
-      await database.close();
-    }
+    const seeded = await seedDemo(database.db).finally(() => database.close());
+    console.log(
+      seeded
+        ? `Établissement de démonstration : ${seeded.establishmentName} (${seeded.establishmentId})\n` +
+            `  Administrateur : identifiant ${seeded.loginId}, mot de passe ${seeded.password}`
+        : 'La base contient déjà un établissement : rien à faire.',
+    );
   } finally {
-    await stop?.();
+    await pg?.stop();
   }
 }
 
-main().catch((error) => {
-  console.error(error);
+main().catch((error: Error) => {
+  console.error(error.message);
   process.exit(1);
 });

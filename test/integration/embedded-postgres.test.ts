@@ -1,81 +1,51 @@
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres, waitForPostgres, type EmbeddedPostgres } from '../../dev/postgres';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { findFreePort } from '../../dev/ports';
+import { startEmbeddedPostgres } from '../../dev/postgres';
 
 describe('embedded PostgreSQL', { timeout: 120_000 }, () => {
   let root: string;
-  let dataDir: string;
-  let port: number;
-  let pg: EmbeddedPostgres | undefined;
-
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'embedded-pg-'));
-    // As root, postgres runs as the "postgres" user, which must be able to traverse the
-    // temporary directory (mkdtemp creates it with mode 0700).
-    await chmod(root, 0o755);
-    dataDir = path.join(root, 'data', 'pg');
-    port = await freePort();
-  }, 120_000);
+    await chmod(root, 0o755); // as root, PostgreSQL runs as the postgres user, who must traverse it
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
 
-  afterAll(async () => {
-    await pg?.stop();
-    if (root) await rm(root, { recursive: true, force: true });
-  }, 120_000);
-
-  it('initialises, creates a database, and keeps data across restarts', async () => {
-    pg = await startEmbeddedPostgres({ dataDir, port });
-    console.log(`[embedded-postgres] first run: initdb ${pg.timings.initMs} ms, startup ${pg.timings.startMs} ms`);
-    expect(pg.timings.initMs).not.toBeNull();
-
-    await pg.createDatabase('peps_test');
-    await pg.createDatabase('peps_test'); // idempotent
-    await waitForPostgres(pg.url('peps_test'), 10_000);
-
-    const sql = postgres(pg.url('peps_test'), { max: 1, onnotice: () => undefined });
+  it('initialises a UTF-8 cluster once and finds its data after a restart', async () => {
+    const opts = { dataDir: path.join(root, 'data', 'pg'), port: await findFreePort() };
+    let pg = await startEmbeddedPostgres(opts);
     try {
-      await sql`create table compte (id serial primary key, nom text not null)`;
-      await sql`insert into compte (nom) values (${'Mairie de Saint-Étienne'})`;
-      const [enc] = await sql<{ server_encoding: string }[]>`show server_encoding`;
-      expect(enc?.server_encoding).toBe('UTF8');
-    } finally {
+      await pg.createDatabase('peps_test');
+      await pg.createDatabase('peps_test'); // idempotent
+      const sql = postgres(pg.url('peps_test'), { max: 1, onnotice: () => undefined });
+      await sql`create table compte (nom text)`;
+      await sql`insert into compte values (${'Mairie de Saint-Étienne'})`;
+      expect(await sql`show server_encoding`).toEqual([{ server_encoding: 'UTF8' }]);
       await sql.end();
-    }
-    await pg.stop();
-    await pg.stop(); // idempotent
+      await pg.stop();
+      await pg.stop(); // idempotent
 
-    pg = await startEmbeddedPostgres({ dataDir, port });
-    console.log(`[embedded-postgres] second run: startup ${pg.timings.startMs} ms`);
-    expect(pg.timings.initMs).toBeNull();
-    const sql2 = postgres(pg.url('peps_test'), { max: 1, onnotice: () => undefined });
-    try {
-      const rows = await sql2<{ nom: string }[]>`select nom from compte`;
-      expect(rows.map((r) => r.nom)).toEqual(['Mairie de Saint-Étienne']);
+      pg = await startEmbeddedPostgres(opts);
+      const again = postgres(pg.url('peps_test'), { max: 1 });
+      expect(await again`select nom from compte`).toEqual([{ nom: 'Mairie de Saint-Étienne' }]);
+      await again.end();
     } finally {
-      await sql2.end();
+      await pg.stop();
     }
+  });
 
-    await pg.dropDatabase('peps_test');
-    await pg.dropDatabase('peps_test'); // idempotent
-    await pg.stop();
-    pg = undefined;
-
-    const log = await readFile(path.join(root, 'data', 'pg.log'), 'utf8');
-    expect(log).toContain('database system is ready to accept connections');
+  it.runIf(process.getuid?.() === 0)('as root, refuses a folder the postgres user cannot reach, in one sentence, leaving nothing', async () => {
+    const home = path.join(root, 'home');
+    await mkdir(home, { mode: 0o700 });
+    const passwordFiles = async () => (await readdir(tmpdir())).filter((f) => f.startsWith('pg-password-'));
+    const before = await passwordFiles();
+    await expect(startEmbeddedPostgres({ dataDir: path.join(home, 'repo', '.data', 'postgres'), port: await findFreePort() })).rejects.toThrow(
+      new RegExp(`^En tant que root, PostgreSQL tourne sous l'utilisateur « postgres », qui ne peut pas atteindre ${home} \\(mode 700\\) : .*DATABASE_URL\\.$`),
+    );
+    expect(await readdir(home)).toEqual([]);
+    expect(await passwordFiles()).toEqual(before);
   });
 });

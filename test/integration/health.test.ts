@@ -8,7 +8,7 @@ import { systemClock } from '../../api/deps';
 import { loadConfig } from '../../config/env';
 import { createDatabase } from '../../db/client';
 import { startEmbeddedPostgres } from '../../dev/postgres';
-import { findFreePort } from '../../dev/temporal/dev-server';
+import { findFreePort } from '../../dev/ports';
 
 describe('GET /health', () => {
   it('reports database and Temporal separately, and turns to 503 when the database stops', async () => {

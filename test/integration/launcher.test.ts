@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createMailSinkClient } from '../../dev/mail-sink';
-import { findFreePort, isPortFree } from '../../dev/temporal/dev-server';
+import { findFreePort, isPortFree } from '../../dev/ports';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -143,7 +143,7 @@ describe('npm start (dev/start.ts)', () => {
       const second = launch(env);
       try {
         const again = await ready(second);
-        expect(again).toContain(`administrateur ${loginId}`);
+        expect(again).toContain(`(${establishmentId})\n  Administrateur : identifiant ${loginId} (mot de passe affiché au premier démarrage`);
         const relogin = await fetch(`${api}/auth/login`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

@@ -5,98 +5,59 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort, isPortFree, startTemporalDevServer, type TemporalDevServer } from '../../dev/temporal/dev-server';
+import { findFreePort, isPortFree } from '../../dev/ports';
+import { startTemporalDevServer } from '../../dev/temporal';
 
-const NAMESPACE = 'test-dev-server';
+const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_DATETIME: DATETIME } = temporal.api.enums.v1.IndexedValueType;
 
-async function customSearchAttributes(address: string, namespace: string) {
+async function customSearchAttributes(address: string) {
   const connection = await Connection.connect({ address });
   try {
-    const res = await connection.operatorService.listSearchAttributes({ namespace });
-    return res.customAttributes ?? {};
+    return (await connection.operatorService.listSearchAttributes({ namespace: 'dev-test' })).customAttributes;
   } finally {
     await connection.close();
   }
 }
 
-describe('Temporal dev server', { timeout: 60_000 }, () => {
+describe('Temporal dev server', { timeout: 120_000 }, () => {
   let root: string;
-  let dbFile: string;
-  let logFile: string;
-  let port: number;
-  let uiPort: number;
-  let server: TemporalDevServer | undefined;
+  beforeAll(async () => void (root = await mkdtemp(path.join(tmpdir(), 'temporal-dev-'))));
+  afterAll(() => rm(root, { recursive: true, force: true }));
 
-  beforeAll(async () => {
-    root = await mkdtemp(path.join(tmpdir(), 'temporal-dev-'));
-    dbFile = path.join(root, 'data', 'temporal.sqlite');
-    logFile = path.join(root, 'temporal.log');
-    port = await findFreePort();
-    uiPort = await findFreePort();
-    if (uiPort === port) uiPort = await findFreePort();
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    if (root) await rm(root, { recursive: true, force: true });
-  }, 60_000);
-
-  it('starts on a SQLite file, serves the UI, and keeps search attributes across restarts', async () => {
+  it('serves its UI and keeps its SQLite file, search attributes included, across restarts', async () => {
     const opts = {
-      dbFile,
-      port,
-      uiPort,
-      namespace: NAMESPACE,
-      searchAttributes: { PepsAccountId: 'Keyword', PepsScore: 'Int' } as const,
-      logFile,
+      dbFile: path.join(root, 'data', 'temporal.db'),
+      logFile: path.join(root, 'temporal.log'),
+      port: await findFreePort(),
+      uiPort: await findFreePort(),
+      namespace: 'dev-test',
+      searchAttributes: { PepsAccountId: 'Keyword', PepsExpiresAt: 'Datetime' },
     };
+    let server = await startTemporalDevServer(opts);
+    try {
+      expect((await fetch(server.uiUrl)).status).toBe(200);
+      expect(await customSearchAttributes(server.address)).toMatchObject({ PepsAccountId: KEYWORD, PepsExpiresAt: DATETIME });
+      await server.stop();
+      await server.stop(); // idempotent
+      expect(await isPortFree(opts.port)).toBe(true);
 
-    server = await startTemporalDevServer(opts);
-    expect(server.address).toBe(`127.0.0.1:${port}`);
-    const ui = await fetch(server.uiUrl);
-    expect(ui.status).toBe(200);
-    await ui.arrayBuffer();
-    const before = await customSearchAttributes(server.address, NAMESPACE);
-    expect(before.PepsAccountId).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    expect(before.PepsScore).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT);
-
-    await server.stop();
-    await server.stop(); // idempotent
-    expect(await isPortFree(port)).toBe(true);
-    expect(await isPortFree(uiPort)).toBe(true);
-
-    // Same SQLite file, same --search-attribute flags: the restart must not fail.
-    server = await startTemporalDevServer(opts);
-    const again = await customSearchAttributes(server.address, NAMESPACE);
-    expect(again.PepsAccountId).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    expect(again.PepsScore).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT);
-    await server.stop();
-
-    // Without --search-attribute, the attributes can only come from the SQLite file.
-    server = await startTemporalDevServer({ ...opts, searchAttributes: {} });
-    const persisted = await customSearchAttributes(server.address, NAMESPACE);
-    expect(persisted.PepsAccountId).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
-    expect(persisted.PepsScore).toBe(temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT);
-    await server.stop();
-    server = undefined;
+      // Without --search-attribute this time: the attributes can only come from the SQLite file.
+      server = await startTemporalDevServer({ ...opts, searchAttributes: {} });
+      expect(await customSearchAttributes(server.address)).toMatchObject({ PepsAccountId: KEYWORD, PepsExpiresAt: DATETIME });
+    } finally {
+      await server.stop();
+    }
   });
 
-  it('refuses to start on a port already in use, with a clear message', async () => {
-    const busy = await findFreePort();
+  it('refuses a port already in use instead of talking to whoever holds it', async () => {
     const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(busy, '127.0.0.1', resolve));
+    const busy = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
     try {
       await expect(
-        startTemporalDevServer({
-          dbFile: path.join(root, 'busy.sqlite'),
-          port: busy,
-          uiPort: await findFreePort(),
-          namespace: NAMESPACE,
-          searchAttributes: {},
-        }),
-      ).rejects.toThrow(/already in use/);
+        startTemporalDevServer({ dbFile: path.join(root, 'busy.db'), logFile: path.join(root, 'busy.log'), port: busy, uiPort: await findFreePort(), namespace: 'dev-test' }),
+      ).rejects.toThrow(`port ${busy} is already in use`);
     } finally {
-      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+      blocker.close();
     }
   });
 });

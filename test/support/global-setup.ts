@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { temporalCli, temporalTestServer } from '../../dev/tools';
 import { WORKFLOWS_PATH } from '../../worker/create-worker';
 import { startLocalStack } from './local-stack';
 
@@ -27,6 +28,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  // Both binaries before any test file asks for them (the first run installs them into .tools/).
+  await Promise.all([temporalCli(), temporalTestServer()]);
   const root = await mkdtemp(path.join(os.tmpdir(), 'peps-test-'));
   await chmod(root, 0o755); // PostgreSQL runs as another user when the tests run as root
   const [stack, bundle] = await Promise.allSettled([

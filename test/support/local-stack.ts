@@ -6,15 +6,15 @@
 import path from 'node:path';
 import { migrateDatabase } from '../../db/migrate';
 import { startMailSink } from '../../dev/mail-sink';
+import { findFreePort } from '../../dev/ports';
 import { startEmbeddedPostgres } from '../../dev/postgres';
-import { findFreePort, startTemporalDevServer } from '../../dev/temporal/dev-server';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
+import { startTemporalDevServer } from '../../dev/temporal';
 
 export interface LocalStack {
   databaseUrl: string;
   temporalAddress: string;
   mailSinkUrl: string;
-  /** Stops whatever was started, last first. Safe to call after a failed start. */
+  /** Stops whatever was started, last first. */
   stop(): Promise<void>;
 }
 
@@ -27,25 +27,19 @@ export async function startLocalStack(opts: { root: string; database: string; po
   // allSettled, not all: when one part fails, the others finish starting (and can be stopped) first.
   const settled = await Promise.allSettled([
     (async () => {
-      const pg = await startEmbeddedPostgres({
-        dataDir: path.join(opts.root, 'postgres'),
-        port: await findFreePort(),
-        postgresFlags: opts.postgresFlags,
-      });
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(opts.root, 'postgres'), port: await findFreePort(), postgresFlags: opts.postgresFlags });
       started.push(pg);
       await pg.createDatabase(opts.database);
-      const url = pg.url(opts.database);
-      await migrateDatabase(url);
-      return url;
+      await migrateDatabase(pg.url(opts.database));
+      return pg.url(opts.database);
     })(),
     (async () => {
       const server = await startTemporalDevServer({
         dbFile: path.join(opts.root, 'temporal.db'),
+        logFile: path.join(opts.root, 'temporal.log'),
         port: await findFreePort(),
         uiPort: await findFreePort(),
         namespace: 'default',
-        searchAttributes: SEARCH_ATTRIBUTE_TYPES,
-        logFile: path.join(opts.root, 'temporal.log'),
       });
       started.push(server);
       return server.address;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envSchema, loadConfig } from '../../config/env';
-import { TEMPORAL_CLI_VERSION } from '../../dev/temporal/binaries';
+import { TEMPORAL_CLI_VERSION } from '../../dev/tools';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
 
 const ROOT = path.resolve(__dirname, '../..');

