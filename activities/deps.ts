@@ -6,5 +6,5 @@ import type { Mailer } from './mailer';
 export interface ActivityDeps {
   db: Database;
   mailer: Mailer;
-  config: Pick<Config, 'tokenSecret'> & { api: Pick<Config['api'], 'publicBaseUrl'> };
+  config: Pick<Config, 'tokenSecret'> & { api: Pick<Config['api'], 'publicBaseUrl'>; temporal: Pick<Config['temporal'], 'taskQueue'> };
 }

@@ -1,20 +1,7 @@
-import type { Profile } from '../domain/account';
+import type { Actor } from '../accounts/actor';
 import type { Deps } from './deps';
 
-export interface AuthenticatedAccount {
-  id: string;
-  establishmentId: string;
-  loginId: string;
-  profile: Profile;
-  civility: 'monsieur' | 'madame';
-  firstName: string;
-  lastName: string;
-}
-
-export type Actor =
-  | { type: 'account'; account: AuthenticatedAccount; sessionId: string }
-  | { type: 'operator' }
-  | { type: 'anonymous' };
+export type { Actor, AuthenticatedAccount } from '../accounts/actor';
 
 /** Hono's typed context: what middleware puts in `c.var`. */
 export interface AppEnv {

@@ -1,4 +1,7 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AccountRuleError, FieldError } from '../accounts/errors';
+
+export type { FieldError } from '../accounts/errors';
 
 /** Every error the API answers with: a stable code, its HTTP status and a French title. */
 export const ERRORS = {
@@ -26,12 +29,6 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export interface FieldError {
-  /** Dotted path of the field in the request (`rights.affiliation-cnracl`, `email`). */
-  field: string;
-  message: string;
-}
-
 /** The only error type handlers throw; `onError` turns it into problem+json. */
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
@@ -44,6 +41,11 @@ export class ApiError extends Error {
     super(`${code}: ${detail}`);
     this.name = 'ApiError';
     this.status = ERRORS[code].status;
+  }
+
+  /** The HTTP answer to a refusal of the account rules: same code, same French detail (every rule code is an ErrorCode, or this does not compile). */
+  static fromRule(error: AccountRuleError): ApiError {
+    return new ApiError(error.code, error.detail, error.extra);
   }
 }
 

@@ -32,3 +32,8 @@ export const LOCKOUT_MINUTES = 30;
 
 /** A new admin may accept a new version of the terms of use only 8 days after becoming admin. */
 export const ADMIN_TERMS_DELAY_DAYS = 8;
+
+/** « M. Jean Louty », as the guide names a holder. */
+export function holderName(a: { civility: Civility; firstName: string; lastName: string }): string {
+  return `${CIVILITY_SHORT[a.civility]} ${a.firstName} ${a.lastName}`;
+}

@@ -5,7 +5,7 @@ import { routePath } from 'hono/route';
 import { and, eq } from 'drizzle-orm';
 import { recordAudit } from '../../db/queries/audit';
 import { accounts } from '../../db/schema';
-import { auditActor } from '../audit';
+import { AccountRuleError, auditActor } from '../../accounts';
 import type { AppEnv } from '../env';
 import { ApiError, type Problem, toProblem } from '../errors';
 
@@ -20,6 +20,7 @@ export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
 
 function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof AccountRuleError) return ApiError.fromRule(error);
   if (error instanceof HTTPException) {
     if (error.status === 400) return new ApiError('invalid_json', "Le corps de la requête n'est pas un JSON valide.");
     if (error.status === 413) return new ApiError('payload_too_large', 'La requête est trop volumineuse.');

@@ -19,7 +19,7 @@ import { frenchDate, reminderDayFor } from '../../domain/dates';
 import { LOGIN_ID_MAX_LENGTH } from '../../domain/login-id';
 import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../security/passwords';
 import { hashToken, randomToken } from '../../security/tokens';
-import { auditActor } from '../audit';
+import { auditActor } from '../../accounts';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { problemResponse } from '../middleware/error-handler';

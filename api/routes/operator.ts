@@ -7,7 +7,7 @@ import { findEstablishment, findEstablishmentBySiret, insertEstablishment, listE
 import { isUniqueViolation } from '../../db/queries/idempotency';
 import { listServiceCodes, unknownServiceErrors } from '../../db/queries/services';
 import { recordAudit } from '../../db/queries/audit';
-import { auditActor } from '../audit';
+import { auditActor, createAccount, startAccountActivation } from '../../accounts';
 import type { AppEnv } from '../env';
 import { ApiError, type FieldError } from '../errors';
 import {
@@ -22,10 +22,10 @@ import {
   RightsInput,
 } from '../schemas/accounts';
 import { errorResponses, EstablishmentRefSchema, instant, operatorSecurity, PaginationMeta, PaginationQuery, paginationMeta, uuidSchema } from '../schemas/common';
-import { createAccountInTransaction, startAccountActivation } from './accounts/create';
 import { operatorOnly } from '../middleware/guards';
-import type { ActionScope } from './accounts/mutations';
+import { requestScope } from './accounts';
 import { clockOf, presentCreated } from './accounts/present';
+
 
 const tags = ['Opérateur'];
 
@@ -160,7 +160,7 @@ export function registerOperatorRoutes(app: OpenAPIHono<AppEnv>) {
           createdAt: clock.now,
           updatedAt: clock.now,
         });
-        const scope: ActionScope = { deps: c.var.deps, actor: c.var.actor, requestId: c.var.requestId, establishmentId: establishment.id, ...clock };
+        const scope = { ...requestScope(c, establishment.id), ...clock };
         const { id: _id, createdAt: _c, updatedAt: _u, ...registered } = establishment;
         await recordAudit(tx, {
           ...auditActor(c.var.actor),
@@ -171,7 +171,7 @@ export function registerOperatorRoutes(app: OpenAPIHono<AppEnv>) {
           after: registered,
         });
         const { emailConfirmation: _e, ...coordinates } = body.admin;
-        const admin = await createAccountInTransaction(tx, scope, establishment, { ...coordinates, profile: 'admin' }, undefined);
+        const admin = await createAccount(tx, scope, establishment, { ...coordinates, profile: 'admin' }, undefined);
         await startAccountActivation(scope, admin, establishment.siret);
         return {
           establishment: { id: establishment.id, siret: establishment.siret, name: establishment.name },

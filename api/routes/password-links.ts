@@ -16,11 +16,11 @@ import { unmetPasswordRules } from '../../domain/password-policy';
 import { hashPassword } from '../../security/passwords';
 import { hashToken } from '../../security/tokens';
 import { submitPasswordUpdate } from '../../workflows/definitions';
-import { auditActor } from '../audit';
+import { auditActor } from '../../accounts';
 import type { AppEnv } from '../env';
 import { establishmentAccess } from '../middleware/guards';
 import { ApiError } from '../errors';
-import { requestPasswordReset, resendActivation, sendLoginIdReminder } from '../lifecycles';
+import { requestPasswordReset, resendActivation, sendLoginIdReminder } from '../../accounts';
 import { passwordPage } from './password-page';
 
 const problem = { 'application/problem+json': { schema: z.object({ code: z.string(), detail: z.string() }).passthrough() } };

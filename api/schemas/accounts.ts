@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ACCOUNT_STATUSES, CIVILITIES, PROFILES, RIGHT_LEVELS } from '../../domain/account';
+import { ADDRESS_REQUIRED } from '../../accounts/errors';
 import { instant, isoDay, PaginationMeta, PaginationQuery } from './common';
 
 const REQUIRED = 'Ce champ est obligatoire.';
@@ -84,7 +85,6 @@ export function checkEmailConfirmation(body: { email?: string; emailConfirmation
   }
 }
 
-export const ADDRESS_REQUIRED = "L'adresse professionnelle est obligatoire pour un administrateur.";
 
 export function checkProfessionalAddress(body: { professionalAddress?: string[] | null }, ctx: z.RefinementCtx) {
   if (!body.professionalAddress) ctx.addIssue({ code: 'custom', path: ['professionalAddress'], message: ADDRESS_REQUIRED });

@@ -42,10 +42,12 @@ export async function revokeSession(db: Db, sessionId: string, now: Date) {
   await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
-/** Deletion, profile change and password change end every open session of the account. */
-export async function revokeAccountSessions(db: Db, accountId: string, now: Date) {
-  await db
+/** Deletion, profile change and password change end every open session of the account; returns how many. */
+export async function revokeAccountSessions(db: Db, accountId: string, now: Date): Promise<number> {
+  const revoked = await db
     .update(sessions)
     .set({ revokedAt: now })
-    .where(and(eq(sessions.accountId, accountId), isNull(sessions.revokedAt)));
+    .where(and(eq(sessions.accountId, accountId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return revoked.length;
 }

@@ -13,7 +13,7 @@ import { createActivities } from '../../activities';
 import { createMailer } from '../../activities/mailer';
 import { createApp } from '../../api/app';
 import { type Deps, systemClock } from '../../api/deps';
-import { notifyAccountDeleted, resendActivation, startActivation } from '../../api/lifecycles';
+import { notifyAccountDeleted, resendActivation, startActivation } from '../../accounts';
 import { loadConfig } from '../../config/env';
 import { createDatabase } from '../../db/client';
 import { accounts, auditEvents, oneTimeTokens } from '../../db/schema';

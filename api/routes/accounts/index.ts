@@ -4,6 +4,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { Db } from '../../../db/client';
 import { accountsForExport, findAccount, listAccounts } from '../../../db/queries/accounts';
 import { findEstablishment } from '../../../db/queries/establishments';
 import {
@@ -12,7 +13,6 @@ import {
   requestFingerprint,
   storeIdempotentResponse,
 } from '../../../db/queries/idempotency';
-import { listServiceCodes, unknownServiceErrors } from '../../../db/queries/services';
 import { CIVILITY_LABELS, PROFILE_LABELS, STATUS_LABELS } from '../../../domain/account';
 import { frenchDate, parisDay } from '../../../domain/dates';
 import { frenchPhone, toCsv } from '../../csv';
@@ -21,17 +21,19 @@ import type { AppEnv } from '../../env';
 import { ApiError } from '../../errors';
 import type { GroupBy } from '../../schemas/accounts';
 import { paginationMeta } from '../../schemas/common';
-import { createAccountInTransaction, startAccountActivation, unknownServicesError } from './create';
 import {
-  type ActionScope,
-  applyAction,
+  type AccountScope,
+  accountNotFound,
+  applyAccountAction,
   applyToSelection,
+  createAccount,
   deleteAction,
   renewAction,
+  startAccountActivation,
   unblockAction,
   updateAction,
-} from './mutations';
-import { accountNotFound, clockOf, frenchMonth, loadDetail, presentCreated, presentSummary } from './present';
+} from '../../../accounts';
+import { clockOf, frenchMonth, loadDetail, presentCreated, presentSummary } from './present';
 import {
   bulkDeleteRoute,
   bulkRenewRoute,
@@ -46,8 +48,8 @@ import {
 } from './routes';
 
 /** Who acts, for which establishment, when (access was checked by the route's guard). */
-function adminScope(c: Context<AppEnv>, establishmentId: string): ActionScope {
-  return { deps: c.var.deps, actor: c.var.actor, requestId: c.var.requestId, establishmentId, ...clockOf(c) };
+export function requestScope(c: Context<AppEnv>, establishmentId: string): AccountScope {
+  return { actor: c.var.actor, requestId: c.var.requestId, establishmentId, lifecycles: c.var.deps, ...clockOf(c) };
 }
 
 function groupLabel(groupBy: GroupBy, key: string): string {
@@ -61,17 +63,17 @@ function groupLabel(groupBy: GroupBy, key: string): string {
   }
 }
 
-async function accountDetail(scope: ActionScope, accountId: string) {
-  const account = await findAccount(scope.deps.db, { ...scope, accountId });
+async function accountDetail(db: Db, scope: AccountScope, accountId: string) {
+  const account = await findAccount(db, { ...scope, accountId });
   if (!account) throw accountNotFound();
-  return loadDetail(scope.deps.db, account, scope);
+  return loadDetail(db, account, scope);
 }
 
 export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(listAccountsRoute, async (c) => {
     const { establishmentId } = c.req.valid('param');
     const query = c.req.valid('query');
-    const scope = adminScope(c, establishmentId);
+    const scope = requestScope(c, establishmentId);
     const pageSize = Number(query.pageSize);
     const { items, total, groups } = await listAccounts(c.var.deps.db, {
       ...scope,
@@ -100,7 +102,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(exportAccountsRoute, async (c) => {
     const { establishmentId } = c.req.valid('param');
     const { ids } = c.req.valid('query');
-    const scope = adminScope(c, establishmentId);
+    const scope = requestScope(c, establishmentId);
     const establishment = await findEstablishment(c.var.deps.db, establishmentId);
     const rows = await accountsForExport(c.var.deps.db, { ...scope, ids });
     const csv = toCsv(
@@ -129,21 +131,21 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(bulkDeleteRoute, async (c) => {
     const { establishmentId } = c.req.valid('param');
-    const scope = adminScope(c, establishmentId);
+    const scope = requestScope(c, establishmentId);
     const { ids } = c.req.valid('json');
-    return c.json(await applyToSelection(scope, ids, deleteAction(ids)), 200);
+    return c.json(await applyToSelection(c.var.deps.db, scope, ids, deleteAction(ids)), 200);
   });
 
   app.openapi(bulkRenewRoute, async (c) => {
     const { establishmentId } = c.req.valid('param');
-    const scope = adminScope(c, establishmentId);
+    const scope = requestScope(c, establishmentId);
     const { ids } = c.req.valid('json');
-    return c.json(await applyToSelection(scope, ids, renewAction), 200);
+    return c.json(await applyToSelection(c.var.deps.db, scope, ids, renewAction), 200);
   });
 
   app.openapi(createAccountRoute, async (c) => {
     const { establishmentId } = c.req.valid('param');
-    const scope = adminScope(c, establishmentId);
+    const scope = requestScope(c, establishmentId);
     const { emailConfirmation: _confirmation, rights, ...coordinates } = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
     const { db } = c.var.deps;
@@ -169,7 +171,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
       const body = await db.transaction(async (tx) => {
         const establishment = await findEstablishment(tx, establishmentId);
         if (!establishment) throw new ApiError('not_found', 'Établissement introuvable.');
-        const account = await createAccountInTransaction(tx, scope, establishment, coordinates, rights);
+        const account = await createAccount(tx, scope, establishment, coordinates, rights);
         const response = presentCreated(account, scope.now);
         if (key) {
           await storeIdempotentResponse(tx, { actorAccountId: actorId, key, requestHash: fingerprint, responseStatus: 201, responseBody: response });
@@ -190,40 +192,35 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(getAccountRoute, async (c) => {
     const { establishmentId, accountId } = c.req.valid('param');
-    const scope = adminScope(c, establishmentId);
-    return c.json(await accountDetail(scope, accountId), 200);
+    const scope = requestScope(c, establishmentId);
+    return c.json(await accountDetail(c.var.deps.db, scope, accountId), 200);
   });
 
   app.openapi(updateAccountRoute, async (c) => {
     const { establishmentId, accountId } = c.req.valid('param');
-    const scope = adminScope(c, establishmentId);
-    const body = c.req.valid('json');
-    if (body.rights) {
-      const unknown = unknownServiceErrors(body.rights, await listServiceCodes(c.var.deps.db));
-      if (unknown.length > 0) throw unknownServicesError(unknown);
-    }
-    await applyAction(scope, accountId, updateAction(body));
-    return c.json(await accountDetail(scope, accountId), 200);
+    const scope = requestScope(c, establishmentId);
+    await applyAccountAction(c.var.deps.db, scope, accountId, updateAction(c.req.valid('json')));
+    return c.json(await accountDetail(c.var.deps.db, scope, accountId), 200);
   });
 
   app.openapi(deleteAccountRoute, async (c) => {
     const { establishmentId, accountId } = c.req.valid('param');
-    const scope = adminScope(c, establishmentId);
-    await applyAction(scope, accountId, deleteAction([accountId]));
+    const scope = requestScope(c, establishmentId);
+    await applyAccountAction(c.var.deps.db, scope, accountId, deleteAction([accountId]));
     return c.body(null, 204);
   });
 
   app.openapi(renewAccountRoute, async (c) => {
     const { establishmentId, accountId } = c.req.valid('param');
-    const scope = adminScope(c, establishmentId);
-    const account = await applyAction(scope, accountId, renewAction);
+    const scope = requestScope(c, establishmentId);
+    const account = await applyAccountAction(c.var.deps.db, scope, accountId, renewAction);
     return c.json(presentSummary(account, scope.now), 200);
   });
 
   app.openapi(unblockAccountRoute, async (c) => {
     const { establishmentId, accountId } = c.req.valid('param');
-    const scope = adminScope(c, establishmentId);
-    const account = await applyAction(scope, accountId, unblockAction);
+    const scope = requestScope(c, establishmentId);
+    const account = await applyAccountAction(c.var.deps.db, scope, accountId, unblockAction);
     return c.json(presentSummary(account, scope.now), 200);
   });
 }

@@ -3,20 +3,14 @@ import type { Context } from 'hono';
 import type { Db } from '../../../db/client';
 import { type AccountView, findAccountById } from '../../../db/queries/accounts';
 import { type CatalogueTheme, listCatalogue, rightsByTheme, rightsOf } from '../../../db/queries/services';
-import { CIVILITY_SHORT, PROFILE_LABELS, type RightLevel, STATUS_LABELS } from '../../../domain/account';
-import { frenchDate, parisDay } from '../../../domain/dates';
+import { CIVILITY_SHORT, holderName, PROFILE_LABELS, type RightLevel, STATUS_LABELS } from '../../../domain/account';
+import { parisDay } from '../../../domain/dates';
 import type { AppEnv } from '../../env';
-import { ApiError } from '../../errors';
 
 /** The instant of the request and its Paris calendar day, read once from the app's clock. */
 export function clockOf(c: Context<AppEnv>): { now: Date; today: string } {
   const now = c.var.deps.clock.now();
   return { now, today: parisDay(now) };
-}
-
-/** « M. Jean Louty », as the guide names a holder. */
-export function holderName(a: Pick<AccountView, 'civility' | 'firstName' | 'lastName'>): string {
-  return `${CIVILITY_SHORT[a.civility]} ${a.firstName} ${a.lastName}`;
 }
 
 export function presentSummary(a: AccountView, now: Date) {
@@ -85,14 +79,3 @@ export function frenchMonth(yearMonth: string): string {
   return monthFormatter.format(new Date(Date.UTC(y!, m! - 1, 1)));
 }
 
-/** The guide: on an expired account, renewal is the only action possible. */
-export function accountExpiredError(a: Pick<AccountView, 'expiresOn' | 'civility' | 'firstName' | 'lastName'>) {
-  return new ApiError(
-    'account_expired',
-    `Le compte de ${holderName(a)} a expiré le ${frenchDate(a.expiresOn)} : la seule action possible est son renouvellement. Renouvelez-le d'abord.`,
-  );
-}
-
-export function accountNotFound() {
-  return new ApiError('not_found', 'Ce compte est introuvable dans cet établissement.');
-}

@@ -1,17 +1,42 @@
 /**
- * How the API starts and signals the lifecycle workflows. The workflow IDs and messages come from
- * workflows/definitions.ts; this file only decides when.
+ * How the API and the activities start and signal the lifecycle workflows. The workflow IDs and
+ * messages come from workflows/definitions.ts; this file only decides when.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Config } from '../config/env';
 import { activationWorkflow, passwordResetWorkflow, loginIdReminderWorkflow } from '../workflows';
 import { accountDeletedSignal, resendLinkSignal, searchAttributes, workflowIds } from '../workflows/definitions';
 import type { PasswordLinkInput } from '../workflows/password-link';
-import type { Deps } from './deps';
+import { AccountRuleError, serviceUnavailable } from './errors';
+
+/**
+ * What starting or signalling a workflow needs. The API's `Deps` is one; an activity passes
+ * `{ temporal: Context.current().client, config }`.
+ */
+export interface LifecycleDeps {
+  temporal: Client;
+  config: { temporal: Pick<Config['temporal'], 'taskQueue'> };
+}
+
+/**
+ * Temporal calls made on behalf of a request or inside a rule's transaction: a failure there is the
+ * platform's, not the caller's (`service_unavailable`, 503 in the API), and the transaction around
+ * it rolls back.
+ */
+export async function callWorkflow(requestId: string | null | undefined, call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (error instanceof AccountRuleError) throw error;
+    console.error(JSON.stringify({ level: 'error', requestId, msg: 'workflow call failed', error: String(error) }));
+    throw serviceUnavailable();
+  }
+}
 
 type AccountRef = { id: string; loginId: string };
 
 /** Start options of a password-link workflow (activation, reset) for an account. */
-function passwordLinkOptions(deps: Deps, workflowId: string, account: AccountRef, establishmentSiret: string) {
+function passwordLinkOptions(deps: LifecycleDeps, workflowId: string, account: AccountRef, establishmentSiret: string) {
   return {
     workflowId,
     taskQueue: deps.config.temporal.taskQueue,
@@ -32,7 +57,7 @@ function initialSearchAttributes(loginId: string, siret: string, state: string) 
  * Starts the account's activation workflow. Called inside the creating transaction, as its last step:
  * if Temporal refuses, the account is not created either.
  */
-export async function startActivation(deps: Deps, account: AccountRef, establishmentSiret: string) {
+export async function startActivation(deps: LifecycleDeps, account: AccountRef, establishmentSiret: string) {
   await deps.temporal.workflow.start(
     activationWorkflow,
     passwordLinkOptions(deps, workflowIds.activation(account.loginId), account, establishmentSiret),
@@ -43,7 +68,7 @@ export async function startActivation(deps: Deps, account: AccountRef, establish
  * "Renvoyer le courriel": a new link in the running workflow, or, once the previous link has died,
  * a new run under the same workflow ID ("nouvelle demande").
  */
-export async function resendActivation(deps: Deps, account: AccountRef, establishmentSiret: string) {
+export async function resendActivation(deps: LifecycleDeps, account: AccountRef, establishmentSiret: string) {
   await deps.temporal.workflow.signalWithStart(activationWorkflow, {
     ...passwordLinkOptions(deps, workflowIds.activation(account.loginId), account, establishmentSiret),
     signal: resendLinkSignal,
@@ -51,7 +76,7 @@ export async function resendActivation(deps: Deps, account: AccountRef, establis
 }
 
 /** A holder's forgotten-password request: a new reset link, the previous one dies. */
-export async function requestPasswordReset(deps: Deps, account: AccountRef, establishmentSiret: string) {
+export async function requestPasswordReset(deps: LifecycleDeps, account: AccountRef, establishmentSiret: string) {
   await deps.temporal.workflow.signalWithStart(passwordResetWorkflow, {
     ...passwordLinkOptions(deps, workflowIds.passwordReset(account.loginId), account, establishmentSiret),
     signal: resendLinkSignal,
@@ -59,7 +84,7 @@ export async function requestPasswordReset(deps: Deps, account: AccountRef, esta
 }
 
 export async function sendLoginIdReminder(
-  deps: Deps,
+  deps: LifecycleDeps,
   account: AccountRef,
   establishmentSiret: string,
   requestId: string,
@@ -73,7 +98,7 @@ export async function sendLoginIdReminder(
 }
 
 /** Tells the account's link workflows that it is gone; nothing to do when none is running. */
-export async function notifyAccountDeleted(deps: Deps, account: { loginId: string }) {
+export async function notifyAccountDeleted(deps: LifecycleDeps, account: { loginId: string }) {
   for (const workflowId of [workflowIds.activation(account.loginId), workflowIds.passwordReset(account.loginId)]) {
     try {
       await deps.temporal.workflow.getHandle(workflowId).signal(accountDeletedSignal);

@@ -1,0 +1,204 @@
+/**
+ * The account rules, as actions for `applyAccountAction` / `applyToSelection` (accounts/apply.ts).
+ * Each decides from the locked account and the scope (who acts, when); the audit entry, the
+ * transaction and the expired-account rule are applied around it.
+ */
+import type { Transaction } from '../db/client';
+import {
+  accountSnapshot,
+  type AccountView,
+  countActiveAdmins,
+  insertAdminRegistration,
+  revokeOpenLinks,
+  searchTextFor,
+  updateAccount,
+} from '../db/queries/accounts';
+import { listServiceCodes, rightsOf, unknownServiceErrors, upsertRights } from '../db/queries/services';
+import { revokeAccountSessions } from '../db/queries/sessions';
+import type { NewAccount } from '../db/schema';
+import type { Civility, Profile, RightLevel } from '../domain/account';
+import { expiryFrom, termsAcceptableFrom } from '../domain/dates';
+import type { AccountAction, AccountScope } from './apply';
+import { AccountRuleError, ADDRESS_REQUIRED, unknownServicesError } from './errors';
+import { notifyAccountDeleted } from './lifecycles';
+
+/** Renewal: expiry = today + 18 months. The one action an expired account accepts. */
+export const renewAction: AccountAction = {
+  name: 'account.renew',
+  allowExpired: true,
+  async apply(tx, scope, account) {
+    const updated = await updateAccount(tx, account.id, { expiresOn: expiryFrom(scope.today) }, scope);
+    return {
+      before: { expiresOn: account.expiresOn, status: account.status },
+      after: { expiresOn: updated.expiresOn, status: updated.status },
+      account: updated,
+    };
+  },
+};
+
+export const unblockAction: AccountAction = {
+  name: 'account.unblock',
+  async apply(tx, scope, account) {
+    if (account.status !== 'blocked') throw new AccountRuleError('account_not_blocked', "Ce compte n'est pas bloqué : il n'y a rien à débloquer.");
+    const updated = await updateAccount(tx, account.id, { blockedUntil: null, failedLoginCount: 0 }, scope);
+    return {
+      before: { status: account.status, blockedUntil: account.blockedUntil?.toISOString() ?? null },
+      after: { status: updated.status, blockedUntil: null },
+      account: updated,
+    };
+  },
+};
+
+/**
+ * The establishment must keep an active admin: refuses when `account` is one and no other would
+ * remain once `leaving` (the accounts of the same operation) are gone. Run under the establishment lock.
+ */
+async function keepAnActiveAdmin(tx: Transaction, scope: AccountScope, account: AccountView, leaving: string[], detail: string) {
+  if (account.profile !== 'admin' || account.status !== 'active') return;
+  const remaining = await countActiveAdmins(tx, { ...scope, excludeIds: [...new Set([account.id, ...leaving])] });
+  if (remaining === 0) throw new AccountRuleError('last_active_admin', detail);
+}
+
+/**
+ * Deletion of accounts of `selection` (one, or a bulk selection): refused when it would leave the
+ * establishment without an active admin, counting every selected account as gone. Sessions and open
+ * links end; the account's link workflows are told (last step).
+ */
+export function deleteAction(selection: string[]): AccountAction {
+  return {
+    name: 'account.delete',
+    locksEstablishment: true,
+    async apply(tx, scope, account) {
+      await keepAnActiveAdmin(
+        tx,
+        scope,
+        account,
+        selection,
+        "Supprimer ce compte ne laisserait aucun administrateur actif dans l'établissement : il doit toujours en rester au moins un. Créez ou désignez d'abord un autre administrateur.",
+      );
+      const rights = await rightsOf(tx, account.id);
+      const updated = await updateAccount(tx, account.id, { status: 'deleted', deletedAt: scope.now }, scope);
+      await revokeAccountSessions(tx, account.id, scope.now);
+      await revokeOpenLinks(tx, account.id, scope.now);
+      return {
+        before: accountSnapshot(account, rights),
+        after: { status: 'deleted', deletedAt: scope.now.toISOString() },
+        account: updated,
+        lastStep: () => notifyAccountDeleted(scope.lifecycles, account),
+      };
+    },
+  };
+}
+
+/** What an update may change; fields left out stay as they are, rights change only for the services named. */
+export interface AccountChanges {
+  profile?: Profile;
+  civility?: Civility;
+  lastName?: string;
+  firstName?: string;
+  email?: string;
+  phone?: string | null;
+  serviceFunction?: string | null;
+  professionalAddress?: string[] | null;
+  rights?: Record<string, RightLevel>;
+}
+
+/**
+ * Coordinates and rights, and the one profile change an admin may make: user → admin (a promotion:
+ * admin since now, a registration for the legal representative's letter, sessions ended so that it
+ * applies at the next login). Admin → user is refused here (the guide: delete and re-create); the
+ * platform uses `demoteAction`.
+ */
+export function updateAction(changes: AccountChanges): AccountAction {
+  return {
+    name: 'account.update',
+    async apply(tx, scope, account) {
+      if (changes.profile === 'user' && account.profile === 'admin') {
+        throw new AccountRuleError(
+          'admin_demotion_refused',
+          'Un compte Administrateur ne peut pas redevenir Utilisateur : supprimez le compte puis recréez-le avec le profil Utilisateur.',
+        );
+      }
+      if (changes.rights) {
+        const unknown = unknownServiceErrors(changes.rights, await listServiceCodes(tx));
+        if (unknown.length > 0) throw unknownServicesError(unknown);
+      }
+      const promotion = changes.profile === 'admin' && account.profile === 'user';
+      const willBeAdmin = promotion || account.profile === 'admin';
+      const address = changes.professionalAddress === undefined ? account.professionalAddress : changes.professionalAddress;
+      if (willBeAdmin && !address) {
+        throw new AccountRuleError('validation_failed', ADDRESS_REQUIRED, { errors: [{ field: 'professionalAddress', message: ADDRESS_REQUIRED }] });
+      }
+
+      const set: Partial<NewAccount> = {};
+      for (const field of ['civility', 'lastName', 'firstName', 'email', 'phone', 'serviceFunction'] as const) {
+        const value = changes[field];
+        if (value !== undefined && value !== account[field]) Object.assign(set, { [field]: value });
+      }
+      if (changes.professionalAddress !== undefined && JSON.stringify(changes.professionalAddress) !== JSON.stringify(account.professionalAddress)) {
+        set.professionalAddress = changes.professionalAddress;
+      }
+      if (promotion) Object.assign(set, { profile: 'admin', adminSince: scope.now, termsAcceptableFrom: termsAcceptableFrom(scope.now) });
+      if (set.lastName !== undefined || set.firstName !== undefined || set.serviceFunction !== undefined) {
+        set.searchText = searchTextFor({ ...account, ...set });
+      }
+
+      const rightsBefore = await rightsOf(tx, account.id);
+      const rightChanges: Record<string, RightLevel> = Object.fromEntries(
+        Object.entries(changes.rights ?? {}).filter(([code, level]) => rightsBefore[code] !== level),
+      );
+      if (Object.keys(set).length === 0 && Object.keys(rightChanges).length === 0) return null;
+
+      const updated = await updateAccount(tx, account.id, set, scope);
+      await upsertRights(tx, account.id, rightChanges);
+      if (promotion) {
+        await insertAdminRegistration(tx, { accountId: account.id, establishmentId: account.establishmentId, reason: 'promoted' });
+        await revokeAccountSessions(tx, account.id, scope.now);
+      }
+      return {
+        action: promotion ? 'account.promote' : undefined,
+        before: accountSnapshot(account, rightsBefore),
+        after: accountSnapshot(updated, { ...rightsBefore, ...rightChanges }),
+        account: updated,
+      };
+    },
+  };
+}
+
+/**
+ * Admin → user, decided by the platform (a lifecycle: an opposed registration, terms not accepted).
+ * Refused when it would leave the establishment without an active admin; the holder's sessions end
+ * so that the new profile applies at the next login. Nothing to do on a user.
+ */
+export const demoteAction: AccountAction = {
+  name: 'account.demote',
+  locksEstablishment: true,
+  async apply(tx, scope, account) {
+    if (account.profile !== 'admin') return null;
+    await keepAnActiveAdmin(
+      tx,
+      scope,
+      account,
+      [],
+      "Retirer le profil Administrateur à ce compte ne laisserait aucun administrateur actif dans l'établissement : il doit toujours en rester au moins un.",
+    );
+    const updated = await updateAccount(tx, account.id, { profile: 'user', adminSince: null, termsAcceptableFrom: null }, scope);
+    await revokeAccountSessions(tx, account.id, scope.now);
+    return {
+      before: { profile: account.profile, adminSince: account.adminSince?.toISOString() ?? null },
+      after: { profile: 'user', adminSince: null },
+      account: updated,
+    };
+  },
+};
+
+/** Ends every open session of the account (the holder logs in again); allowed on an expired account. */
+export const revokeSessionsAction: AccountAction = {
+  name: 'account.revoke_sessions',
+  allowExpired: true,
+  async apply(tx, scope, account) {
+    const revoked = await revokeAccountSessions(tx, account.id, scope.now);
+    if (revoked === 0) return null;
+    return { before: { openSessions: revoked }, after: { openSessions: 0 }, account };
+  },
+};

@@ -1,0 +1,51 @@
+/** Account creation, shared by an admin's « Créer un compte », the operator's first admin of an establishment, and lifecycles. */
+import type { Transaction } from '../db/client';
+import { accountSnapshot, type AccountCoordinates, type AccountView, createAccountRecord } from '../db/queries/accounts';
+import { recordAudit } from '../db/queries/audit';
+import { listServiceCodes, resolveRights, unknownServiceErrors } from '../db/queries/services';
+import type { Establishment } from '../db/schema';
+import type { RightLevel } from '../domain/account';
+import { auditActor } from './actor';
+import type { AccountScope } from './apply';
+import { unknownServicesError } from './errors';
+import { callWorkflow, startActivation } from './lifecycles';
+
+/**
+ * Inside the caller's transaction: the account, its rights (asked, else the establishment's defaults,
+ * else none), its admin registration, and its audit entry. The caller ends the transaction with
+ * `startAccountActivation` once everything else is written.
+ */
+export async function createAccount(
+  tx: Transaction,
+  scope: AccountScope,
+  establishment: Pick<Establishment, 'id' | 'defaultRights'>,
+  coordinates: AccountCoordinates,
+  requestedRights: Record<string, RightLevel> | undefined,
+): Promise<AccountView> {
+  const codes = await listServiceCodes(tx);
+  const unknown = unknownServiceErrors(requestedRights ?? {}, codes);
+  if (unknown.length > 0) throw unknownServicesError(unknown);
+  const rights = resolveRights(codes, establishment.defaultRights, requestedRights);
+  const account = await createAccountRecord(tx, {
+    ...scope,
+    establishmentId: establishment.id,
+    coordinates,
+    rights,
+    createdByAccountId: scope.actor.type === 'account' ? scope.actor.account.id : null,
+  });
+  await recordAudit(tx, {
+    ...auditActor(scope.actor),
+    requestId: scope.requestId ?? null,
+    establishmentId: establishment.id,
+    targetAccountId: account.id,
+    action: 'account.create',
+    outcome: 'success',
+    after: accountSnapshot(account, rights),
+  });
+  return account;
+}
+
+/** The last step of a creating transaction: the password-creation email's workflow (`service_unavailable` if Temporal refuses). */
+export function startAccountActivation(scope: AccountScope, account: AccountView, siret: string): Promise<void> {
+  return callWorkflow(scope.requestId, () => startActivation(scope.lifecycles, account, siret));
+}
