@@ -7,6 +7,7 @@ import type { AppEnv } from './env';
 import { ApiError } from './errors';
 import { authenticate } from './middleware/authenticate';
 import { handleError, problemResponse } from './middleware/error-handler';
+import { jsonBodies } from './middleware/json-body';
 import { registerAccountRoutes } from './routes/accounts';
 import { registerAuthRoutes } from './routes/auth';
 import { registerEstablishmentRoutes } from './routes/establishments';
@@ -26,6 +27,7 @@ export function createApp(deps: Deps) {
   });
   app.use('*', bodyLimit({ maxSize: 1024 * 1024 }));
   app.use('*', authenticate);
+  app.use('*', jsonBodies);
   app.onError(handleError);
   app.notFound((c) => problemResponse(c, new ApiError('not_found', "Cette adresse n'existe pas.")));
 

@@ -23,6 +23,7 @@ export const ERRORS = {
   link_invalid: { status: 410, title: 'Lien invalide ou expiré' },
   account_blocked: { status: 423, title: 'Compte bloqué' },
   payload_too_large: { status: 413, title: 'Requête trop volumineuse' },
+  unsupported_media_type: { status: 415, title: 'Type de contenu non pris en charge' },
   internal_error: { status: 500, title: 'Erreur interne' },
   service_unavailable: { status: 503, title: 'Service indisponible' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
@@ -63,6 +64,8 @@ export interface Problem {
 
 export function toProblem(error: ApiError, instance: string, requestId: string): Problem {
   return {
+    // Extra members come first: the members RFC 9457 defines (an integer `status`…) cannot be overwritten.
+    ...error.extra,
     type: `urn:peps:problem:${error.code}`,
     title: ERRORS[error.code].title,
     status: error.status,
@@ -70,7 +73,6 @@ export function toProblem(error: ApiError, instance: string, requestId: string):
     code: error.code,
     instance,
     requestId,
-    ...error.extra,
   };
 }
 

@@ -167,7 +167,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       if (account && matches) {
         return refuseLogin(
           c,
-          new ApiError('account_not_usable', 'Ce compte a été supprimé : il ne permet plus de se connecter. Contactez votre administrateur.', { status: 'deleted' }),
+          new ApiError('account_not_usable', 'Ce compte a été supprimé : il ne permet plus de se connecter. Contactez votre administrateur.', { accountStatus: 'deleted' }),
           account,
           { reason: 'deleted' },
         );
@@ -183,7 +183,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
         new ApiError(
           'account_not_usable',
           "Votre compte n'est pas encore activé : créez votre mot de passe avec le lien reçu par courriel. Si ce lien a expiré, demandez à votre administrateur de vous le renvoyer.",
-          { status: 'pending_activation' },
+          { accountStatus: 'pending_activation' },
         ),
         account,
         { reason: 'pending_activation' },
@@ -200,7 +200,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
         new ApiError(
           'account_not_usable',
           `Votre compte a expiré le ${frenchDate(account.expiresOn)} : l'état de votre compte ne permet pas votre connexion. Contactez votre administrateur pour qu'il le renouvelle.`,
-          { status: 'expired' },
+          { accountStatus: 'expired' },
         ),
         account,
         { reason: 'expired' },

@@ -23,6 +23,10 @@ export const ProblemSchema = z
       )
       .optional()
       .openapi({ description: 'Erreurs champ par champ (validation)' }),
+    accountStatus: z
+      .enum(['pending_activation', 'expired', 'deleted'])
+      .optional()
+      .openapi({ description: 'État du compte quand il explique le refus (`account_not_usable`)', example: 'pending_activation' }),
   })
   .openapi('Problem');
 

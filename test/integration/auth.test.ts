@@ -93,14 +93,14 @@ describe('login', () => {
     const pending = await t.insertActiveAccount(est.establishment.id, { status: 'pending_activation', passwordHash: null });
     const res = await login(pending.loginId, TEST_PASSWORD);
     expect(res.status).toBe(403);
-    expect(res.body).toMatchObject({ code: 'account_not_usable', status: 'pending_activation' });
+    expect(res.body).toMatchObject({ code: 'account_not_usable', status: 403, accountStatus: 'pending_activation' });
     expect(res.body.detail).toContain('lien reçu par courriel');
 
     const expired = await t.insertActiveAccount(est.establishment.id);
     await expire(t.db, expired.id, '2024-09-18');
     const exp = await login(expired.loginId, TEST_PASSWORD);
     expect(exp.status).toBe(403);
-    expect(exp.body).toMatchObject({ code: 'account_not_usable', status: 'expired' });
+    expect(exp.body).toMatchObject({ code: 'account_not_usable', status: 403, accountStatus: 'expired' });
     expect(exp.body.detail).toContain('18/09/2024');
     expect(exp.body.detail).toContain('Contactez votre administrateur');
     // A wrong password on an expired account says nothing about it.
@@ -109,7 +109,7 @@ describe('login', () => {
     const deleted = await t.insertActiveAccount(est.establishment.id, { status: 'deleted', deletedAt: new Date() });
     const del = await login(deleted.loginId, TEST_PASSWORD);
     expect(del.status).toBe(403);
-    expect(del.body).toMatchObject({ code: 'account_not_usable', status: 'deleted' });
+    expect(del.body).toMatchObject({ code: 'account_not_usable', status: 403, accountStatus: 'deleted' });
     expect((await login(deleted.loginId, 'Mauvais-2026')).body.code).toBe('invalid_credentials');
     expect(await t.db.select().from(sessions).where(eq(sessions.accountId, expired.id))).toHaveLength(0);
   });

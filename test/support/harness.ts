@@ -38,7 +38,12 @@ export interface TestContext {
   mail: MailSinkClient;
   /** The clock the app reads; tests may move it (`t.clock.set(...)`). */
   clock: Clock & { set(date: Date | null): void };
-  request<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<TestResponse<T>>;
+  request<T = any>(
+    method: string,
+    path: string,
+    /** `body` is sent as JSON; `raw` as it is, with the headers given. */
+    options?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<TestResponse<T>>;
   createEstablishment(overrides?: { name?: string }): Promise<{
     establishment: typeof establishments.$inferSelect;
     admin: { id: string; loginId: string; password: string };
@@ -108,13 +113,14 @@ export function useTestApp(options: { worker?: boolean } = {}): TestContext {
     for (const close of closers) await close();
   });
 
-  ctx.request = async (method, path, { token, body, headers = {} } = {}) => {
+  ctx.request = async (method, path, { token, body, raw, headers = {} } = {}) => {
     const init: RequestInit = { method, headers: { ...headers } };
     if (token) (init.headers as Record<string, string>).authorization = `Bearer ${token}`;
     if (body !== undefined) {
       (init.headers as Record<string, string>)['content-type'] = 'application/json';
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
     }
+    if (raw !== undefined) init.body = raw;
     const response = await ctx.app.request(path, init);
     const text = await response.text();
     let parsed: unknown = text;
