@@ -10,6 +10,8 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
 # Dependencies first, so that a change to the sources does not reinstall them.
 # Runtime dependencies only (tsx included); vitest, drizzle-kit and typescript are not needed to run.
 COPY package.json package-lock.json ./
+# postgres.js is patched at install (patches/, see README "Choices"): the patch must be there first.
+COPY patches ./patches
 RUN npm ci --omit=dev && npm cache clean --force
 
 COPY . .

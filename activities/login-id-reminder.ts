@@ -14,7 +14,9 @@ export function createLoginIdReminderActivities({ db, mailer, config }: Activity
         .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
         .where(eq(accounts.id, accountId));
       if (!row) throw ApplicationFailure.nonRetryable(`account ${accountId} not found`, 'AccountNotFound');
-      const idempotencyKey = `login-id-reminder/${requestId}`;
+      // One key per request and account: two accounts sharing an address get one email each, and the
+      // provider never sees the same key with another message (a permanent refusal).
+      const idempotencyKey = `login-id-reminder/${requestId}/${accountId}`;
       const sent = await mailer.send({
         to: row.account.email,
         ...loginIdReminderEmail({

@@ -16,8 +16,16 @@ export interface Mailer {
   send(email: OutgoingEmail): Promise<{ id: string }>;
 }
 
-// Resend answers these for a message that will never be accepted: retrying cannot help.
-const PERMANENT = new Set(['validation_error', 'invalid_parameter', 'missing_required_field', 'invalid_from_address']);
+// Resend answers these for a message that will never be accepted: retrying cannot help. The same
+// idempotency key with another payload is one of them: the same request would be refused forever.
+const PERMANENT = new Set([
+  'validation_error',
+  'invalid_parameter',
+  'missing_required_field',
+  'invalid_from_address',
+  'invalid_idempotent_request',
+  'invalid_idempotency_key',
+]);
 
 /**
  * Sends through the Resend SDK; without an API key the SDK talks to the local sink (dev/mail-sink.ts).
