@@ -8,6 +8,7 @@ import { ApiError } from './errors';
 import { authenticate } from './middleware/authenticate';
 import { handleError, problemResponse } from './middleware/error-handler';
 import { jsonBodies } from './middleware/json-body';
+import { THROTTLES, throttle } from './middleware/throttle';
 import { registerAccountRoutes } from './routes/accounts';
 import { registerAuthRoutes } from './routes/auth';
 import { registerEstablishmentRoutes } from './routes/establishments';
@@ -28,6 +29,7 @@ export function createApp(deps: Deps) {
   app.use('*', bodyLimit({ maxSize: 1024 * 1024 }));
   app.use('*', authenticate);
   app.use('*', jsonBodies);
+  for (const path of Object.keys(THROTTLES) as (keyof typeof THROTTLES)[]) app.use(path, throttle(path));
   app.onError(handleError);
   app.notFound((c) => problemResponse(c, new ApiError('not_found', "Cette adresse n'existe pas.")));
 

@@ -22,6 +22,7 @@ export const ERRORS = {
   idempotency_key_reused: { status: 422, title: "Clé d'idempotence déjà utilisée" },
   link_invalid: { status: 410, title: 'Lien invalide ou expiré' },
   account_blocked: { status: 423, title: 'Compte bloqué' },
+  too_many_requests: { status: 429, title: 'Trop de demandes' },
   payload_too_large: { status: 413, title: 'Requête trop volumineuse' },
   unsupported_media_type: { status: 415, title: 'Type de contenu non pris en charge' },
   internal_error: { status: 500, title: 'Erreur interne' },
@@ -33,15 +34,19 @@ export type ErrorCode = keyof typeof ERRORS;
 /** The only error type handlers throw; `onError` turns it into problem+json. */
 export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
+  /** Sent as `Retry-After` (seconds): on 503 and 429, when the caller may try again. */
+  readonly retryAfterSeconds?: number;
   constructor(
     readonly code: ErrorCode,
     /** For people, in French. */
     readonly detail: string,
     readonly extra: { errors?: FieldError[]; [key: string]: unknown } = {},
+    options: { retryAfterSeconds?: number } = {},
   ) {
     super(`${code}: ${detail}`);
     this.name = 'ApiError';
     this.status = ERRORS[code].status;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? (code === 'service_unavailable' ? UNAVAILABLE_RETRY_AFTER_SECONDS : undefined);
   }
 
   /** The HTTP answer to a refusal of the account rules: same code, same French detail (every rule code is an ErrorCode, or this does not compile). */
@@ -49,6 +54,12 @@ export class ApiError extends Error {
     return new ApiError(error.code, error.detail, error.extra);
   }
 }
+
+/** An outage of PostgreSQL or Temporal: clients may retry after this many seconds. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+export const serviceUnavailable = () =>
+  new ApiError('service_unavailable', 'Le service est momentanément indisponible : rien n’a été modifié. Réessayez dans quelques instants.');
 
 export interface Problem {
   type: string;

@@ -5,6 +5,7 @@ import { loadConfigOrExit } from '../config/env';
 import { createDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { createApp } from './app';
+import { drainBackground } from './background';
 import { systemClock } from './deps';
 
 async function main() {
@@ -20,6 +21,7 @@ async function main() {
   );
   const shutdown = () => {
     server.close(async () => {
+      await drainBackground();
       await connection.close();
       await database.close();
       process.exit(0);

@@ -40,6 +40,13 @@ export const envSchema = z
     OPERATOR_TOKEN: z.string().min(16, 'au moins 16 caractères').optional(),
     TOKEN_SECRET: z.string().min(32, 'au moins 32 caractères').optional(),
     SESSION_TTL_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(8 * 60),
+    TRUST_PROXY_HOPS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(0)
+      .describe('Reverse proxies in front of the API whose X-Forwarded-For is trusted (0 = the socket address)'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -93,6 +100,7 @@ function toConfig(env: Env) {
     operatorToken: env.OPERATOR_TOKEN ?? DEV_OPERATOR_TOKEN,
     tokenSecret: env.TOKEN_SECRET ?? DEV_TOKEN_SECRET,
     sessionTtlMinutes: env.SESSION_TTL_MINUTES,
+    trustProxyHops: env.TRUST_PROXY_HOPS,
   };
 }
 

@@ -7,15 +7,16 @@ import { recordAudit } from '../../db/queries/audit';
 import { accounts } from '../../db/schema';
 import { AccountRuleError, auditActor } from '../../accounts';
 import type { AppEnv } from '../env';
-import { ApiError, type Problem, toProblem } from '../errors';
+import { ApiError, type Problem, serviceUnavailable, toProblem } from '../errors';
+import { isDatabaseUnavailable } from '../../db/client';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
   const body: Problem = toProblem(error, new URL(c.req.url).pathname, c.var.requestId);
-  return c.body(JSON.stringify(body), error.status as ContentfulStatusCode, {
-    'Content-Type': 'application/problem+json; charset=utf-8',
-  });
+  const headers: Record<string, string> = { 'Content-Type': 'application/problem+json; charset=utf-8' };
+  if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
+  return c.body(JSON.stringify(body), error.status as ContentfulStatusCode, headers);
 }
 
 function asApiError(error: unknown): ApiError {
@@ -25,6 +26,7 @@ function asApiError(error: unknown): ApiError {
     if (error.status === 400) return new ApiError('invalid_json', "Le corps de la requête n'est pas un JSON valide.");
     if (error.status === 413) return new ApiError('payload_too_large', 'La requête est trop volumineuse.');
   }
+  if (isDatabaseUnavailable(error)) return serviceUnavailable();
   return new ApiError('internal_error', 'Une erreur inattendue est survenue. Réessayez plus tard.');
 }
 
@@ -51,7 +53,8 @@ export async function handleError(error: unknown, c: Context<AppEnv>): Promise<R
   if (apiError.code === 'internal_error') {
     console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, msg: String(error), stack: (error as Error)?.stack }));
   }
-  if (MUTATING.has(c.req.method) && apiError.status < 500 && c.var.deps) {
+  // A throttled request is not recorded: under a flood, one write per request is already the counter's.
+  if (MUTATING.has(c.req.method) && apiError.status < 500 && apiError.code !== 'too_many_requests' && c.var.deps) {
     try {
       await recordAudit(c.var.deps.db, {
         ...auditActor(c.var.actor ?? { type: 'anonymous' }),

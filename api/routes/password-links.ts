@@ -22,6 +22,10 @@ import { establishmentAccess } from '../middleware/guards';
 import { ApiError } from '../errors';
 import { requestPasswordReset, resendActivation, sendLoginIdReminder } from '../../accounts';
 import { passwordPage } from './password-page';
+import { runInBackground } from '../background';
+
+const backgroundFailure = (requestId: string, what: string) => (error: unknown) =>
+  console.error(JSON.stringify({ level: 'error', requestId, msg: `${what}: request not carried out`, error: String(error) }));
 
 const problem = { 'application/problem+json': { schema: z.object({ code: z.string(), detail: z.string() }).passthrough() } };
 
@@ -163,27 +167,33 @@ export function registerPasswordLinkRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(forgotPasswordRoute, async (c) => {
     const { identifier } = c.req.valid('json');
-    const { db, clock } = c.var.deps;
-    const now = clock.now();
-    const status = effectiveStatus(parisDay(now), now);
-    const matches = await db
-      .select({ id: accounts.id, loginId: accounts.loginId, siret: establishments.siret, status })
-      .from(accounts)
-      .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
-      .where(sql`(upper(${accounts.loginId}) = upper(${identifier}) or lower(${accounts.email}) = lower(${identifier})) and ${status} in ('active', 'blocked')`);
-    for (const account of matches) await requestPasswordReset(c.var.deps, account, account.siret);
+    const { deps } = c.var;
+    const requestId = c.var.requestId;
+    runInBackground(async () => {
+      const now = deps.clock.now();
+      const status = effectiveStatus(parisDay(now), now);
+      const matches = await deps.db
+        .select({ id: accounts.id, loginId: accounts.loginId, siret: establishments.siret, status })
+        .from(accounts)
+        .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
+        .where(sql`(upper(${accounts.loginId}) = upper(${identifier}) or lower(${accounts.email}) = lower(${identifier})) and ${status} in ('active', 'blocked')`);
+      for (const account of matches) await requestPasswordReset(deps, account, account.siret);
+    }, backgroundFailure(requestId, 'forgot-password'));
     return c.json({ message: DISCREET_MESSAGE }, 202);
   });
 
   app.openapi(forgotLoginRoute, async (c) => {
     const { email } = c.req.valid('json');
-    const { db } = c.var.deps;
-    const matches = await db
-      .select({ id: accounts.id, loginId: accounts.loginId, siret: establishments.siret })
-      .from(accounts)
-      .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
-      .where(and(sql`lower(${accounts.email}) = lower(${email})`, ne(accounts.status, 'deleted')));
-    for (const account of matches) await sendLoginIdReminder(c.var.deps, account, account.siret, c.var.requestId);
+    const { deps } = c.var;
+    const requestId = c.var.requestId;
+    runInBackground(async () => {
+      const matches = await deps.db
+        .select({ id: accounts.id, loginId: accounts.loginId, siret: establishments.siret })
+        .from(accounts)
+        .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
+        .where(and(sql`lower(${accounts.email}) = lower(${email})`, ne(accounts.status, 'deleted')));
+      for (const account of matches) await sendLoginIdReminder(deps, account, account.siret, requestId);
+    }, backgroundFailure(requestId, 'forgot-login-id'));
     return c.json({ message: DISCREET_MESSAGE }, 202);
   });
 

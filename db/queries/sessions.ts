@@ -8,7 +8,11 @@ export async function createSession(db: Db, params: { accountId: string; tokenHa
   return row!;
 }
 
-/** The session and its account, if the token is live and the account may still use the platform. */
+/**
+ * The session and its account, if the token is live and the account may still use the platform.
+ * A blocked account keeps its open sessions: the lockout stops password guessing, and must not let
+ * an anonymous caller who types wrong passwords end the holder's work (README, "Throttling and lockout").
+ */
 export async function findLiveSession(db: Db, params: { tokenHash: string; now: Date; today: string }) {
   const status = effectiveStatus(params.today, params.now);
   const [row] = await db
@@ -32,7 +36,7 @@ export async function findLiveSession(db: Db, params: { tokenHash: string; now: 
         eq(sessions.tokenHash, params.tokenHash),
         isNull(sessions.revokedAt),
         gt(sessions.expiresAt, params.now),
-        sql`${status} = 'active'`,
+        sql`${status} in ('active', 'blocked')`,
       ),
     );
   return row;

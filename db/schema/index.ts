@@ -8,3 +8,4 @@ export * from './audit-events';
 export * from './idempotency-keys';
 export * from './delegations';
 export * from './admin-registrations';
+export * from './rate-limits';

@@ -56,7 +56,7 @@ export interface TestContext {
   login(loginId: string, password?: string): Promise<string>;
 }
 
-export function useTestApp(options: { worker?: boolean } = {}): TestContext {
+export function useTestApp(options: { worker?: boolean; env?: Record<string, string> } = {}): TestContext {
   const ctx = {} as TestContext;
   let closers: (() => Promise<unknown>)[] = [];
   let passwordHash: Promise<string> | undefined;
@@ -71,6 +71,7 @@ export function useTestApp(options: { worker?: boolean } = {}): TestContext {
       TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
       RESEND_BASE_URL: stack.mailSinkUrl,
       PUBLIC_BASE_URL: 'http://peps.test',
+      ...options.env,
     });
     const database = createDatabase(config.database.url, { max: 5 });
     const connection = await Connection.connect({ address: config.temporal.address });
