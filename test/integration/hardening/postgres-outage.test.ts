@@ -15,7 +15,7 @@ import { loadConfig } from '../../../config/env';
 import { createDatabase, isDatabaseUnavailable } from '../../../db/client';
 import { migrateDatabase } from '../../../db/migrate';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../../dev/postgres';
-import { findFreePort } from '../../../dev/temporal/dev-server';
+import { findFreePort } from '../../../dev/ports';
 import { hashPassword } from '../../../security/passwords';
 import { insertAccount, insertEstablishment } from '../../support/fixtures';
 
