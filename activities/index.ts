@@ -1,12 +1,14 @@
 import type { ActivityDeps } from './deps';
 import { createLoginIdReminderActivities } from './login-id-reminder';
 import { createPasswordLinkActivities } from './password-links';
+import { createTermsActivities } from './terms';
 
 /** Every activity the worker registers, bound to the worker's dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createPasswordLinkActivities(deps),
     ...createLoginIdReminderActivities(deps),
+    ...createTermsActivities(deps),
   };
 }
 

@@ -16,6 +16,7 @@ import { registerHealth } from './routes/health';
 import { registerOperatorRoutes } from './routes/operator';
 import { registerPasswordLinkRoutes } from './routes/password-links';
 import { registerServiceRoutes } from './routes/services';
+import { registerTermsRoutes } from './routes/terms';
 import { validationHook } from './validation';
 
 export function createApp(deps: Deps) {
@@ -40,6 +41,7 @@ export function createApp(deps: Deps) {
   registerEstablishmentRoutes(app);
   registerOperatorRoutes(app);
   registerPasswordLinkRoutes(app);
+  registerTermsRoutes(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'http',

@@ -10,6 +10,7 @@ export const searchAttributes = {
   establishmentSiret: defineSearchAttributeKey('EstablishmentSiret', SearchAttributeType.KEYWORD),
   accountLoginId: defineSearchAttributeKey('AccountLoginId', SearchAttributeType.KEYWORD),
   lifecycleState: defineSearchAttributeKey('LifecycleState', SearchAttributeType.KEYWORD),
+  termsVersion: defineSearchAttributeKey('TermsVersion', SearchAttributeType.KEYWORD),
 } as const;
 
 /** For registering them on a server (`temporal server start-dev --search-attribute Name=Type`). */
@@ -17,12 +18,17 @@ export const SEARCH_ATTRIBUTE_TYPES = {
   EstablishmentSiret: 'Keyword',
   AccountLoginId: 'Keyword',
   LifecycleState: 'Keyword',
+  TermsVersion: 'Keyword',
 } as const;
 
 export const workflowIds = {
   activation: (loginId: string) => `activation-${loginId}`,
   passwordReset: (loginId: string) => `password-reset-${loginId}`,
   loginIdReminder: (loginId: string, requestId: string) => `login-id-reminder-${loginId}-${requestId}`,
+  /** One establishment's acceptance of one version of the terms of use. */
+  terms: (version: string, siret: string) => `terms-${version}-${siret}`,
+  /** The fan-out of a version to every establishment. */
+  termsCampaign: (version: string) => `terms-campaign-${version}`,
 };
 
 /** Where a password link stands; the same words are the `LifecycleState` search attribute. */
@@ -48,3 +54,54 @@ export const resendLinkSignal = defineSignal('resendLink');
 export const accountDeletedSignal = defineSignal('accountDeleted');
 /** The holder chose a password through the link; rejected unless the link is the current, living one. */
 export const submitPasswordUpdate = defineUpdate<void, [SubmitPasswordInput]>('submitPassword');
+
+// ---- Terms of use (CGU) ----
+
+/** Where an establishment's workflow for a version stands; the same words are its `LifecycleState`. */
+export type TermsStage = 'notifying' | 'awaiting_acceptance' | 'overdue' | 'accepted' | 'accepted_late' | 'superseded';
+
+export interface TermsAcceptance {
+  acceptedAt: string;
+  acceptedByAccountId: string;
+  acceptedByLoginId: string;
+}
+
+export interface TermsStatus {
+  stage: TermsStage;
+  version: string;
+  deadline: string;
+  /** Emails sent by this workflow: publication notice and reminders, one entry per step. */
+  emailSteps: { step: string; recipients: number; at: string }[];
+  acceptance: TermsAcceptance | null;
+  supersededBy: string | null;
+}
+
+export interface AcceptTermsInput {
+  accountId: string;
+  loginId: string;
+  /** From when this admin may accept (termsAcceptableFrom): the workflow compares it with its own time. */
+  acceptableFrom: string;
+  /** The API request, for the history entry. */
+  requestId: string | null;
+}
+
+/** The update's refusal types, mapped to HTTP by the API. */
+export const TERMS_REFUSALS = { adminDelay: 'AdminDelayNotOver', superseded: 'TermsSuperseded' } as const;
+
+export const termsStatusQuery = defineQuery<TermsStatus>('status');
+/** An admin of the establishment accepts (idempotent: a second acceptance returns the first). */
+export const acceptTermsUpdate = defineUpdate<TermsAcceptance, [AcceptTermsInput]>('acceptTerms');
+/** A newer version was published: this establishment's campaign for the older one ends. */
+export const termsSupersededSignal = defineSignal<[{ byVersion: string }]>('termsSuperseded');
+
+export type TermsCampaignStage = 'fanning_out' | 'all_started' | 'superseded';
+
+export interface TermsCampaignStatus {
+  stage: TermsCampaignStage;
+  version: string;
+  started: number;
+  alreadyRunning: number;
+  pages: number;
+}
+
+export const termsCampaignStatusQuery = defineQuery<TermsCampaignStatus>('status');

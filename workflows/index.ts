@@ -2,3 +2,5 @@
 export { activationWorkflow } from './activation';
 export { passwordResetWorkflow } from './password-reset';
 export { loginIdReminderWorkflow } from './login-id-reminder';
+export { termsWorkflow } from './terms';
+export { termsCampaignWorkflow } from './terms-campaign';

@@ -75,3 +75,44 @@ export function loginIdReminderEmail(params: { holder: Person; loginId: string; 
     siteUrl: params.siteUrl,
   });
 }
+
+/**
+ * A new version of the terms of use, or a reminder: the guide's words (« sans délai, vous êtes le seul
+ * à pouvoir le faire », the notice with its deadline). An admin inside their 8-day delay learns from
+ * which day they can accept.
+ */
+export function termsOfUseEmail(params: {
+  admin: Person;
+  reminder: { daysBefore: number } | null;
+  version: string;
+  publishedOn: string;
+  deadlineOn: string;
+  /** Day from which this admin may accept, when that is later than today. */
+  acceptableFromDay: string | null;
+  siteUrl: string;
+}): EmailBody {
+  const deadline = frenchDate(params.deadlineOn);
+  const subject = params.reminder
+    ? `Rappel : conditions générales d'utilisation à valider avant le ${deadline}`
+    : `Nouvelles conditions générales d'utilisation à valider avant le ${deadline}`;
+  const paragraphs = [
+    `Bonjour ${formal(params.admin)},`,
+    params.reminder
+      ? `Les nouvelles conditions générales d'utilisation de la ${PLATFORM_NAME} (version ${params.version}) n'ont pas encore été validées pour votre établissement : il reste ${params.reminder.daysBefore} jour${params.reminder.daysBefore > 1 ? 's' : ''}.`
+      : `Les conditions générales d'utilisation de la ${PLATFORM_NAME} ont été modifiées (version ${params.version}, publiée le ${frenchDate(params.publishedOn)}).`,
+    "En tant qu'administrateur PEP's, vous devez accepter les nouvelles conditions générales d'utilisation sans délai, vous êtes le seul à pouvoir le faire.",
+    `Pour garantir l'accès à la plateforme, un de vos administrateurs doit valider les conditions générales d'utilisation avant le ${deadline}.`,
+  ];
+  if (params.acceptableFromDay) {
+    paragraphs.push(
+      `Vous êtes administrateur depuis moins de 8 jours : vous pourrez les valider à partir du ${frenchDate(params.acceptableFromDay)}. Un autre administrateur de votre établissement peut le faire avant.`,
+    );
+  }
+  return renderEmail({
+    subject,
+    title: "Acceptez les nouvelles conditions générales d'utilisation",
+    paragraphs,
+    action: { label: "Valider les conditions générales d'utilisation", url: params.siteUrl },
+    siteUrl: params.siteUrl,
+  });
+}

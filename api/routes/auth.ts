@@ -26,6 +26,10 @@ import { problemResponse } from '../middleware/error-handler';
 import { AccountDetailSchema, ThemeRightsSchema } from '../schemas/accounts';
 import { errorResponses, EstablishmentRefSchema, instant, sessionSecurity } from '../schemas/common';
 import { accountOnly } from '../middleware/guards';
+import { establishmentTermsStanding } from '../../db/queries/terms';
+import { adminAcceptanceMessage, termsNoticeMessage, termsOverdueMessage } from '../../domain/terms';
+import { type TermsView, termsViewFor } from '../terms';
+import { EstablishmentTermsSchema } from './terms';
 import { clockOf, loadDetail } from './accounts/present';
 
 const tags = ['Connexion'];
@@ -68,7 +72,7 @@ const loginRoute = createRoute({
   request: { body: { content: { 'application/json': { schema: LoginBody } }, required: true } },
   responses: {
     200: { description: 'Connecté', content: { 'application/json': { schema: SessionSchema } } },
-    ...errorResponses('invalid_credentials', 'account_blocked', 'account_not_usable'),
+    ...errorResponses('invalid_credentials', 'account_blocked', 'account_not_usable', 'terms_not_accepted'),
   },
 });
 
@@ -99,6 +103,9 @@ const MeSchema = z
     rights: z.record(z.string(), z.enum(['none', 'read', 'write'])).openapi({ description: 'Droits par code de service', example: { 'affiliation-cnracl': 'read' } }),
     rightsByTheme: z.array(ThemeRightsSchema),
     notices: z.array(NoticeSchema).openapi({ description: 'Avis à montrer à la personne connectée' }),
+    terms: EstablishmentTermsSchema.nullable().openapi({
+      description: "Les conditions générales d'utilisation en vigueur et leur état pour l'établissement (null : aucune version publiée)",
+    }),
   })
   .openapi('Me');
 
@@ -130,6 +137,19 @@ const NOTICE_RULES: ((account: AccountView, today: string) => Notice | null)[] =
         }
       : null,
 ];
+
+/** While no admin accepted the version in force: the guide's notice for everyone, and for admins whether they can accept. */
+function termsNotices(terms: TermsView | null, today: string): Notice[] {
+  if (!terms || terms.standing === 'accepted') return [];
+  const notices: Notice[] =
+    terms.standing === 'overdue'
+      ? [{ code: 'terms_overdue', level: 'warning', message: termsOverdueMessage(terms.deadlineOn), dueOn: terms.deadlineOn }]
+      : [{ code: 'terms_pending', level: 'warning', message: termsNoticeMessage(terms.deadlineOn), dueOn: terms.deadlineOn }];
+  if (terms.isAdmin) {
+    notices.push({ code: 'terms_admin_can_accept', level: 'info', message: adminAcceptanceMessage(terms.acceptableFrom, today) });
+  }
+  return notices;
+}
 
 async function refuseLogin(
   c: Context<AppEnv>,
@@ -193,6 +213,19 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       const failure = await recordLoginFailure(db, account.id, now);
       const error = failure.blocked ? blockedError(failure.blockedUntil) : INVALID();
       return refuseLogin(c, error, account, { reason: 'wrong_password', blocked: failure.blocked });
+    }
+    if (account.profile !== 'admin') {
+      const terms = await establishmentTermsStanding(db, account.establishmentId, { now, today });
+      if (terms?.standing === 'overdue') {
+        return refuseLogin(
+          c,
+          new ApiError('terms_not_accepted', `${termsOverdueMessage(terms.deadlineOn)} Contactez l'un de vos administrateurs.`, {
+            deadlineOn: terms.deadlineOn,
+          }),
+          account,
+          { reason: 'terms_not_accepted', version: terms.version.version },
+        );
+      }
     }
     if (account.status === 'expired') {
       return refuseLogin(
@@ -263,13 +296,18 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
     const establishment = await findEstablishment(db, actor.account.establishmentId);
     if (!account || !establishment) throw new ApiError('unauthenticated', 'Vous devez être connecté.');
     const { rights, rightsByTheme, ...profile } = await loadDetail(db, account, clock);
+    const terms = await termsViewFor(c.var.deps, account, establishment.id, clock);
     return c.json(
       {
         account: profile,
         establishment: { id: establishment.id, name: establishment.name, siret: establishment.siret },
         rights,
         rightsByTheme,
-        notices: NOTICE_RULES.map((rule) => rule(account, clock.today)).filter((n): n is Notice => n !== null),
+        notices: [
+          ...NOTICE_RULES.map((rule) => rule(account, clock.today)).filter((n): n is Notice => n !== null),
+          ...termsNotices(terms, clock.today),
+        ],
+        terms,
       },
       200,
     );

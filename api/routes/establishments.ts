@@ -58,6 +58,11 @@ const ACTION_LABELS: Record<string, string> = {
   'email.login_id_reminder_sent': "Envoi de l'identifiant oublié",
   'activation.link_expired': 'Expiration du lien de création du mot de passe',
   'password_reset.link_expired': 'Expiration du lien de réinitialisation',
+  'email.terms_of_use_sent': "Envoi du courriel des conditions générales d'utilisation aux administrateurs",
+  'terms.accept': "Validation des conditions générales d'utilisation",
+  'terms.accepted': "Validation des conditions générales d'utilisation",
+  'terms.deadline_passed': "Date limite de validation des conditions générales d'utilisation dépassée",
+  'terms.enrolled': "Conditions générales d'utilisation en vigueur à valider",
 };
 
 const day = (description: string) =>

@@ -23,6 +23,7 @@ import {
 } from '../schemas/accounts';
 import { errorResponses, EstablishmentRefSchema, instant, operatorSecurity, PaginationMeta, PaginationQuery, paginationMeta, uuidSchema } from '../schemas/common';
 import { operatorOnly } from '../middleware/guards';
+import { enrolInCurrentTerms } from '../terms';
 import { requestScope } from './accounts';
 import { clockOf, presentCreated } from './accounts/present';
 
@@ -173,6 +174,7 @@ export function registerOperatorRoutes(app: OpenAPIHono<AppEnv>) {
         const { emailConfirmation: _e, ...coordinates } = body.admin;
         const admin = await createAccount(tx, scope, establishment, { ...coordinates, profile: 'admin' }, undefined);
         await startAccountActivation(scope, admin, establishment.siret);
+        await enrolInCurrentTerms(tx, scope, establishment);
         return {
           establishment: { id: establishment.id, siret: establishment.siret, name: establishment.name },
           admin: presentCreated(admin, clock.now),

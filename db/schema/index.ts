@@ -9,3 +9,5 @@ export * from './idempotency-keys';
 export * from './delegations';
 export * from './admin-registrations';
 export * from './rate-limits';
+export * from './terms-versions';
+export * from './establishment-terms';

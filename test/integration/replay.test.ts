@@ -2,7 +2,8 @@
  * Replays recorded workflow histories against the current workflow code: a change that would break
  * running workflows (non-determinism) fails here before it ships. Histories are stored in protobuf binary form
  * (`temporal workflow show --output json` of a live one is the readable equivalent). Refresh the recordings with
- * `RECORD_HISTORIES=1 npx vitest run test/integration/activation-workflow.test.ts` only when a change
+ * `RECORD_HISTORIES=1 npx vitest run test/integration/activation-workflow.test.ts` (or
+ * `terms-workflow.test.ts`) only when a change
  * is meant to be incompatible (and then version it with patched()).
  */
 import { readdirSync, readFileSync } from 'node:fs';

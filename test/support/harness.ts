@@ -17,6 +17,7 @@ import { createMailSinkClient, type MailSinkClient } from '../../dev/mail-sink';
 import { hashPassword } from '../../security/passwords';
 import { createWorker } from '../../worker/create-worker';
 import { insertAccount, insertEstablishment } from './fixtures';
+import { createIsolatedDatabase } from './isolated-database';
 
 export { randomSiret } from './fixtures';
 
@@ -56,7 +57,11 @@ export interface TestContext {
   login(loginId: string, password?: string): Promise<string>;
 }
 
-export function useTestApp(options: { worker?: boolean; env?: Record<string, string> } = {}): TestContext {
+/**
+ * `ownDatabase`: a fresh database for this file alone (see isolated-database.ts), for tests of
+ * platform-wide state such as the terms of use in force.
+ */
+export function useTestApp(options: { worker?: boolean; ownDatabase?: boolean; env?: Record<string, string> } = {}): TestContext {
   const ctx = {} as TestContext;
   let closers: (() => Promise<unknown>)[] = [];
   let passwordHash: Promise<string> | undefined;
@@ -65,7 +70,7 @@ export function useTestApp(options: { worker?: boolean; env?: Record<string, str
     const stack = inject('stack');
     const config = loadConfig({
       NODE_ENV: 'test',
-      DATABASE_URL: stack.databaseUrl,
+      DATABASE_URL: options.ownDatabase ? await createIsolatedDatabase(stack.databaseUrl, 'peps_own') : stack.databaseUrl,
       TEMPORAL_ADDRESS: stack.temporalAddress,
       TEMPORAL_NAMESPACE: stack.temporalNamespace,
       TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
