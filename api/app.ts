@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { Deps } from './deps';
@@ -11,6 +10,7 @@ import { jsonBodies } from './middleware/json-body';
 import { THROTTLES, throttle } from './middleware/throttle';
 import { registerAccountRoutes } from './routes/accounts';
 import { registerAuthRoutes } from './routes/auth';
+import { registerDocs } from './routes/docs';
 import { registerEstablishmentRoutes } from './routes/establishments';
 import { registerHealth } from './routes/health';
 import { registerOperatorRoutes } from './routes/operator';
@@ -62,7 +62,7 @@ export function createApp(deps: Deps) {
         "API du back office des comptes des employeurs publics. Les erreurs suivent la RFC 9457 (application/problem+json) avec un `code` stable et un message en français.",
     },
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: "PEP's — API de gestion des comptes" }));
+  registerDocs(app);
 
   return app;
 }

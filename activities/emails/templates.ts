@@ -9,7 +9,14 @@ interface Person {
 
 const formal = (p: Person) => `${CIVILITY_LABELS[p.civility]} ${p.lastName}`;
 
-/** The guide's « Vous pouvez créer votre mot de passe », word for word where it can be. */
+/** Who creates the first admin of an establishment registered by the platform operator. */
+const OPERATOR = 'la Direction des Retraites et de la Solidarité (opérateur de la plateforme)';
+
+/**
+ * The guide's « Vous pouvez créer votre mot de passe », word for word where it can be. `creator` is
+ * the admin who created the account, or null for the first admin that the operator registered with
+ * the establishment: the sentence then names the operator instead of a person.
+ */
 export function passwordCreationEmail(params: {
   holder: Person & { profile: 'admin' | 'user' };
   createdAt: Date;
@@ -19,11 +26,14 @@ export function passwordCreationEmail(params: {
   link: string;
   siteUrl: string;
 }): EmailBody {
-  const creator = params.creator ? formal(params.creator) : 'l’opérateur de la plateforme';
-  const reachable = params.creator?.phone ? ` (joignable au ${params.creator.phone})` : '';
   const role = params.holder.profile === 'admin' ? 'administrateur' : 'utilisateur';
+  const day = frenchDate(parisDay(params.createdAt));
+  const created = params.creator
+    ? `Le ${day}, ${formal(params.creator)}${params.creator.phone ? ` (joignable au ${params.creator.phone})` : ''}, vous a créé un compte en tant qu'${role} à la ${PLATFORM_NAME} pour l'établissement ${params.establishmentName}.`
+    : `Le ${day}, lors de l'inscription de l'établissement ${params.establishmentName} à la ${PLATFORM_NAME}, ${OPERATOR} vous a créé un compte en tant qu'${role}.`;
+  const renewer = params.creator ? formal(params.creator) : 'la Direction des Retraites et de la Solidarité';
   const after = [
-    `Attention ! pour des raisons de sécurité, vous avez 15 jours pour le créer. Passé ce délai, ${creator} devra procéder à une nouvelle demande.` +
+    `Attention ! pour des raisons de sécurité, vous avez 15 jours pour le créer. Passé ce délai, ${renewer} devra procéder à une nouvelle demande.` +
       (params.holder.profile === 'admin'
         ? ` Le représentant légal de votre établissement a été informé de cette démarche par courrier à l'adresse ${params.legalRepAddress.join(', ')}.`
         : ''),
@@ -32,11 +42,7 @@ export function passwordCreationEmail(params: {
   return renderEmail({
     subject: 'Vous pouvez créer votre mot de passe',
     title: 'Vous pouvez créer votre mot de passe',
-    paragraphs: [
-      `Bonjour ${formal(params.holder)},`,
-      `Le ${frenchDate(parisDay(params.createdAt))}, ${creator}${reachable}, vous a créé un compte en tant qu'${role} à la ${PLATFORM_NAME} pour l'établissement ${params.establishmentName}.`,
-      'Pour finaliser la procédure, vous devez créer votre mot de passe.',
-    ],
+    paragraphs: [`Bonjour ${formal(params.holder)},`, created, 'Pour finaliser la procédure, vous devez créer votre mot de passe.'],
     action: { label: 'Créer mon mot de passe', url: params.link, after },
     siteUrl: params.siteUrl,
   });

@@ -24,7 +24,20 @@ describe('OpenAPI document', () => {
     );
     const docs = await t.request('GET', '/docs');
     expect(docs.status).toBe(200);
-    expect(docs.text).toContain('/openapi.json');
+    expect((await t.request('GET', '/docs/assets/init.js')).text).toContain("url: '/openapi.json'");
+  });
+
+  it('serves the docs page with its scripts from the API itself, nothing from another host', async () => {
+    const docs = await t.request('GET', '/docs');
+    const sources = [...docs.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) {
+      expect(source, 'a local path').toMatch(/^\/docs\/assets\//);
+      const asset = await t.request('GET', source);
+      expect(asset.status).toBe(200);
+      expect(asset.text.length).toBeGreaterThan(100);
+    }
+    expect((await t.request('GET', '/docs/assets/nope.js')).status).toBe(404);
   });
 
   it('rejects what it is given to check when it is broken', async () => {
