@@ -7,6 +7,7 @@ import type { Config } from '../config/env';
 import { activationWorkflow, passwordResetWorkflow, loginIdReminderWorkflow } from '../workflows';
 import { accountDeletedSignal, resendLinkSignal, searchAttributes, workflowIds } from '../workflows/definitions';
 import type { PasswordLinkInput } from '../workflows/password-link';
+import { type LinkPurpose, passwordLinkStartMetadata } from '../workflows/password-link-story';
 import { AccountRuleError, serviceUnavailable } from './errors';
 
 /**
@@ -36,9 +37,10 @@ export async function callWorkflow(requestId: string | null | undefined, call: (
 type AccountRef = { id: string; loginId: string };
 
 /** Start options of a password-link workflow (activation, reset) for an account. */
-function passwordLinkOptions(deps: LifecycleDeps, workflowId: string, account: AccountRef, establishmentSiret: string) {
+function passwordLinkOptions(deps: LifecycleDeps, purpose: LinkPurpose, account: AccountRef, establishmentSiret: string) {
   return {
-    workflowId,
+    workflowId: purpose === 'activation' ? workflowIds.activation(account.loginId) : workflowIds.passwordReset(account.loginId),
+    ...passwordLinkStartMetadata(purpose, account.loginId, establishmentSiret),
     taskQueue: deps.config.temporal.taskQueue,
     args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret }] as [PasswordLinkInput],
     typedSearchAttributes: initialSearchAttributes(account.loginId, establishmentSiret, 'sending_link'),
@@ -60,7 +62,7 @@ function initialSearchAttributes(loginId: string, siret: string, state: string) 
 export async function startActivation(deps: LifecycleDeps, account: AccountRef, establishmentSiret: string) {
   await deps.temporal.workflow.start(
     activationWorkflow,
-    passwordLinkOptions(deps, workflowIds.activation(account.loginId), account, establishmentSiret),
+    passwordLinkOptions(deps, 'activation', account, establishmentSiret),
   );
 }
 
@@ -70,7 +72,7 @@ export async function startActivation(deps: LifecycleDeps, account: AccountRef, 
  */
 export async function resendActivation(deps: LifecycleDeps, account: AccountRef, establishmentSiret: string) {
   await deps.temporal.workflow.signalWithStart(activationWorkflow, {
-    ...passwordLinkOptions(deps, workflowIds.activation(account.loginId), account, establishmentSiret),
+    ...passwordLinkOptions(deps, 'activation', account, establishmentSiret),
     signal: resendLinkSignal,
   });
 }
@@ -78,7 +80,7 @@ export async function resendActivation(deps: LifecycleDeps, account: AccountRef,
 /** A holder's forgotten-password request: a new reset link, the previous one dies. */
 export async function requestPasswordReset(deps: LifecycleDeps, account: AccountRef, establishmentSiret: string) {
   await deps.temporal.workflow.signalWithStart(passwordResetWorkflow, {
-    ...passwordLinkOptions(deps, workflowIds.passwordReset(account.loginId), account, establishmentSiret),
+    ...passwordLinkOptions(deps, 'password_reset', account, establishmentSiret),
     signal: resendLinkSignal,
   });
 }

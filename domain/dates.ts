@@ -96,3 +96,10 @@ export function frenchDate(day: IsoDay): string {
   const [y, m, d] = parts(day);
   return `${String(d).padStart(2, '0')}/${String(m).padStart(2, '0')}/${y}`;
 }
+
+const timeFormatter = new Intl.DateTimeFormat('en-GB', { timeZone: PLATFORM_TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** « 07/12/2026 à 21:30 », Paris time, as operators and holders read an instant. */
+export function frenchDateTime(instant: Date): string {
+  return `${frenchDate(parisDay(instant))} à ${timeFormatter.format(instant)}`;
+}

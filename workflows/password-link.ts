@@ -10,6 +10,7 @@ import {
   continueAsNew,
   allHandlersFinished,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -25,8 +26,15 @@ import {
   statusQuery,
   submitPasswordUpdate,
 } from './definitions';
+import {
+  type LinkPurpose,
+  linkSendSummary,
+  linkTimerSummary,
+  passwordLinkDetails,
+  type StoryStep,
+} from './password-link-story';
 
-export type LinkPurpose = 'activation' | 'password_reset';
+export type { LinkPurpose };
 
 export interface PasswordLinkInput {
   accountId: string;
@@ -65,6 +73,8 @@ export async function runPasswordLink(
   let passwordSet = false;
   let applying = false;
 
+  // What the Temporal UI shows as the run's current details (French, no personal data).
+  const tell = (step: StoryStep) => setCurrentDetails(passwordLinkDetails(purpose, step));
   const setStage = (next: PasswordLinkStage) => {
     stage = next;
     upsertSearchAttributes([{ key: searchAttributes.lifecycleState, value: next }]);
@@ -105,33 +115,39 @@ export async function runPasswordLink(
   setStage('sending_link');
 
   const eligible = await checkLinkEligibility({ purpose, accountId: input.accountId }).catch(() => false);
-  if (!eligible) return settle('cancelled', 'account_not_eligible');
+  if (!eligible) return settle('cancelled', 'account_not_eligible', { step: 'not_eligible', at: new Date() });
 
   for (;;) {
-    if (deleted) return settle('cancelled', 'cancelled');
+    if (deleted) return settle('cancelled', 'cancelled', { step: 'deleted', at: new Date() });
     resendRequested = false;
     linksSent += 1;
+    tell({ step: 'sending', linkNo: linksSent });
     const expiresAtMs = Date.now() + msToNumber(validity);
-    const link = await issuePasswordLink({
-      purpose,
-      accountId: input.accountId,
-      workflowId: workflowInfo().workflowId,
-      requestKey: `${workflowInfo().runId}/${linksSent}`,
-      requestNo: linksSent,
-      expiresAt: new Date(expiresAtMs).toISOString(),
-    });
+    const link = await issuePasswordLink.executeWithOptions({ summary: linkSendSummary(linksSent) }, [
+      {
+        purpose,
+        accountId: input.accountId,
+        workflowId: workflowInfo().workflowId,
+        requestKey: `${workflowInfo().runId}/${linksSent}`,
+        requestNo: linksSent,
+        expiresAt: new Date(expiresAtMs).toISOString(),
+      },
+    ]);
     currentTokenHash = link.tokenHash;
     linkExpiresAt = new Date(expiresAtMs).toISOString();
     setStage('link_sent');
+    tell({ step: 'waiting', linkNo: linksSent, sentAt: new Date(), expiresAt: new Date(expiresAtMs) });
 
-    const woken = await condition(() => passwordSet || deleted || (resendRequested && !applying), validity);
+    const woken = await condition(() => passwordSet || deleted || (resendRequested && !applying), validity, {
+      summary: linkTimerSummary(purpose, linksSent),
+    });
     if (!woken && applying) await condition(() => !applying);
-    if (passwordSet) return settle('password_set', 'password_set');
-    if (deleted) return settle('cancelled', 'cancelled');
+    if (passwordSet) return settle('password_set', 'password_set', { step: 'password_set', linkNo: linksSent, at: new Date() });
+    if (deleted) return settle('cancelled', 'cancelled', { step: 'deleted', at: new Date() });
     if (!woken) {
       currentTokenHash = null;
       await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId });
-      return settle('link_expired', 'link_expired');
+      return settle('link_expired', 'link_expired', { step: 'link_expired', linkNo: linksSent, at: new Date() });
     }
     // A resend: loop and send a new link; the old hash is forgotten so the old link is dead.
     if (workflowInfo().continueAsNewSuggested) {
@@ -140,10 +156,11 @@ export async function runPasswordLink(
     }
   }
 
-  async function settle(finalStage: PasswordLinkStage, outcome: PasswordLinkOutcome): Promise<PasswordLinkOutcome> {
+  async function settle(finalStage: PasswordLinkStage, outcome: PasswordLinkOutcome, step: StoryStep): Promise<PasswordLinkOutcome> {
     currentTokenHash = null;
     settledAt = new Date().toISOString();
     setStage(finalStage);
+    tell(step);
     await condition(allHandlersFinished);
     return outcome;
   }

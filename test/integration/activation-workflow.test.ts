@@ -8,7 +8,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createActivities } from '../../activities';
 import { createMailer } from '../../activities/mailer';
 import { createApp } from '../../api/app';
@@ -18,7 +18,7 @@ import { loadConfig } from '../../config/env';
 import { createDatabase } from '../../db/client';
 import { accounts, auditEvents, oneTimeTokens } from '../../db/schema';
 import { createMailSinkClient } from '../../dev/mail-sink';
-import { statusQuery, workflowIds } from '../../workflows/definitions';
+import { searchAttributes, statusQuery, workflowIds } from '../../workflows/definitions';
 import { insertAccount, insertEstablishment } from '../support/fixtures';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 
@@ -107,6 +107,28 @@ async function recordHistory(name: string, handle: { fetchHistory(): Promise<unk
   await writeFile(path.join(dir, `${name}.binpb`), History.encode(History.fromObject((await handle.fetchHistory()) as object)).finish());
 }
 
+/** What the Temporal UI shows: static summary/details of the start, current details of the workflow. */
+async function operatorView(handle: { workflowId: string }) {
+  const h = env.client.workflow.getHandle(handle.workflowId);
+  const description = await h.describe();
+  const metadata = await h.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+  return {
+    summary: await description.staticSummary(),
+    details: await description.staticDetails(),
+    current: metadata.currentDetails ?? '',
+    state: description.typedSearchAttributes.get(searchAttributes.lifecycleState),
+  };
+}
+
+/** The summaries the UI shows on the timeline (timers and activities), in history order. */
+async function eventSummaries(handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> }) {
+  const history = await handle.fetchHistory();
+  const converter = env.client.options.loadedDataConverter.payloadConverter;
+  return (history.events ?? [])
+    .filter((e) => e.userMetadata?.summary && !e.workflowExecutionStartedEventAttributes)
+    .map((e) => converter.fromPayload<string>(e.userMetadata!.summary!));
+}
+
 async function storedStatus(accountId: string) {
   const [row] = await deps.db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId));
   return row!.status;
@@ -116,12 +138,27 @@ describe('activation workflow (time skipping)', () => {
   it('activates when the password is set on day 14, and the link cannot serve twice', async () => {
     const { account, handle } = await pendingAccount();
     const token = await linkNo(account.email, 1);
+    const waiting = await vi.waitFor(async () => {
+      const view = await operatorView(handle);
+      expect(view.state).toBe('link_sent');
+      return view;
+    }, { timeout: 15_000, interval: 200 });
+    expect(waiting.summary).toBe(`Activation du compte ${account.loginId} (lien valable 15 jours)`);
+    expect(waiting.details).toContain(`**Activation du compte ${account.loginId}** — établissement SIRET`);
+    expect(waiting.current).toMatch(/^En attente du titulaire : lien n°1 envoyé le \d{2}\/\d{2}\/\d{4} à \d{2}:\d{2}, valable jusqu'au /);
+    for (const view of [waiting.summary, waiting.details, waiting.current]) {
+      expect(view, 'no personal data').not.toMatch(new RegExp(`${account.lastName}|${account.email}`));
+    }
     await env.sleep(14 * DAY);
 
     const res = await setPassword(token);
     expect(res.status).toBe(200);
     expect(await handle.result()).toBe('password_set');
     expect(await storedStatus(account.id)).toBe('active');
+    const done = await operatorView(handle);
+    expect(done.current).toMatch(/^Terminé le .* — Mot de passe créé : le compte est actif\. \(lien n°1\)$/);
+    expect(done.state).toBe('password_set');
+    expect(await eventSummaries(handle)).toEqual(['Envoi du lien n°1 par courriel', 'Validité du lien n°1 (15 jours)']);
 
     const again = await setPassword(token);
     expect(again.status).toBe(410);
@@ -134,6 +171,10 @@ describe('activation workflow (time skipping)', () => {
     await env.sleep(15 * DAY + MINUTE);
 
     expect(await handle.result()).toBe('link_expired');
+    const expired = await operatorView(handle);
+    expect(expired.state).toBe('link_expired');
+    expect(expired.current).toContain('lien n°1 expiré sans mot de passe créé');
+    await recordHistory('activation-expired-with-details', handle);
     const res = await setPassword(token);
     expect(res.status).toBe(410);
     const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, account.id));
@@ -156,7 +197,13 @@ describe('activation workflow (time skipping)', () => {
     expect((await setPassword(second)).status).toBe(200);
     expect(await handle.result()).toBe('password_set');
     expect((await handle.query(statusQuery)).linksSent).toBe(2);
-    await recordHistory('activation-resend-then-password', handle);
+    expect(await eventSummaries(handle)).toEqual([
+      'Envoi du lien n°1 par courriel',
+      'Validité du lien n°1 (15 jours)',
+      'Envoi du lien n°2 par courriel (renvoi)',
+      'Validité du lien n°2 (15 jours)',
+    ]);
+    await recordHistory('activation-resend-then-password-with-details', handle);
   });
 
   it('a resend after the link died opens a new run that accepts the new link', async () => {
@@ -183,7 +230,8 @@ describe('activation workflow (time skipping)', () => {
     expect(await handle.result()).toBe('cancelled');
     expect((await setPassword(token)).status).toBe(410);
     expect(await storedStatus(account.id)).toBe('deleted');
-    await recordHistory('activation-deleted', handle);
+    expect((await operatorView(handle)).current).toContain('compte supprimé : le lien ne fonctionne plus');
+    await recordHistory('activation-deleted-with-details', handle);
   });
 
   it('a resend after activation changes nothing', async () => {
@@ -193,6 +241,7 @@ describe('activation workflow (time skipping)', () => {
     await resendActivation(deps, account, establishment.siret); // a late signal: starts a run that finds the account active
     const late = env.client.workflow.getHandle(workflowIds.activation(account.loginId));
     expect(await late.result()).toBe('account_not_eligible');
+    expect((await operatorView(late)).current).toContain('aucun lien envoyé');
     expect((await mail().list({ to: account.email })).length).toBe(1);
     expect(await storedStatus(account.id)).toBe('active');
   });
