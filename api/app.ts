@@ -14,6 +14,7 @@ import { registerDocs } from './routes/docs';
 import { registerEstablishmentRoutes } from './routes/establishments';
 import { registerHealth } from './routes/health';
 import { registerOperatorRoutes } from './routes/operator';
+import { registerPages } from './routes/pages';
 import { registerPasswordLinkRoutes } from './routes/password-links';
 import { registerServiceRoutes } from './routes/services';
 import { registerTermsRoutes } from './routes/terms';
@@ -63,6 +64,7 @@ export function createApp(deps: Deps) {
     },
   });
   registerDocs(app);
+  registerPages(app);
 
   return app;
 }

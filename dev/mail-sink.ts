@@ -156,7 +156,7 @@ const frenchDate = (iso: string) => new Date(iso).toLocaleString('fr-FR', { time
 const page = (title: string, body: unknown) => html`<!doctype html>
 <html lang="fr">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>${raw(STYLE)}</style></head>
-<body><header><a href="/">📬 Boîte aux lettres locale</a></header><main>${body}</main></body>
+<body><header><a href="/">Boîte aux lettres locale</a></header><main>${body}</main></body>
 </html>`;
 
 const indexBody = (messages: MailSinkMessage[]) => html`<h1>Boîte aux lettres locale</h1>

@@ -9,7 +9,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { recordAudit } from '../../db/queries/audit';
 import { effectiveStatus } from '../../db/queries/account-status';
-import { findOpenToken, stagePassword } from '../../db/queries/one-time-tokens';
+import { findLivingLink, findOpenToken, stagePassword } from '../../db/queries/one-time-tokens';
 import { accounts, establishments } from '../../db/schema';
 import { parisDay } from '../../domain/dates';
 import { unmetPasswordRules } from '../../domain/password-policy';
@@ -21,7 +21,7 @@ import type { AppEnv } from '../env';
 import { establishmentAccess } from '../middleware/guards';
 import { ApiError } from '../errors';
 import { requestPasswordReset, resendActivation, sendLoginIdReminder } from '../../accounts';
-import { passwordPage } from './password-page';
+import { deadLinkPage, passwordFormPage } from '../pages/password';
 import { runInBackground } from '../background';
 
 const backgroundFailure = (requestId: string, what: string) => (error: unknown) =>
@@ -47,8 +47,18 @@ const setPasswordRoute = createRoute({
   request: { body: { content: { 'application/json': { schema: setPasswordBody } }, required: true } },
   responses: {
     200: {
-      description: 'Mot de passe enregistré',
-      content: { 'application/json': { schema: z.object({ message: z.string(), loginId: z.string() }) } },
+      description:
+        'Mot de passe enregistré. L’identifiant n’est pas rappelé : selon le guide, l’administrateur seul le transmet au titulaire.',
+      content: {
+        'application/json': {
+          schema: z.object({
+            message: z.string().openapi({
+              description: 'Message à montrer au titulaire',
+              example: 'Votre mot de passe a bien été créé. Connectez-vous avec l’identifiant que votre administrateur vous a transmis.',
+            }),
+          }),
+        },
+      },
     },
     400: { description: 'Mot de passe refusé (règles non respectées)', content: problem },
     410: { description: 'Lien expiré, remplacé ou déjà utilisé', content: problem },
@@ -120,7 +130,16 @@ const DISCREET_MESSAGE =
   'Si un compte correspond à votre demande, un courriel vient de lui être envoyé. Pensez à vérifier vos courriers indésirables.';
 
 export function registerPasswordLinkRoutes(app: OpenAPIHono<AppEnv>) {
-  app.get('/password', (c) => c.html(passwordPage()));
+  // The link is checked as the page opens: a dead or bogus link never shows the form.
+  app.get('/password', async (c) => {
+    c.header('cache-control', 'no-store');
+    const token = c.req.query('token') ?? '';
+    const link = /^[A-Za-z0-9_-]{20,200}$/.test(token)
+      ? await findLivingLink(c.var.deps.db, hashToken(token), c.var.deps.clock.now())
+      : undefined;
+    if (!link) return c.html(deadLinkPage(), 410);
+    return c.html(passwordFormPage(link.purpose));
+  });
 
   app.openapi(setPasswordRoute, async (c) => {
     c.set('auditAction', 'account.set_password');
@@ -157,9 +176,8 @@ export function registerPasswordLinkRoutes(app: OpenAPIHono<AppEnv>) {
       {
         message:
           found.token.purpose === 'activation'
-            ? 'Votre mot de passe a bien été créé. Vous pouvez maintenant vous connecter avec votre identifiant.'
-            : 'Votre mot de passe a bien été modifié. Vous pouvez vous connecter avec votre identifiant.',
-        loginId: found.account.loginId,
+            ? 'Votre mot de passe a bien été créé. Connectez-vous avec l’identifiant que votre administrateur vous a transmis.'
+            : 'Votre mot de passe a bien été modifié. Connectez-vous avec votre identifiant, rappelé dans le courriel de réinitialisation.',
       },
       200,
     );

@@ -1,3 +1,5 @@
+import { msToNumber } from '@temporalio/common/lib/time';
+import { ACTIVATION_LINK_VALIDITY } from '../../workflows/activation';
 import { and, asc, eq, inArray, isNull, ne, notInArray, sql, type SQL } from 'drizzle-orm';
 import {
   ACCOUNT_STATUSES,
@@ -361,6 +363,9 @@ export async function createAccountRecord(
       status: params.passwordHash ? 'active' : 'pending_activation',
       passwordHash: params.passwordHash ?? null,
       passwordChangedAt: params.passwordHash ? params.now : null,
+      // Known from the start so the creation answer shows it; the activation workflow's first email
+      // writes its own value (the same instant, a moment later) when it issues the link.
+      activationLinkExpiresAt: params.passwordHash ? null : new Date(params.now.getTime() + msToNumber(ACTIVATION_LINK_VALIDITY)),
       expiresOn: expiryFrom(params.today),
       adminSince: c.profile === 'admin' ? params.now : null,
       termsAcceptableFrom: c.profile === 'admin' ? termsAcceptableFrom(params.now) : null,

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, ne } from 'drizzle-orm';
 import type { Db } from '../client';
 import { accounts, oneTimeTokens } from '../schema';
 
@@ -14,4 +14,25 @@ export async function findOpenToken(db: Db, tokenHash: string) {
 
 export async function stagePassword(db: Db, tokenId: string, passwordHash: string) {
   await db.update(oneTimeTokens).set({ stagedPasswordHash: passwordHash }).where(eq(oneTimeTokens.id, tokenId));
+}
+
+/**
+ * The link a password page may show its form for: open, not past its expiry, and its account not
+ * deleted. The workflow still has the last word when the password is sent.
+ */
+export async function findLivingLink(db: Db, tokenHash: string, now: Date) {
+  const [row] = await db
+    .select({ purpose: oneTimeTokens.purpose })
+    .from(oneTimeTokens)
+    .innerJoin(accounts, eq(accounts.id, oneTimeTokens.accountId))
+    .where(
+      and(
+        eq(oneTimeTokens.tokenHash, tokenHash),
+        isNull(oneTimeTokens.usedAt),
+        isNull(oneTimeTokens.revokedAt),
+        gt(oneTimeTokens.expiresAt, now),
+        ne(accounts.status, 'deleted'),
+      ),
+    );
+  return row;
 }

@@ -32,6 +32,10 @@ describe('account activation, end to end', () => {
     expect(created.status).toBe(201);
     const { loginId } = created.body;
     expect(loginId).toMatch(/^JLO\d{6}$/);
+    // The link's expiry is in the creation answer itself, 15 days ahead.
+    const expiresAt = Date.parse((created.body.account ?? created.body).activationLinkExpiresAt);
+    expect(expiresAt - Date.now()).toBeGreaterThan(15 * 24 * 3600_000 - 60_000);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(15 * 24 * 3600_000);
     const email = created.body.email ?? created.body.account?.email;
 
     const message = await t.mail.waitFor((m) => m.subject === 'Vous pouvez créer votre mot de passe', { to: email, timeoutMs: 30_000 });
@@ -44,7 +48,9 @@ describe('account activation, end to end', () => {
     const link = linkIn(message.text);
     const page = await t.request('GET', `${link.pathname}${link.search}`);
     expect(page.status).toBe(200);
-    expect(page.text).toContain('Créer votre mot de passe');
+    expect(page.text).toContain('<title>Créer votre mot de passe — Pep\'s</title>');
+    expect(page.text).toContain('<form id="password-form"');
+    expect(page.text).not.toContain(loginId);
 
     const token = link.searchParams.get('token')!;
     const weak = await t.request('POST', '/auth/password', { body: { token, password: 'motdepasse', passwordConfirmation: 'motdepasse' } });
@@ -58,7 +64,14 @@ describe('account activation, end to end', () => {
 
     const set = await t.request('POST', '/auth/password', { body: { token, password: 'Soleil-2026', passwordConfirmation: 'Soleil-2026' } });
     expect(set.status).toBe(200);
-    expect(set.body.loginId).toBe(loginId);
+    // The guide: the admin alone hands over the login id; the link's page and answer do not reveal it.
+    expect(set.body).toEqual({
+      message: 'Votre mot de passe a bien été créé. Connectez-vous avec l’identifiant que votre administrateur vous a transmis.',
+    });
+    const used = await t.request('GET', `${link.pathname}${link.search}`);
+    expect(used.status).toBe(410);
+    expect(used.text).toContain("Ce lien n'est plus valable");
+    expect(used.text).not.toContain('<form');
 
     const login = await t.request('POST', '/auth/login', { body: { loginId, password: 'Soleil-2026' } });
     expect(login.status).toBe(200);
@@ -112,6 +125,9 @@ describe('account activation, end to end', () => {
     const second = await t.mail.waitFor((m) => !m.text?.includes(first.searchParams.get('token')!), { to: email, timeoutMs: 30_000 });
     const secondToken = linkIn(second.text).searchParams.get('token')!;
 
+    const oldPage = await t.request('GET', `/password?token=${first.searchParams.get('token')}`);
+    expect(oldPage.status).toBe(410);
+    expect(oldPage.text).not.toContain('<form');
     const old = await t.request('POST', '/auth/password', {
       body: { token: first.searchParams.get('token'), password: 'Soleil-2026', passwordConfirmation: 'Soleil-2026' },
     });
@@ -122,6 +138,29 @@ describe('account activation, end to end', () => {
     const again = await t.request('POST', `/establishments/${establishment.id}/accounts/${created.body.id ?? created.body.account?.id}/resend-activation`, { token: adminToken });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('account_not_pending');
+  });
+});
+
+describe('pages', () => {
+  it('a bogus or missing token gets the dead-link page, never the form', async () => {
+    for (const path of ['/password', '/password?token=abc', `/password?token=${'x'.repeat(43)}`]) {
+      const page = await t.request('GET', path);
+      expect(page.status).toBe(410);
+      expect(page.text).toContain("Ce lien n'est plus valable");
+      expect(page.text).not.toContain('<form');
+    }
+  });
+
+  it('the emails lead to a French home page with a login form, its script served beside it', async () => {
+    const home = await t.request('GET', '/');
+    expect(home.status).toBe(200);
+    expect(home.text).toContain('<html lang="fr">');
+    expect(home.text).toMatch(/<h1>Plateforme Employeurs Publics Pep(&#39;|')s<\/h1>/);
+    expect(home.text).toContain('<form id="login-form">');
+    const script = await t.request('GET', '/assets/home.js');
+    expect(script.status).toBe(200);
+    expect(script.text).toContain("'/auth/login'");
+    expect((await t.request('GET', '/assets/nope.js')).status).toBe(404);
   });
 });
 
@@ -139,8 +178,12 @@ describe('forgotten password and login id', () => {
 
     const message = await t.mail.waitFor((m) => m.subject === 'Réinitialisation de votre mot de passe', { to: row!.email, timeoutMs: 30_000 });
     const token = linkIn(message.text).searchParams.get('token')!;
+    const page = await t.request('GET', `/password?token=${token}`);
+    expect(page.text).toContain('<title>Choisir un nouveau mot de passe — Pep\'s</title>');
+    expect(page.text).not.toContain('Créer votre mot de passe');
     const set = await t.request('POST', '/auth/password', { body: { token, password: 'Nouveau-2026', passwordConfirmation: 'Nouveau-2026' } });
     expect(set.status).toBe(200);
+    expect(set.body.loginId).toBeUndefined();
     expect((await t.request('POST', '/auth/login', { body: { loginId: holder.loginId, password: holder.password } })).status).toBe(401);
     expect((await t.request('POST', '/auth/login', { body: { loginId: holder.loginId, password: 'Nouveau-2026' } })).status).toBe(200);
     const reused = await t.request('POST', '/auth/password', { body: { token, password: 'Encore-2026!', passwordConfirmation: 'Encore-2026!' } });
