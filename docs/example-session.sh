@@ -42,12 +42,14 @@ call POST "/establishments/$EST/accounts/$ACC/resend-activation" | json it.messa
 call PATCH "/establishments/$EST/accounts/$ACC" "${JSON[@]}" -d '{"rights": {"estimation-pension-cnracl": "write"}}' \
   | json 'it.rights["estimation-pension-cnracl"]'
 
-echo '## the holder: the email is in the local mailbox (its JSON API lists the newest first)'
-for _ in $(seq 50); do   # the worker sends it within a second or two
-  LINK=$(curl -sS "$MAILBOX/api/messages?to=$EMAIL" \
-    | json '(it.find((m) => m.subject === "Vous pouvez créer votre mot de passe") || { text: "" }).text.match(/http\S*password\?token=\S+/)?.[0] ?? ""')
-  [ -n "$LINK" ] && break; sleep 0.2
+echo '## the holder: two emails (creation, resend) in the local mailbox, whose JSON API lists the newest first'
+LINK=
+for _ in $(seq 150); do   # the worker sends them within seconds; only the newest link lives
+  LINKS=$(curl -sS "$MAILBOX/api/messages?to=$EMAIL" | json 'it.filter((m) => m.subject === "Vous pouvez créer votre mot de passe")
+    .map((m) => m.text.match(/http\S*password\?token=\S+/)[0]).join(" ")')
+  set -- $LINKS; [ $# -ge 2 ] && LINK=$1 && break; sleep 0.2
 done
+[ -n "$LINK" ] || { echo "the two emails did not arrive in $MAILBOX" >&2; exit 1; }
 LINK_TOKEN=${LINK#*token=}
 curl -sS -o /dev/null -w 'the link opens the page: %{http_code}\n' "$API/password?token=$LINK_TOKEN"
 curl -sS --fail-with-body "$API/auth/password" "${JSON[@]}" \

@@ -32,11 +32,11 @@ describe('the README example session', () => {
     expect(readme).toContain('```sh\n' + script + '```');
   });
 
-  it('runs against the real stack, from login to deletion', async () => {
+  it('runs against the real stack, from login to deletion', { timeout: 240_000 }, async () => {
     const { establishment, admin } = await t.createEstablishment({ name: 'COMMUNE DE DEMO-SESSION' });
     const { stdout, stderr } = await promisify(execFile)('bash', [SCRIPT], {
       cwd: inject('stack').root,
-      timeout: 90_000,
+      timeout: 200_000,
       env: {
         PATH: process.env.PATH,
         API: api,

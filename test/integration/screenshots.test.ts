@@ -15,7 +15,8 @@ import { findChromium } from '../../dev/chromium';
 import { useTestApp } from '../support/harness';
 
 const t = useTestApp({ worker: true });
-const chromiumFound = findChromium();
+// Found (or installed with apt) in beforeAll, whose timeout leaves room for a first install.
+let chromiumFound: ReturnType<typeof findChromium> = { missing: 'not looked for yet' };
 const outDir = process.env.UPDATE_SCREENSHOTS
   ? path.resolve(__dirname, '../../docs/screenshots')
   : path.join(inject('stack').root, 'screenshots');
@@ -25,6 +26,7 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
+  chromiumFound = findChromium();
   if (!('path' in chromiumFound)) return;
   mkdirSync(outDir, { recursive: true });
   server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
