@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loginIdReminderEmail, passwordCreationEmail, passwordResetEmail } from '../../activities/emails/templates';
+import { loginIdReminderEmail, passwordCreationEmail, passwordResetEmail, termsOfUseEmail } from '../../activities/emails/templates';
 import { expectWellFormedEmail } from '../support/email-checks';
 
 const siteUrl = 'https://peps.example/';
@@ -14,12 +14,22 @@ describe('emails', () => {
   const byOperator = passwordCreationEmail({ ...base, holder: { ...holder, profile: 'admin' }, creator: null });
   const reset = passwordResetEmail({ holder, loginId: 'JLO000439', link, siteUrl });
   const reminder = loginIdReminderEmail({ holder, loginId: 'JLO000439', establishmentName: 'COMMUNE DE DEMO', siteUrl });
+  const terms = termsOfUseEmail({
+    admin: holder,
+    reminder: { daysBefore: 7 },
+    version: '2026-11',
+    publishedOn: '2026-11-02',
+    deadlineOn: '2026-12-02',
+    acceptableFromDay: '2026-11-25',
+    siteUrl,
+  });
 
   it.each([
     ['creation by an admin', byAdmin],
     ['creation by the operator', byOperator],
     ['password reset', reset],
     ['login id reminder', reminder],
+    ['terms of use (reminder)', terms],
   ])('%s is a well-formed HTML email with its text twin', (_name, email) => {
     expectWellFormedEmail(email);
     expect(email.html).toContain(`href="${siteUrl}"`);
