@@ -18,5 +18,19 @@ export async function createIsolatedDatabase(sharedUrl: string, prefix: string):
   const url = new URL(sharedUrl);
   url.pathname = `/${name}`;
   await migrateDatabase(url.toString());
+  await moveLoginIdsAway(url.toString());
   return url.toString();
+}
+
+/**
+ * A second database shares the run's Temporal server with every other file: its login ids (and so its
+ * workflow IDs, `activation-<loginId>`…) must not start where the shared database's do.
+ */
+export async function moveLoginIdsAway(databaseUrl: string): Promise<void> {
+  const db = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await db.unsafe(`alter sequence login_id_seq restart with ${100_000 + Math.floor(Math.random() * 800_000)}`);
+  } finally {
+    await db.end({ timeout: 5 });
+  }
 }

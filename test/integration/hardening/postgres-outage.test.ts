@@ -18,6 +18,7 @@ import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../../dev/postg
 import { findFreePort } from '../../../dev/ports';
 import { hashPassword } from '../../../security/passwords';
 import { insertAccount, insertEstablishment } from '../../support/fixtures';
+import { moveLoginIdsAway } from '../../support/isolated-database';
 
 describe('PostgreSQL outage under load', () => {
   it('answers 503 with Retry-After while it is down, never crashes, and recovers every pooled connection', async () => {
@@ -29,11 +30,9 @@ describe('PostgreSQL outage under load', () => {
     let pg: EmbeddedPostgres = await start();
     const url = pg.url('postgres');
     await migrateDatabase(url);
+    await moveLoginIdsAway(url);
     const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url, TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'pg-outage-no-worker' });
     const database = createDatabase(url, { max: 4 });
-    // This database shares the run's Temporal server with every other file: its login ids (and so its
-    // workflow IDs) must not start where the shared database's do.
-    await database.db.execute(sql.raw(`alter sequence login_id_seq restart with ${500_000 + Math.floor(Math.random() * 400_000)}`));
     const connection = await Connection.connect({ address: config.temporal.address });
     const app = createApp({ db: database.db, temporal: new Client({ connection }), config, clock: systemClock });
     const uncaught: unknown[] = [];
