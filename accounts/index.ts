@@ -17,4 +17,4 @@ export {
 } from './actions';
 export { createAccount, startAccountActivation } from './create';
 export { AccountRuleError, accountExpiredError, accountNotFound, ADDRESS_REQUIRED, type FieldError, RULE_CODES, type RuleCode } from './errors';
-export { callWorkflow, type LifecycleDeps, notifyAccountDeleted, resendActivation, requestPasswordReset, sendLoginIdReminder, startActivation } from './lifecycles';
+export { callWorkflow, ensureTemporalReachable, type LifecycleDeps, notifyAccountDeleted, resendActivation, requestPasswordReset, sendLoginIdReminder, startActivation } from './lifecycles';

@@ -34,6 +34,29 @@ export async function callWorkflow(requestId: string | null | undefined, call: (
   }
 }
 
+/**
+ * Every Temporal call from a request has a deadline: while Temporal is down, the Temporal client would
+ * otherwise keep retrying (15 to 40 s) inside the caller's open database transaction.
+ */
+export const TEMPORAL_CALL_DEADLINE_MS = 5_000;
+/** The reachability check before a transaction that will start a workflow. */
+export const TEMPORAL_CHECK_DEADLINE_MS = 2_000;
+
+function withDeadline<T>(deps: LifecycleDeps, ms: number, call: () => Promise<T>): Promise<T> {
+  return deps.temporal.connection.withDeadline(Date.now() + ms, call);
+}
+
+/**
+ * Asks Temporal whether it answers, before opening a transaction that will start or signal a
+ * workflow: while Temporal is down the request fails here within 2 s (503), holding no database
+ * connection. The call inside the transaction keeps its own deadline for an outage in between.
+ */
+export async function ensureTemporalReachable(deps: LifecycleDeps, requestId?: string | null): Promise<void> {
+  await callWorkflow(requestId, async () => {
+    await withDeadline(deps, TEMPORAL_CHECK_DEADLINE_MS, () => deps.temporal.connection.workflowService.getSystemInfo({}));
+  });
+}
+
 type AccountRef = { id: string; loginId: string };
 
 /** Start options of a password-link workflow (activation, reset) for an account. */
@@ -71,18 +94,22 @@ export async function startActivation(deps: LifecycleDeps, account: AccountRef, 
  * a new run under the same workflow ID ("nouvelle demande").
  */
 export async function resendActivation(deps: LifecycleDeps, account: AccountRef, establishmentSiret: string) {
-  await deps.temporal.workflow.signalWithStart(activationWorkflow, {
-    ...passwordLinkOptions(deps, 'activation', account, establishmentSiret),
-    signal: resendLinkSignal,
-  });
+  await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () =>
+    deps.temporal.workflow.signalWithStart(activationWorkflow, {
+      ...passwordLinkOptions(deps, 'activation', account, establishmentSiret),
+      signal: resendLinkSignal,
+    }),
+  );
 }
 
 /** A holder's forgotten-password request: a new reset link, the previous one dies. */
 export async function requestPasswordReset(deps: LifecycleDeps, account: AccountRef, establishmentSiret: string) {
-  await deps.temporal.workflow.signalWithStart(passwordResetWorkflow, {
-    ...passwordLinkOptions(deps, 'password_reset', account, establishmentSiret),
-    signal: resendLinkSignal,
-  });
+  await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () =>
+    deps.temporal.workflow.signalWithStart(passwordResetWorkflow, {
+      ...passwordLinkOptions(deps, 'password_reset', account, establishmentSiret),
+      signal: resendLinkSignal,
+    }),
+  );
 }
 
 export async function sendLoginIdReminder(
@@ -91,19 +118,21 @@ export async function sendLoginIdReminder(
   establishmentSiret: string,
   requestId: string,
 ) {
-  await deps.temporal.workflow.start(loginIdReminderWorkflow, {
-    workflowId: workflowIds.loginIdReminder(account.loginId, requestId),
-    taskQueue: deps.config.temporal.taskQueue,
-    args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret, requestId }],
-    typedSearchAttributes: initialSearchAttributes(account.loginId, establishmentSiret, 'sending'),
-  });
+  await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () =>
+    deps.temporal.workflow.start(loginIdReminderWorkflow, {
+      workflowId: workflowIds.loginIdReminder(account.loginId, requestId),
+      taskQueue: deps.config.temporal.taskQueue,
+      args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret, requestId }],
+      typedSearchAttributes: initialSearchAttributes(account.loginId, establishmentSiret, 'sending'),
+    }),
+  );
 }
 
 /** Tells the account's link workflows that it is gone; nothing to do when none is running. */
 export async function notifyAccountDeleted(deps: LifecycleDeps, account: { loginId: string }) {
   for (const workflowId of [workflowIds.activation(account.loginId), workflowIds.passwordReset(account.loginId)]) {
     try {
-      await deps.temporal.workflow.getHandle(workflowId).signal(accountDeletedSignal);
+      await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () => deps.temporal.workflow.getHandle(workflowId).signal(accountDeletedSignal));
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }

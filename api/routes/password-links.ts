@@ -20,7 +20,7 @@ import { auditActor } from '../../accounts';
 import type { AppEnv } from '../env';
 import { establishmentAccess } from '../middleware/guards';
 import { ApiError } from '../errors';
-import { requestPasswordReset, resendActivation, sendLoginIdReminder } from '../../accounts';
+import { ensureTemporalReachable, requestPasswordReset, resendActivation, sendLoginIdReminder } from '../../accounts';
 import { deadLinkPage, passwordFormPage } from '../pages/password';
 import { runInBackground } from '../background';
 
@@ -231,6 +231,7 @@ export function registerPasswordLinkRoutes(app: OpenAPIHono<AppEnv>) {
     if (row.status !== 'pending_activation') {
       throw new ApiError('account_not_pending', 'Ce compte est déjà activé : son titulaire a créé son mot de passe.');
     }
+    await ensureTemporalReachable(c.var.deps, c.var.requestId);
     await db.transaction(async (tx) => {
       await recordAudit(tx, {
         ...auditActor(c.var.actor),

@@ -27,6 +27,7 @@ import {
   applyAccountAction,
   applyToSelection,
   createAccount,
+  ensureTemporalReachable,
   deleteAction,
   renewAction,
   startAccountActivation,
@@ -166,6 +167,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
 
     const replayed = await replay();
     if (replayed) return replayed;
+    await ensureTemporalReachable(c.var.deps, c.var.requestId);
 
     try {
       const body = await db.transaction(async (tx) => {
