@@ -35,8 +35,10 @@ export async function callWorkflow(requestId: string | null | undefined, call: (
 }
 
 /**
- * Every Temporal call from a request has a deadline: while Temporal is down, the Temporal client would
- * otherwise keep retrying (15 to 40 s) inside the caller's open database transaction.
+ * Signals from a request have a deadline: while Temporal is down, the Temporal client would otherwise
+ * keep retrying (15 to 40 s) inside the caller's open database transaction. `workflow.start` is left
+ * without one: under a deadline it failed at once (DEADLINE_EXCEEDED after 0 s) in the end-to-end
+ * test, not understood yet; the reachability check below guards it.
  */
 export const TEMPORAL_CALL_DEADLINE_MS = 5_000;
 /** The reachability check before a transaction that will start a workflow. */
@@ -118,14 +120,12 @@ export async function sendLoginIdReminder(
   establishmentSiret: string,
   requestId: string,
 ) {
-  await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () =>
-    deps.temporal.workflow.start(loginIdReminderWorkflow, {
-      workflowId: workflowIds.loginIdReminder(account.loginId, requestId),
-      taskQueue: deps.config.temporal.taskQueue,
-      args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret, requestId }],
-      typedSearchAttributes: initialSearchAttributes(account.loginId, establishmentSiret, 'sending'),
-    }),
-  );
+  await deps.temporal.workflow.start(loginIdReminderWorkflow, {
+    workflowId: workflowIds.loginIdReminder(account.loginId, requestId),
+    taskQueue: deps.config.temporal.taskQueue,
+    args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret, requestId }],
+    typedSearchAttributes: initialSearchAttributes(account.loginId, establishmentSiret, 'sending'),
+  });
 }
 
 /** Tells the account's link workflows that it is gone; nothing to do when none is running. */
