@@ -8,11 +8,12 @@ import {
   accountSnapshot,
   type AccountView,
   countActiveAdmins,
-  insertAdminRegistration,
   revokeOpenLinks,
   searchTextFor,
   updateAccount,
 } from '../db/queries/accounts';
+import { insertAdminRegistration } from '../db/queries/admin-registrations';
+import { findEstablishment } from '../db/queries/establishments';
 import { listServiceCodes, rightsOf, unknownServiceErrors, upsertRights } from '../db/queries/services';
 import { revokeAccountSessions } from '../db/queries/sessions';
 import type { NewAccount } from '../db/schema';
@@ -20,7 +21,7 @@ import type { Civility, Profile, RightLevel } from '../domain/account';
 import { expiryFrom, termsAcceptableFrom } from '../domain/dates';
 import type { AccountAction, AccountScope } from './apply';
 import { AccountRuleError, ADDRESS_REQUIRED, unknownServicesError } from './errors';
-import { notifyAccountDeleted } from './lifecycles';
+import { notifyAccountDeleted, startAdminRegistration } from './lifecycles';
 
 /** Renewal: expiry = today + 18 months. The one action an expired account accepts. */
 export const renewAction: AccountAction = {
@@ -64,12 +65,12 @@ async function keepAnActiveAdmin(tx: Transaction, scope: AccountScope, account: 
  * establishment without an active admin, counting every selected account as gone. Sessions and open
  * links end; the account's link workflows are told (last step).
  */
-export function deleteAction(selection: string[]): AccountAction {
+export function deleteAction(selection: string[], options: { evenLastAdmin?: boolean } = {}): AccountAction {
   return {
     name: 'account.delete',
     locksEstablishment: true,
     async apply(tx, scope, account) {
-      await keepAnActiveAdmin(
+      if (!options.evenLastAdmin) await keepAnActiveAdmin(
         tx,
         scope,
         account,
@@ -151,15 +152,27 @@ export function updateAction(changes: AccountChanges): AccountAction {
 
       const updated = await updateAccount(tx, account.id, set, scope);
       await upsertRights(tx, account.id, rightChanges);
+      let registration: { id: string; reference: string } | undefined;
       if (promotion) {
-        await insertAdminRegistration(tx, { accountId: account.id, establishmentId: account.establishmentId, reason: 'promoted' });
+        registration = await insertAdminRegistration(tx, {
+          accountId: account.id,
+          establishmentId: account.establishmentId,
+          reason: 'promoted',
+          grantedByAccountId: scope.actor.type === 'account' ? scope.actor.account.id : null,
+          grantedAt: scope.now,
+        });
         await revokeAccountSessions(tx, account.id, scope.now);
       }
+      const siret = registration ? (await findEstablishment(tx, account.establishmentId))!.siret : '';
       return {
         action: promotion ? 'account.promote' : undefined,
         before: accountSnapshot(account, rightsBefore),
         after: accountSnapshot(updated, { ...rightsBefore, ...rightChanges }),
         account: updated,
+        // The registration workflow (letter to the legal representative) starts with the promotion, or neither happens.
+        lastStep: registration
+          ? () => startAdminRegistration(scope.lifecycles, { ...registration, reason: 'promoted' }, account, siret)
+          : undefined,
       };
     },
   };
@@ -170,27 +183,35 @@ export function updateAction(changes: AccountChanges): AccountAction {
  * Refused when it would leave the establishment without an active admin; the holder's sessions end
  * so that the new profile applies at the next login. Nothing to do on a user.
  */
-export const demoteAction: AccountAction = {
-  name: 'account.demote',
-  locksEstablishment: true,
-  async apply(tx, scope, account) {
-    if (account.profile !== 'admin') return null;
-    await keepAnActiveAdmin(
-      tx,
-      scope,
-      account,
-      [],
-      "Retirer le profil Administrateur à ce compte ne laisserait aucun administrateur actif dans l'établissement : il doit toujours en rester au moins un.",
-    );
-    const updated = await updateAccount(tx, account.id, { profile: 'user', adminSince: null, termsAcceptableFrom: null }, scope);
-    await revokeAccountSessions(tx, account.id, scope.now);
-    return {
-      before: { profile: account.profile, adminSince: account.adminSince?.toISOString() ?? null },
-      after: { profile: 'user', adminSince: null },
-      account: updated,
-    };
-  },
-};
+export const demoteAction: AccountAction = demotion({});
+
+/**
+ * `evenLastAdmin`: the legal representative's opposition prevails over the last-admin rule (the
+ * establishment then has to register a new admin); every other caller keeps the rule.
+ */
+export function demotion(options: { evenLastAdmin?: boolean }): AccountAction {
+  return {
+    name: 'account.demote',
+    locksEstablishment: true,
+    async apply(tx, scope, account) {
+      if (account.profile !== 'admin') return null;
+      if (!options.evenLastAdmin) await keepAnActiveAdmin(
+        tx,
+        scope,
+        account,
+        [],
+        "Retirer le profil Administrateur à ce compte ne laisserait aucun administrateur actif dans l'établissement : il doit toujours en rester au moins un.",
+      );
+      const updated = await updateAccount(tx, account.id, { profile: 'user', adminSince: null, termsAcceptableFrom: null }, scope);
+      await revokeAccountSessions(tx, account.id, scope.now);
+      return {
+        before: { profile: account.profile, adminSince: account.adminSince?.toISOString() ?? null },
+        after: { profile: 'user', adminSince: null },
+        account: updated,
+      };
+    },
+  };
+}
 
 /** Ends every open session of the account (the holder logs in again); allowed on an expired account. */
 export const revokeSessionsAction: AccountAction = {

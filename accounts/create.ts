@@ -8,7 +8,8 @@ import type { RightLevel } from '../domain/account';
 import { auditActor } from './actor';
 import type { AccountScope } from './apply';
 import { unknownServicesError } from './errors';
-import { callWorkflow, startActivation } from './lifecycles';
+import { findOpenRegistration } from '../db/queries/admin-registrations';
+import { callWorkflow, startActivation, startAdminRegistration } from './lifecycles';
 
 /**
  * Inside the caller's transaction: the account, its rights (asked, else the establishment's defaults,
@@ -45,7 +46,15 @@ export async function createAccount(
   return account;
 }
 
-/** The last step of a creating transaction: the password-creation email's workflow (`service_unavailable` if Temporal refuses). */
-export function startAccountActivation(scope: AccountScope, account: AccountView, siret: string): Promise<void> {
-  return callWorkflow(scope.requestId, () => startActivation(scope.lifecycles, account, siret));
+/**
+ * The last step of a creating transaction: the password-creation email's workflow and, for an admin,
+ * the registration workflow (letter to the legal representative) — `service_unavailable` if Temporal
+ * refuses either, and then nothing is created.
+ */
+export async function startAccountActivation(tx: Transaction, scope: AccountScope, account: AccountView, siret: string): Promise<void> {
+  const registration = account.profile === 'admin' ? await findOpenRegistration(tx, account.id) : undefined;
+  await callWorkflow(scope.requestId, async () => {
+    await startActivation(scope.lifecycles, account, siret);
+    if (registration) await startAdminRegistration(scope.lifecycles, { ...registration, reference: registration.reference! }, account, siret);
+  });
 }

@@ -10,6 +10,7 @@ export {
   type AccountChanges,
   deleteAction,
   demoteAction,
+  demotion,
   renewAction,
   revokeSessionsAction,
   unblockAction,

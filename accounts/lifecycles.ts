@@ -4,10 +4,11 @@
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../config/env';
-import { activationWorkflow, passwordResetWorkflow, loginIdReminderWorkflow } from '../workflows';
+import { activationWorkflow, adminRegistrationWorkflow, passwordResetWorkflow, loginIdReminderWorkflow } from '../workflows';
 import { accountDeletedSignal, resendLinkSignal, searchAttributes, workflowIds } from '../workflows/definitions';
 import type { PasswordLinkInput } from '../workflows/password-link';
 import { type LinkPurpose, passwordLinkStartMetadata } from '../workflows/password-link-story';
+import { DEFAULT_REGISTRATION_DELAYS } from '../domain/admin-registration';
 import { AccountRuleError, serviceUnavailable } from './errors';
 
 /**
@@ -16,7 +17,7 @@ import { AccountRuleError, serviceUnavailable } from './errors';
  */
 export interface LifecycleDeps {
   temporal: Client;
-  config: { temporal: Pick<Config['temporal'], 'taskQueue'> };
+  config: { temporal: Pick<Config['temporal'], 'taskQueue'>; adminRegistration?: Config['adminRegistration'] };
 }
 
 /**
@@ -128,9 +129,53 @@ export async function sendLoginIdReminder(
   });
 }
 
+/**
+ * Starts the registration of a new admin (letter to the legal representative, opposition window).
+ * Called inside the granting transaction, as its last step, like the activation.
+ */
+export async function startAdminRegistration(
+  deps: LifecycleDeps,
+  registration: { id: string; reference: string; reason: 'created' | 'promoted' },
+  account: AccountRef,
+  establishmentSiret: string,
+) {
+  const { oppositionWindowDays, letterPostingDays } = deps.config.adminRegistration ?? DEFAULT_REGISTRATION_DELAYS;
+  const grant = registration.reason === 'created' ? 'création d’un compte administrateur' : 'promotion d’un utilisateur en administrateur';
+  await deps.temporal.workflow.start(adminRegistrationWorkflow, {
+    workflowId: workflowIds.adminRegistration(account.loginId),
+    taskQueue: deps.config.temporal.taskQueue,
+    args: [
+      {
+        registrationId: registration.id,
+        accountId: account.id,
+        loginId: account.loginId,
+        establishmentSiret,
+        reason: registration.reason,
+        oppositionWindowDays,
+        letterPostingDays,
+      },
+    ],
+    typedSearchAttributes: [
+      ...initialSearchAttributes(account.loginId, establishmentSiret, 'letter_generating'),
+      { key: searchAttributes.registrationRef, value: registration.reference },
+    ],
+    staticSummary: `Inscription d’administrateur ${registration.reference} : ${account.loginId} (SIRET ${establishmentSiret})`,
+    staticDetails: [
+      `Motif : ${grant}.`,
+      'Un courrier informe le représentant légal ; il peut s’opposer auprès de la DRS en citant la référence.',
+      `Envoi postal attendu sous ${letterPostingDays} jours ; délai d’opposition : ${oppositionWindowDays} jours à compter de l’envoi.`,
+      'Requête `status` : où en est l’inscription.',
+    ].join('\n'),
+  });
+}
+
 /** Tells the account's link workflows that it is gone; nothing to do when none is running. */
 export async function notifyAccountDeleted(deps: LifecycleDeps, account: { loginId: string }) {
-  for (const workflowId of [workflowIds.activation(account.loginId), workflowIds.passwordReset(account.loginId)]) {
+  for (const workflowId of [
+    workflowIds.activation(account.loginId),
+    workflowIds.passwordReset(account.loginId),
+    workflowIds.adminRegistration(account.loginId),
+  ]) {
     try {
       await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () => deps.temporal.workflow.getHandle(workflowId).signal(accountDeletedSignal));
     } catch (error) {

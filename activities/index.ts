@@ -1,3 +1,4 @@
+import { createAdminRegistrationActivities } from './admin-registration';
 import type { ActivityDeps } from './deps';
 import { createLoginIdReminderActivities } from './login-id-reminder';
 import { createPasswordLinkActivities } from './password-links';
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPasswordLinkActivities(deps),
     ...createLoginIdReminderActivities(deps),
     ...createTermsActivities(deps),
+    ...createAdminRegistrationActivities(deps),
   };
 }
 

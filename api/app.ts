@@ -9,6 +9,7 @@ import { handleError, problemResponse } from './middleware/error-handler';
 import { jsonBodies } from './middleware/json-body';
 import { THROTTLES, throttle } from './middleware/throttle';
 import { registerAccountRoutes } from './routes/accounts';
+import { registerAdminRegistrationRoutes } from './routes/admin-registrations';
 import { registerAuthRoutes } from './routes/auth';
 import { registerDocs } from './routes/docs';
 import { registerEstablishmentRoutes } from './routes/establishments';
@@ -41,6 +42,7 @@ export function createApp(deps: Deps) {
   registerAccountRoutes(app);
   registerEstablishmentRoutes(app);
   registerOperatorRoutes(app);
+  registerAdminRegistrationRoutes(app);
   registerPasswordLinkRoutes(app);
   registerTermsRoutes(app);
 

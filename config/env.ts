@@ -47,6 +47,9 @@ export const envSchema = z
       .max(10)
       .default(0)
       .describe('Reverse proxies in front of the API whose X-Forwarded-For is trusted (0 = the socket address)'),
+
+    OPPOSITION_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30).describe('Days the legal representative has to oppose, from posting'),
+    LETTER_POSTING_DAYS: z.coerce.number().int().min(1).max(60).default(5).describe('Days after which an unposted letter is flagged'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -101,6 +104,7 @@ function toConfig(env: Env) {
     tokenSecret: env.TOKEN_SECRET ?? DEV_TOKEN_SECRET,
     sessionTtlMinutes: env.SESSION_TTL_MINUTES,
     trustProxyHops: env.TRUST_PROXY_HOPS,
+    adminRegistration: { oppositionWindowDays: env.OPPOSITION_WINDOW_DAYS, letterPostingDays: env.LETTER_POSTING_DAYS },
   };
 }
 

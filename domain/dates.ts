@@ -2,13 +2,13 @@
  * Calendar rules of the account lifecycle. Days are ISO strings (YYYY-MM-DD) in the
  * platform's time zone (Europe/Paris): an expiry date is a day on the calendar, not an instant.
  */
+import { ADMIN_TERMS_DELAY_DAYS } from './account';
+
 export type IsoDay = string;
 
 export const PLATFORM_TIME_ZONE = 'Europe/Paris';
 export const ACCOUNT_VALIDITY_MONTHS = 18;
 export const REMINDER_DAY_OF_MONTH = 20;
-/** A new admin may accept terms of use only this many calendar days (Paris) after becoming admin. */
-export const ADMIN_TERMS_DELAY_DAYS = 8;
 
 const dayFormatter = new Intl.DateTimeFormat('en-CA', {
   timeZone: PLATFORM_TIME_ZONE,

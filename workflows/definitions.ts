@@ -11,6 +11,10 @@ export const searchAttributes = {
   accountLoginId: defineSearchAttributeKey('AccountLoginId', SearchAttributeType.KEYWORD),
   lifecycleState: defineSearchAttributeKey('LifecycleState', SearchAttributeType.KEYWORD),
   termsVersion: defineSearchAttributeKey('TermsVersion', SearchAttributeType.KEYWORD),
+  /** The admin registration's reference, the one the legal representative quotes (`ADM-000042`). */
+  registrationRef: defineSearchAttributeKey('RegistrationRef', SearchAttributeType.KEYWORD),
+  /** True once a registration letter waited longer than LETTER_POSTING_DAYS to be posted (stays true). */
+  letterOverdue: defineSearchAttributeKey('LetterOverdue', SearchAttributeType.BOOL),
 } as const;
 
 /** For registering them on a server (`temporal server start-dev --search-attribute Name=Type`). */
@@ -19,6 +23,8 @@ export const SEARCH_ATTRIBUTE_TYPES = {
   AccountLoginId: 'Keyword',
   LifecycleState: 'Keyword',
   TermsVersion: 'Keyword',
+  RegistrationRef: 'Keyword',
+  LetterOverdue: 'Bool',
 } as const;
 
 export const workflowIds = {
@@ -29,6 +35,8 @@ export const workflowIds = {
   terms: (version: string, siret: string) => `terms-${version}-${siret}`,
   /** The fan-out of a version to every establishment. */
   termsCampaign: (version: string) => `terms-campaign-${version}`,
+  /** One run per admin grant; a grant after a cancelled registration is a new run under the same ID. */
+  adminRegistration: (loginId: string) => `admin-registration-${loginId}`,
 };
 
 /** Where a password link stands; the same words are the `LifecycleState` search attribute. */
@@ -105,3 +113,63 @@ export interface TermsCampaignStatus {
 }
 
 export const termsCampaignStatusQuery = defineQuery<TermsCampaignStatus>('status');
+
+// ---- Administrator registration (letter to the legal representative, opposition window) ----
+
+/** Where a registration stands; the same words are the `LifecycleState` search attribute. */
+export type AdminRegistrationStage =
+  | 'letter_generating'
+  | 'letter_waiting'
+  | 'letter_overdue'
+  | 'awaiting_opposition'
+  | 'confirmed'
+  | 'opposed'
+  | 'cancelled';
+
+export interface AdminRegistrationStatus {
+  stage: AdminRegistrationStage;
+  reference: string | null;
+  reason: 'created' | 'promoted';
+  /** Paris day printed on the letter. */
+  letterDate: string | null;
+  /** True once the letter waited longer than the posting limit (stays true after posting). */
+  letterOverdue: boolean;
+  postedOn: string | null;
+  /** Last Paris day an opposition is accepted (known once posted). */
+  oppositionDeadline: string | null;
+  /** When the window closes (the instant after the deadline day, Paris midnight). */
+  windowClosesAt: string | null;
+  /** First Paris day the new admin may accept terms of use. */
+  termsAcceptableFrom: string | null;
+  settledAt: string | null;
+}
+
+export interface LetterPostedInput {
+  /** Paris day the print-and-post service handed the letter to the post. */
+  postedOn: string;
+  requestId: string;
+}
+
+export const OPPOSITION_CHANNELS = ['letter', 'email', 'phone', 'in_person'] as const;
+export type OppositionChannel = (typeof OPPOSITION_CHANNELS)[number];
+
+export interface OppositionInput {
+  /** Paris day of the legal representative's request. */
+  requestedOn: string;
+  channel: OppositionChannel;
+  reason: string;
+  requestId: string;
+}
+
+export interface OppositionResult {
+  /** What happened to the account: deleted (created as admin) or back to user (promoted). */
+  account: 'deleted' | 'demoted' | 'already_deleted';
+  /** The establishment has no active admin left: the operator must register one. */
+  noActiveAdminLeft: boolean;
+}
+
+export const registrationStatusQuery = defineQuery<AdminRegistrationStatus>('status');
+/** The operator marked the letter posted: the opposition window starts; answers the deadline. */
+export const letterPostedUpdate = defineUpdate<{ oppositionDeadline: string }, [LetterPostedInput]>('letterPosted');
+/** The operator records the legal representative's opposition: refused once the window has closed. */
+export const recordOppositionUpdate = defineUpdate<OppositionResult, [OppositionInput]>('recordOpposition');

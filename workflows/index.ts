@@ -4,3 +4,4 @@ export { passwordResetWorkflow } from './password-reset';
 export { loginIdReminderWorkflow } from './login-id-reminder';
 export { termsWorkflow } from './terms';
 export { termsCampaignWorkflow } from './terms-campaign';
+export { adminRegistrationWorkflow } from './admin-registration';

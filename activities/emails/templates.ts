@@ -122,3 +122,37 @@ export function termsOfUseEmail(params: {
     siteUrl: params.siteUrl,
   });
 }
+
+/** To the holder and the other active admins: the legal representative opposed an admin registration. */
+export function adminOppositionEmail(params: {
+  recipient: Person;
+  holder: Person & { firstName: string };
+  isHolder: boolean;
+  outcome: 'deleted' | 'demoted' | 'already_deleted';
+  establishmentName: string;
+  reference: string;
+  noActiveAdminLeft: boolean;
+  siteUrl: string;
+}): EmailBody {
+  const who = `${CIVILITY_LABELS[params.holder.civility]} ${params.holder.firstName} ${params.holder.lastName}`;
+  const what =
+    params.outcome === 'demoted'
+      ? 'le compte reprend le profil Utilisateur : il garde ses droits d’accès aux services, mais plus ceux d’administrateur'
+      : 'le compte a été supprimé';
+  return renderEmail({
+    subject: 'Opposition du représentant légal à l’inscription d’un administrateur',
+    title: 'Le représentant légal s’est opposé à une inscription d’administrateur',
+    paragraphs: [
+      `Bonjour ${formal(params.recipient)},`,
+      params.isHolder
+        ? `Le représentant légal de l'établissement ${params.establishmentName} s'est opposé à votre inscription en tant qu'administrateur (référence ${params.reference}) : ${what}.`
+        : `Le représentant légal de l'établissement ${params.establishmentName} s'est opposé à l'inscription de ${who} en tant qu'administrateur (référence ${params.reference}) : ${what}.`,
+      'Les sessions ouvertes de ce compte ont été fermées.',
+      ...(params.noActiveAdminLeft
+        ? ["L'établissement n'a plus d'administrateur actif : le représentant légal doit en faire désigner un nouveau auprès de la DRS."]
+        : []),
+      'Pour toute question, rapprochez-vous du représentant légal de votre établissement.',
+    ],
+    siteUrl: params.siteUrl,
+  });
+}

@@ -173,7 +173,7 @@ export function registerOperatorRoutes(app: OpenAPIHono<AppEnv>) {
         });
         const { emailConfirmation: _e, ...coordinates } = body.admin;
         const admin = await createAccount(tx, scope, establishment, { ...coordinates, profile: 'admin' }, undefined);
-        await startAccountActivation(scope, admin, establishment.siret);
+        await startAccountActivation(tx, scope, admin, establishment.siret);
         await enrolInCurrentTerms(tx, scope, establishment);
         return {
           establishment: { id: establishment.id, siret: establishment.siret, name: establishment.name },

@@ -15,7 +15,8 @@ import { expiryFrom, termsAcceptableFrom } from '../../domain/dates';
 import { loginIdFor } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
 import type { Db } from '../client';
-import { accounts, adminRegistrations, establishments, type NewAccount, oneTimeTokens } from '../schema';
+import { accounts, establishments, type NewAccount, oneTimeTokens } from '../schema';
+import { insertAdminRegistration } from './admin-registrations';
 import { effectiveStatus } from './account-status';
 import { upsertRights } from './services';
 
@@ -265,13 +266,6 @@ export async function listActiveAdmins(db: Db, params: Clockwise & { establishme
     .orderBy(...NAME_ORDER);
 }
 
-export async function insertAdminRegistration(
-  db: Db,
-  values: { accountId: string; establishmentId: string; reason: 'created' | 'promoted' },
-): Promise<void> {
-  await db.insert(adminRegistrations).values(values);
-}
-
 /** The account's links still open (password creation or reset) stop working. */
 export async function revokeOpenLinks(db: Db, accountId: string, now: Date): Promise<void> {
   await db
@@ -378,7 +372,13 @@ export async function createAccountRecord(
   );
   await upsertRights(db, account.id, params.rights);
   if (c.profile === 'admin') {
-    await insertAdminRegistration(db, { accountId: account.id, establishmentId: params.establishmentId, reason: 'created' });
+    await insertAdminRegistration(db, {
+      accountId: account.id,
+      establishmentId: params.establishmentId,
+      reason: 'created',
+      grantedByAccountId: params.createdByAccountId,
+      grantedAt: params.now,
+    });
   }
   return account;
 }

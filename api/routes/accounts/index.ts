@@ -178,7 +178,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
         if (key) {
           await storeIdempotentResponse(tx, { actorAccountId: actorId, key, requestHash: fingerprint, responseStatus: 201, responseBody: response });
         }
-        await startAccountActivation(scope, account, establishment.siret);
+        await startAccountActivation(tx, scope, account, establishment.siret);
         return response;
       });
       return c.json(body, 201);
