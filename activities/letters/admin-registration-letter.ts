@@ -93,7 +93,7 @@ export function renderAdminRegistrationLetter(letter: AdminRegistrationLetter): 
   doc.rect(left, mm(16), mm(3), mm(20)).fill(blue);
   doc.fillColor(blue).font('bold').fontSize(15).text('pep’s', left + mm(6), mm(16));
   doc.font('regular').fontSize(8).fillColor('#333333');
-  for (const line of SENDER.lines) doc.text(line, left + mm(6), undefined, { width: mm(80) });
+  for (const line of SENDER.lines) doc.text(line, left + mm(6), undefined, { width: mm(110) });
 
   // Recipient block (window envelope)
   const rep = letter.legalRepresentative;
@@ -149,9 +149,9 @@ export function renderAdminRegistrationLetter(letter: AdminRegistrationLetter): 
     : '';
   p(`Ce compte est utilisable dès à présent.${terms}`);
 
-  doc.font('bold').fontSize(10).text('Si vous vous opposez à cette inscription', left, undefined, { width, paragraphGap: 4 });
+  doc.font('bold').fontSize(10).text('Si vous vous opposez à cette inscription, ', left, undefined, { width, align: 'justify', continued: true });
   p(
-    `contactez la DRS avant le ${frenchDate(letter.statedDeadline)} inclus, ${SENDER.contact}, en rappelant la référence ${letter.reference}. ` +
+    `contactez la DRS au plus tard le ${frenchDate(letter.statedDeadline)}, ${SENDER.contact}, en rappelant la référence ${letter.reference}. ` +
       (letter.reason === 'created'
         ? 'Le compte sera alors supprimé.'
         : 'Le compte reviendra alors au profil utilisateur.') +

@@ -63,6 +63,14 @@ const ACTION_LABELS: Record<string, string> = {
   'terms.accepted': "Validation des conditions générales d'utilisation",
   'terms.deadline_passed': "Date limite de validation des conditions générales d'utilisation dépassée",
   'terms.enrolled': "Conditions générales d'utilisation en vigueur à valider",
+  'account.demote': 'Retour au profil Utilisateur',
+  'admin_registration.letter_generated': 'Courrier au représentant légal préparé',
+  'admin_registration.letter_overdue': 'Courrier au représentant légal en retard',
+  'admin_registration.letter_posted': 'Courrier au représentant légal posté',
+  'admin_registration.confirmed': "Inscription de l'administrateur confirmée",
+  'admin_registration.opposed': "Opposition du représentant légal à l'inscription de l'administrateur",
+  'admin_registration.cancelled': "Inscription de l'administrateur sans objet (compte supprimé)",
+  'email.admin_opposition_sent': "Envoi du courriel d'opposition du représentant légal",
 };
 
 const day = (description: string) =>
