@@ -34,6 +34,7 @@ export async function callWorkflow(requestId: string | null | undefined, call: (
     throw serviceUnavailable();
   }
 }
+import { signalExpiryChanged, startValidity, type ValidityAccount } from '../workflows/validity-client';
 
 /**
  * Signals from a request have a deadline: while Temporal is down, the Temporal client would otherwise
@@ -169,12 +170,13 @@ export async function startAdminRegistration(
   });
 }
 
-/** Tells the account's link workflows that it is gone; nothing to do when none is running. */
+/** Tells the account's workflows (links, registration, validity) that it is gone; nothing to do when none is running. */
 export async function notifyAccountDeleted(deps: LifecycleDeps, account: { loginId: string }) {
   for (const workflowId of [
     workflowIds.activation(account.loginId),
     workflowIds.passwordReset(account.loginId),
     workflowIds.adminRegistration(account.loginId),
+    workflowIds.validity(account.loginId),
   ]) {
     try {
       await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () => deps.temporal.workflow.getHandle(workflowId).signal(accountDeletedSignal));
@@ -182,4 +184,21 @@ export async function notifyAccountDeleted(deps: LifecycleDeps, account: { login
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
   }
+}
+
+function validityTarget(deps: LifecycleDeps) {
+  return { client: deps.temporal, taskQueue: deps.config.temporal.taskQueue };
+}
+
+/**
+ * Starts the account's validity workflow (`validity-<loginId>`). Called inside the creating
+ * transaction, as its last step, like activation: if Temporal refuses, nothing is created.
+ */
+export async function startAccountValidity(deps: LifecycleDeps, account: ValidityAccount, establishmentSiret: string) {
+  await startValidity(validityTarget(deps), account, establishmentSiret, { confirmAccount: true });
+}
+
+/** A single renewal: the account's validity workflow follows the new expiry (started if missing). */
+export async function notifyRenewal(deps: LifecycleDeps, account: ValidityAccount, establishmentSiret: string) {
+  await signalExpiryChanged(validityTarget(deps), account, establishmentSiret);
 }

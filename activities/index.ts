@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps';
 import { createLoginIdReminderActivities } from './login-id-reminder';
 import { createPasswordLinkActivities } from './password-links';
 import { createTermsActivities } from './terms';
+import { createValidityActivities } from './validity';
 
 /** Every activity the worker registers, bound to the worker's dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLoginIdReminderActivities(deps),
     ...createTermsActivities(deps),
     ...createAdminRegistrationActivities(deps),
+    ...createValidityActivities(deps),
   };
 }
 

@@ -103,3 +103,38 @@ const timeFormatter = new Intl.DateTimeFormat('en-GB', { timeZone: PLATFORM_TIME
 export function frenchDateTime(instant: Date): string {
   return `${frenchDate(parisDay(instant))} à ${timeFormatter.format(instant)}`;
 }
+
+/** A calendar month, YYYY-MM. */
+export type IsoMonth = string;
+
+export function monthOf(day: IsoDay): IsoMonth {
+  return day.slice(0, 7);
+}
+
+/** The month after `month` (December → January of the next year). */
+export function nextMonth(month: IsoMonth): IsoMonth {
+  return monthOf(addMonths(`${month}-01`, 1));
+}
+
+/** First and last day of a month, for "expires during this month" (inclusive bounds). */
+export function monthBounds(month: IsoMonth): { first: IsoDay; last: IsoDay } {
+  const first = `${month}-01`;
+  return { first, last: addDays(addMonths(first, 1), -1) };
+}
+
+/**
+ * The expiry month a reminder run covers: the calendar month after the Paris day of the run's
+ * scheduled time (the run of 20/08/2025 reminds about accounts expiring in September 2025). A run
+ * that catches up on the 24th still covers the month of its 20th.
+ */
+export function reminderExpiryMonth(scheduledAt: Date): IsoMonth {
+  return nextMonth(monthOf(parisDay(scheduledAt)));
+}
+
+const monthFormatter = new Intl.DateTimeFormat('fr-FR', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** `2025-09` → « septembre 2025 ». */
+export function frenchMonth(month: IsoMonth): string {
+  const [y, m] = parts(`${month}-01`);
+  return monthFormatter.format(new Date(Date.UTC(y, m - 1, 1)));
+}

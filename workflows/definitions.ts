@@ -15,6 +15,8 @@ export const searchAttributes = {
   registrationRef: defineSearchAttributeKey('RegistrationRef', SearchAttributeType.KEYWORD),
   /** True once a registration letter waited longer than LETTER_POSTING_DAYS to be posted (stays true). */
   letterOverdue: defineSearchAttributeKey('LetterOverdue', SearchAttributeType.BOOL),
+  /** Validity: the instant the account becomes expired (midnight, Paris time, after its expiry day). */
+  expiresAt: defineSearchAttributeKey('ExpiresAt', SearchAttributeType.DATETIME),
 } as const;
 
 /** For registering them on a server (`temporal server start-dev --search-attribute Name=Type`). */
@@ -25,6 +27,7 @@ export const SEARCH_ATTRIBUTE_TYPES = {
   TermsVersion: 'Keyword',
   RegistrationRef: 'Keyword',
   LetterOverdue: 'Bool',
+  ExpiresAt: 'Datetime',
 } as const;
 
 export const workflowIds = {
@@ -37,6 +40,15 @@ export const workflowIds = {
   termsCampaign: (version: string) => `terms-campaign-${version}`,
   /** One run per admin grant; a grant after a cancelled registration is a new run under the same ID. */
   adminRegistration: (loginId: string) => `admin-registration-${loginId}`,
+  validity: (loginId: string) => `validity-${loginId}`,
+  /** Signals a bulk renewal's workflows off the request path; one per renewal request. */
+  renewalFanOut: (requestId: string) => `validity-renewal-signals-${requestId}`,
+  /** Starts the missing validity workflows (accounts created before the lifecycle existed). */
+  validityReconcile: () => 'validity-reconcile',
+  /** The monthly reminder schedule; its runs are `validity-reminders-<scheduled time>`. */
+  validityReminderSchedule: () => 'validity-reminders',
+  /** A manual run of the monthly reminder for one month (YYYY-MM of the expiry month). */
+  validityReminderRun: (expiryMonth: string) => `validity-reminders-${expiryMonth}`,
 };
 
 /** Where a password link stands; the same words are the `LifecycleState` search attribute. */
@@ -173,3 +185,31 @@ export const registrationStatusQuery = defineQuery<AdminRegistrationStatus>('sta
 export const letterPostedUpdate = defineUpdate<{ oppositionDeadline: string }, [LetterPostedInput]>('letterPosted');
 /** The operator records the legal representative's opposition: refused once the window has closed. */
 export const recordOppositionUpdate = defineUpdate<OppositionResult, [OppositionInput]>('recordOpposition');
+
+// ---- Account validity (18 months, reminder on the 20th, expiry, renewal) ----
+
+/** Where an account's validity stands; the same words are the `LifecycleState` search attribute. */
+export type ValidityStage = 'valid' | 'expired' | 'ended';
+
+export interface ValidityStatus {
+  stage: ValidityStage;
+  /** Last day the holder may log in (Paris calendar day, YYYY-MM-DD). */
+  expiresOn: string;
+  /** The instant the account becomes expired: midnight in Paris after `expiresOn`. */
+  expiresAt: string;
+  /** Day of the admins' reminder email (the 20th of the month before the expiry month). */
+  reminderOn: string;
+  /** When this run recorded the expiry (null while valid). */
+  expiredAt: string | null;
+  /** Renewals this workflow followed since it started (carried over by continue-as-new). */
+  renewals: number;
+}
+
+export interface ExpiryChangedInput {
+  /** The new last day of validity, as the renewal wrote it in the database. */
+  expiresOn: string;
+}
+
+export const validityStatusQuery = defineQuery<ValidityStatus>('status');
+/** A renewal moved the account's expiry (single, bulk, before or after expiry): the workflow follows it. */
+export const expiryChangedSignal = defineSignal<[ExpiryChangedInput]>('expiryChanged');

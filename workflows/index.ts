@@ -5,3 +5,4 @@ export { loginIdReminderWorkflow } from './login-id-reminder';
 export { termsWorkflow } from './terms';
 export { termsCampaignWorkflow } from './terms-campaign';
 export { adminRegistrationWorkflow } from './admin-registration';
+export { validityWorkflow } from './validity';

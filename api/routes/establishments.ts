@@ -71,6 +71,8 @@ const ACTION_LABELS: Record<string, string> = {
   'admin_registration.opposed': "Opposition du représentant légal à l'inscription de l'administrateur",
   'admin_registration.cancelled': "Inscription de l'administrateur sans objet (compte supprimé)",
   'email.admin_opposition_sent': "Envoi du courriel d'opposition du représentant légal",
+  'account.expired': 'Expiration du compte',
+  'email.expiry_reminder_sent': "Envoi du rappel d'expiration des comptes",
 };
 
 const day = (description: string) =>

@@ -3,8 +3,6 @@
  * Real activities, real PostgreSQL, real mail sink, and the real API for the holder's side.
  */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
@@ -20,6 +18,7 @@ import { accounts, auditEvents, oneTimeTokens } from '../../db/schema';
 import { createMailSinkClient } from '../../dev/mail-sink';
 import { searchAttributes, statusQuery, workflowIds } from '../../workflows/definitions';
 import { insertAccount, insertEstablishment } from '../support/fixtures';
+import { recordHistory } from '../support/histories';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 
 const MINUTE = 60_000;
@@ -95,16 +94,6 @@ function setPassword(token: string) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ token, password: PASSWORD, passwordConfirmation: PASSWORD }),
   });
-}
-
-/** `RECORD_HISTORIES=1` refreshes the histories that replay.test.ts replays against the current code. */
-async function recordHistory(name: string, handle: { fetchHistory(): Promise<unknown> }) {
-  if (!process.env.RECORD_HISTORIES) return;
-  const { writeFile, mkdir } = await import('node:fs/promises');
-  const dir = path.resolve(__dirname, '../fixtures/histories');
-  await mkdir(dir, { recursive: true });
-  const { History } = temporal.api.history.v1;
-  await writeFile(path.join(dir, `${name}.binpb`), History.encode(History.fromObject((await handle.fetchHistory()) as object)).finish());
 }
 
 /** What the Temporal UI shows: static summary/details of the start, current details of the workflow. */

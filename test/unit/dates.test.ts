@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { addMonths, expiryFrom, expiryInstant, frenchDate, isExpired, parisDay, parisMidnight, reminderDayFor, termsAcceptableFrom } from '../../domain/dates';
+import {
+  addMonths,
+  expiryFrom,
+  expiryInstant,
+  frenchDate,
+  frenchMonth,
+  isExpired,
+  monthBounds,
+  nextMonth,
+  parisDay,
+  parisMidnight,
+  reminderDayFor,
+  reminderExpiryMonth,
+  termsAcceptableFrom,
+} from '../../domain/dates';
 
 describe('account validity', () => {
   it("follows the guide's example: created 18/03/2024, expires 18/09/2025", () => {
@@ -32,6 +46,46 @@ describe('account validity', () => {
 
   it('writes dates the French way', () => {
     expect(frenchDate('2025-09-08')).toBe('08/09/2025');
+  });
+});
+
+describe('validity calendar edges', () => {
+  it("holds the seed's dates: created 18/03/2024 → expiry 18/09/2025 → reminder 20/08/2025", () => {
+    const expiry = expiryFrom('2024-03-18');
+    expect(expiry).toBe('2025-09-18');
+    expect(reminderDayFor(expiry)).toBe('2025-08-20');
+    expect(reminderExpiryMonth(parisMidnight('2025-08-20'))).toBe('2025-09');
+    expect(monthBounds('2025-09')).toEqual({ first: '2025-09-01', last: '2025-09-30' });
+  });
+
+  it('month ends: 31st and leap days fall back, the reminder crosses the year', () => {
+    expect(expiryFrom('2024-08-31')).toBe('2026-02-28');
+    expect(reminderDayFor('2026-02-28')).toBe('2026-01-20');
+    expect(expiryFrom('2024-02-29')).toBe('2025-08-29');
+    expect(expiryFrom('2026-08-31')).toBe('2028-02-29');
+    expect(reminderDayFor('2026-01-31')).toBe('2025-12-20');
+    expect(reminderExpiryMonth(new Date('2025-12-20T06:00:00Z'))).toBe('2026-01');
+    expect(monthBounds('2028-02')).toEqual({ first: '2028-02-01', last: '2028-02-29' });
+    expect(nextMonth('2025-12')).toBe('2026-01');
+  });
+
+  it('daylight saving: expiry at midnight in Paris, 23 or 25 hours after the previous one', () => {
+    // Summer time ends on 26/10/2025: midnight starting the 26th is still UTC+2, the 27th's is UTC+1.
+    expect(expiryInstant('2025-10-25').toISOString()).toBe('2025-10-25T22:00:00.000Z');
+    expect(expiryInstant('2025-10-26').toISOString()).toBe('2025-10-26T23:00:00.000Z');
+    // Summer time starts on 29/03/2026.
+    expect(expiryInstant('2026-03-28').toISOString()).toBe('2026-03-28T23:00:00.000Z');
+    expect(expiryInstant('2026-03-29').toISOString()).toBe('2026-03-29T22:00:00.000Z');
+    // The expiry day is the last day the holder may log in, whatever the offset.
+    expect(isExpired('2026-03-29', parisDay(new Date('2026-03-29T21:59:59Z')))).toBe(false);
+    expect(isExpired('2026-03-29', parisDay(expiryInstant('2026-03-29')))).toBe(true);
+  });
+
+  it('a reminder run that catches up late still covers the month of its 20th', () => {
+    expect(reminderExpiryMonth(new Date('2025-08-20T05:00:00Z'))).toBe('2025-09');
+    expect(reminderExpiryMonth(new Date('2025-08-31T21:59:00Z'))).toBe('2025-09');
+    expect(reminderExpiryMonth(new Date('2025-08-31T22:00:00Z'))).toBe('2025-10');
+    expect(frenchMonth('2025-09')).toBe('septembre 2025');
   });
 });
 

@@ -71,11 +71,5 @@ export function presentCreated(a: AccountView, now: Date) {
   return { ...presentSummary(a, now), holder: holderName(a) };
 }
 
-const monthFormatter = new Intl.DateTimeFormat('fr-FR', { month: 'long', year: 'numeric', timeZone: 'UTC' });
-
-/** `2025-09` → « septembre 2025 ». */
-export function frenchMonth(yearMonth: string): string {
-  const [y, m] = yearMonth.split('-').map(Number);
-  return monthFormatter.format(new Date(Date.UTC(y!, m! - 1, 1)));
-}
+export { frenchMonth } from '../../../domain/dates';
 

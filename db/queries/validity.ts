@@ -1,0 +1,65 @@
+/** Account validity as the validity workflow sees it: the stored expiry, and recording an expiry. */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database, Db } from '../client';
+import { accounts, auditEvents } from '../schema';
+import { recordAudit } from './audit';
+import { revokeAccountSessions } from './sessions';
+
+export const EXPIRED_ACTION = 'account.expired';
+
+export async function accountValidity(db: Db, accountId: string) {
+  const [row] = await db
+    .select({ status: accounts.status, expiresOn: accounts.expiresOn, establishmentId: accounts.establishmentId })
+    .from(accounts)
+    .where(eq(accounts.id, accountId));
+  return row;
+}
+
+export type ExpiryRecord = { outcome: 'recorded' | 'gone' } | { outcome: 'moved'; expiresOn: string };
+
+/**
+ * Records that the account expired at the end of `expiresOn`: one `account.expired` entry (actor: the
+ * platform, i.e. the workflow) and the holder's sessions revoked, in one transaction. Nothing happens
+ * when the stored expiry is another day (`moved`: renewed meanwhile) or the account is gone; a retry
+ * finds the entry already there and adds nothing.
+ */
+export async function recordExpiry(
+  db: Database,
+  input: { accountId: string; workflowId: string; expiresOn: string; expiredAt: string; now: Date },
+): Promise<ExpiryRecord> {
+  return db.transaction(async (tx) => {
+    const [account] = await tx
+      .select({ status: accounts.status, expiresOn: accounts.expiresOn, establishmentId: accounts.establishmentId })
+      .from(accounts)
+      .where(eq(accounts.id, input.accountId))
+      .for('update');
+    if (!account || account.status === 'deleted') return { outcome: 'gone' };
+    if (account.expiresOn !== input.expiresOn) return { outcome: 'moved', expiresOn: account.expiresOn };
+    const [already] = await tx
+      .select({ id: auditEvents.id })
+      .from(auditEvents)
+      .where(
+        and(
+          eq(auditEvents.targetAccountId, input.accountId),
+          eq(auditEvents.action, EXPIRED_ACTION),
+          sql`${auditEvents.after}->>'expiresOn' = ${input.expiresOn}`,
+        ),
+      )
+      .limit(1);
+    if (already) return { outcome: 'recorded' };
+    await revokeAccountSessions(tx, input.accountId, input.now);
+    await recordAudit(tx, {
+      actorType: 'system',
+      actorLabel: input.workflowId,
+      establishmentId: account.establishmentId,
+      targetAccountId: input.accountId,
+      action: EXPIRED_ACTION,
+      outcome: 'success',
+      before: { status: account.status, expiresOn: account.expiresOn },
+      after: { status: 'expired', expiresOn: account.expiresOn },
+      // expiredAt: the instant the workflow decided it (its timer), which the row's `at` follows closely.
+      detail: { workflowId: input.workflowId, expiredAt: input.expiredAt, sessionsEnded: true },
+    });
+    return { outcome: 'recorded' };
+  });
+}

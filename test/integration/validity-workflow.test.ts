@@ -1,0 +1,251 @@
+/**
+ * The validity lifecycle on Temporal's time-skipping test server: 18 months pass in seconds. Real
+ * activities, PostgreSQL and API; the API's clock follows the test server's time so that login and
+ * renewal see the same day as the workflow.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createActivities } from '../../activities';
+import { createMailer } from '../../activities/mailer';
+import { createApp } from '../../api/app';
+import type { Deps } from '../../api/deps';
+import { notifyAccountDeleted, notifyRenewal, startAccountValidity } from '../../accounts/lifecycles';
+import { loadConfig } from '../../config/env';
+import { createDatabase } from '../../db/client';
+import { accounts, auditEvents } from '../../db/schema';
+import { addDays, expiryFrom, expiryInstant, parisDay, parisMidnight, reminderDayFor } from '../../domain/dates';
+import { hashPassword } from '../../security/passwords';
+import { searchAttributes, validityStatusQuery, type ValidityStage, type ValidityStatus, workflowIds } from '../../workflows/definitions';
+import { recordHistory } from '../support/histories';
+import { insertAccount, insertEstablishment } from '../support/fixtures';
+import { createTimeSkippingEnv } from '../support/time-skipping';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const PASSWORD = 'Printemps-2026';
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+let deps: Deps;
+let app: ReturnType<typeof createApp>;
+let envNow = Date.now();
+let passwordHash: string;
+
+let config: ReturnType<typeof loadConfig>;
+let database: ReturnType<typeof createDatabase>;
+
+beforeAll(async () => {
+  const stack = inject('stack');
+  config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: stack.databaseUrl,
+    RESEND_BASE_URL: stack.mailSinkUrl,
+    TEMPORAL_TASK_QUEUE: `validity-${randomUUID()}`,
+    PUBLIC_BASE_URL: 'http://peps.test',
+  });
+  database = createDatabase(config.database.url, { max: 5 });
+  passwordHash = await hashPassword(PASSWORD);
+});
+
+afterAll(async () => {
+  await database?.close();
+});
+
+// One time-skipping server per test: a later test's jumps in time would fire the earlier tests' timers.
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+  deps = { db: database.db, temporal: env.client, config, clock: { now: () => new Date(envNow) } };
+  app = createApp(deps);
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: config.temporal.taskQueue,
+    workflowBundle: { codePath: inject('stack').workflowBundlePath },
+    activities: createActivities({ db: database.db, mailer: createMailer(config.mail), config }),
+  });
+  running = worker.run();
+  envNow = await env.currentTimeMs();
+});
+
+afterEach(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+/** Moves the test server's clock to `instant` (and the API's with it). */
+async function sleepUntil(instant: number) {
+  const now = await env.currentTimeMs();
+  if (instant > now) await env.sleep(instant - now);
+  envNow = await env.currentTimeMs();
+}
+
+async function sleepFor(ms: number) {
+  await sleepUntil((await env.currentTimeMs()) + ms);
+}
+
+/** An active account created "today" (the test server's today), with its validity workflow started as at creation. */
+async function createdAccount() {
+  envNow = await env.currentTimeMs();
+  const establishment = await insertEstablishment(deps.db);
+  const account = await insertAccount(deps.db, establishment.id, {
+    passwordHash,
+    expiresOn: expiryFrom(parisDay(new Date(envNow))),
+  });
+  await startAccountValidity(deps, account, establishment.siret);
+  const handle = env.client.workflow.getHandle(workflowIds.validity(account.loginId));
+  return { establishment, account, handle };
+}
+
+/** Waits (real time) until the workflow has reached `stage`: after a timer fires, its activities run in real time. */
+async function stageOf(handle: ReturnType<typeof env.client.workflow.getHandle>, stage: ValidityStage, match: Partial<ValidityStatus> = {}) {
+  for (let i = 0; i < 150; i++) {
+    const status = await handle.query(validityStatusQuery);
+    if (status.stage === stage && Object.entries(match).every(([k, v]) => status[k as keyof ValidityStatus] === v)) return status;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`workflow never reached ${stage}`);
+}
+
+/**
+ * Waits until the renewal's continue-as-new has happened (the run changed). The test server does not
+ * answer a query that arrives while its run closes by continue-as-new, so we look with describe first.
+ */
+async function nextRun(handle: ReturnType<typeof env.client.workflow.getHandle>, previousRunId: string) {
+  for (let i = 0; i < 150; i++) {
+    if ((await handle.describe()).runId !== previousRunId) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the workflow did not continue as new');
+}
+
+/** What the single renewal does in the database (18 months from today), then its signal. */
+async function renew(account: { id: string; loginId: string }, siret: string, opts: { signal: boolean } = { signal: true }) {
+  const expiresOn = expiryFrom(parisDay(new Date(envNow)));
+  await deps.db.update(accounts).set({ expiresOn }).where(eq(accounts.id, account.id));
+  if (opts.signal) await notifyRenewal(deps, { ...account, expiresOn }, siret);
+  return expiresOn;
+}
+
+async function expiredEntries(accountId: string) {
+  return deps.db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.targetAccountId, accountId), eq(auditEvents.action, 'account.expired')));
+}
+
+async function login(loginId: string) {
+  const res = await app.request('/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ loginId, password: PASSWORD }),
+  });
+  return { status: res.status, body: (await res.json()) as { token?: string; code?: string } };
+}
+
+describe('validity workflow (time skipping)', () => {
+  it('expires at midnight after the expiry day, ends sessions and login; a renewal reopens it for 18 months from the renewal day', async () => {
+    const { establishment, account, handle } = await createdAccount();
+    const expiresOn = account.expiresOn;
+    expect(await handle.query(validityStatusQuery)).toMatchObject({
+      stage: 'valid',
+      expiresOn,
+      reminderOn: reminderDayFor(expiresOn),
+      expiresAt: expiryInstant(expiresOn).toISOString(),
+    });
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get(searchAttributes.lifecycleState)).toBe('valid');
+    expect(described.typedSearchAttributes.get(searchAttributes.expiresAt)?.toISOString()).toBe(expiryInstant(expiresOn).toISOString());
+
+    // The expiry day itself, 23:00 in Paris: the holder still logs in.
+    await sleepUntil(parisMidnight(expiresOn).getTime() + 23 * HOUR);
+    expect((await handle.query(validityStatusQuery)).stage).toBe('valid');
+    const session = await login(account.loginId);
+    expect(session.status).toBe(200);
+    expect(await expiredEntries(account.id)).toHaveLength(0);
+
+    // One minute after midnight: recorded, sessions ended, login refused.
+    await sleepUntil(expiryInstant(expiresOn).getTime() + MINUTE);
+    const expired = await stageOf(handle, 'expired');
+    const [entry, ...others] = await expiredEntries(account.id);
+    expect(others).toHaveLength(0);
+    expect(entry).toMatchObject({ actorType: 'system', actorLabel: `validity-${account.loginId}`, establishmentId: establishment.id, outcome: 'success' });
+    const expiredAt = new Date((entry!.detail as { expiredAt: string }).expiredAt);
+    expect(parisDay(expiredAt)).toBe(addDays(expiresOn, 1));
+    expect(expiredAt.getTime()).toBeGreaterThanOrEqual(expiryInstant(expiresOn).getTime());
+    expect(expired.expiredAt).toBe(expiredAt.toISOString());
+    const me = await app.request('/me', { headers: { authorization: `Bearer ${session.body.token}` } });
+    expect(me.status).toBe(401);
+    const refused = await login(account.loginId);
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('account_not_usable');
+    expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.lifecycleState)).toBe('expired');
+
+    // Ten days later an admin renews: 18 months from the renewal day, a new run, login works again.
+    await sleepFor(10 * DAY);
+    const expiredRun = (await handle.describe()).runId;
+    const renewedOn = await renew(account, establishment.siret);
+    await nextRun(handle, expiredRun);
+    expect(renewedOn).toBe(expiryFrom(addDays(addDays(expiresOn, 1), 10)));
+    const renewed = await stageOf(handle, 'valid', { expiresOn: renewedOn, renewals: 1 });
+    expect(renewed).toMatchObject({ expiredAt: null, reminderOn: reminderDayFor(renewedOn) });
+    expect((await handle.describe()).runId).not.toBe(expiredRun);
+    expect((await login(account.loginId)).status).toBe(200);
+    await recordHistory('validity-expired-then-renewed', env.client.workflow.getHandle(handle.workflowId, expiredRun));
+  });
+
+  it('a renewal before the expiry moves the timer: nothing happens at the old date', async () => {
+    const { establishment, account, handle } = await createdAccount();
+    await sleepUntil(expiryInstant(account.expiresOn).getTime() - 20 * DAY);
+    const firstRun = (await handle.describe()).runId;
+    const renewedOn = await renew(account, establishment.siret);
+    await nextRun(handle, firstRun);
+    await stageOf(handle, 'valid', { expiresOn: renewedOn, renewals: 1 });
+
+    await sleepUntil(expiryInstant(account.expiresOn).getTime() + DAY);
+    expect(await handle.query(validityStatusQuery)).toMatchObject({ stage: 'valid', expiresOn: renewedOn, renewals: 1 });
+    expect(await expiredEntries(account.id)).toHaveLength(0);
+
+    await sleepUntil(expiryInstant(renewedOn).getTime() + MINUTE);
+    await stageOf(handle, 'expired');
+    expect(await expiredEntries(account.id)).toHaveLength(1);
+  });
+
+  it('a renewal whose signal has not arrived is found in the database when the timer fires', async () => {
+    const { establishment, account, handle } = await createdAccount();
+    await sleepUntil(expiryInstant(account.expiresOn).getTime() - 3 * DAY);
+    const renewedOn = await renew(account, establishment.siret, { signal: false });
+    expect((await handle.query(validityStatusQuery)).expiresOn).toBe(account.expiresOn);
+
+    await sleepUntil(expiryInstant(account.expiresOn).getTime() + MINUTE);
+    await stageOf(handle, 'valid', { expiresOn: renewedOn, renewals: 1 });
+    expect(await expiredEntries(account.id)).toHaveLength(0);
+  });
+
+  it('deletion ends it, before or after the expiry', async () => {
+    const before = await createdAccount();
+    await sleepFor(30 * DAY);
+    await notifyAccountDeleted(deps, before.account);
+    expect(await before.handle.result()).toBe('deleted');
+    expect((await before.handle.query(validityStatusQuery)).stage).toBe('ended');
+    await recordHistory('validity-deleted', before.handle);
+
+    const after = await createdAccount();
+    await sleepUntil(expiryInstant(after.account.expiresOn).getTime() + MINUTE);
+    await stageOf(after.handle, 'expired');
+    await deps.db.update(accounts).set({ status: 'deleted', deletedAt: new Date(envNow) }).where(eq(accounts.id, after.account.id));
+    await notifyAccountDeleted(deps, after.account);
+    expect(await after.handle.result()).toBe('deleted');
+  });
+
+  it('a creation that rolled back ends the run at once', async () => {
+    const establishment = await insertEstablishment(deps.db);
+    const ghost = { id: randomUUID(), loginId: `GHO${String(Date.now()).slice(-6)}`, expiresOn: expiryFrom(parisDay(new Date())) };
+    await startAccountValidity(deps, ghost, establishment.siret);
+    expect(await env.client.workflow.getHandle(workflowIds.validity(ghost.loginId)).result()).toBe('account_not_found');
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * Account validity: one workflow per account (`validity-<loginId>`) from its creation to its
+ * deletion. It waits until the account's expiry instant (midnight in Paris after the expiry day: the
+ * holder can still log in on the expiry day itself), records the expiry in the establishment's
+ * history and ends the holder's sessions, then waits for a renewal or a deletion. A renewal moves
+ * the expiry and the workflow follows it, continuing as new so each validity cycle starts a fresh,
+ * short history.
+ *
+ * The database is the reference for the expiry date: renewals write it, and a bulk renewal signals
+ * the workflows asynchronously. So when the timer fires, the workflow re-reads the expiry before
+ * recording anything: a renewal whose signal is still on its way is never mistaken for an expiry.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { expiryInstant, frenchDate, reminderDayFor } from '../domain/dates';
+import {
+  accountDeletedSignal,
+  expiryChangedSignal,
+  searchAttributes,
+  type ValidityStage,
+  type ValidityStatus,
+  validityStatusQuery,
+} from './definitions';
+
+export interface ValidityInput {
+  accountId: string;
+  loginId: string;
+  establishmentSiret: string;
+  /** Last day the holder may log in (YYYY-MM-DD, Paris). */
+  expiresOn: string;
+  /**
+   * Started from inside the account's creating transaction: first make sure the account was
+   * committed (a rolled-back creation ends the run at once instead of waiting 18 months).
+   */
+  confirmAccount?: boolean;
+  /** Carried over by continue-as-new. */
+  renewals?: number;
+}
+
+export type ValidityOutcome = 'deleted' | 'account_not_found';
+
+const { readAccountValidity, recordAccountExpired } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+// Same as activation: the row may not be visible yet when the workflow starts inside the creating
+// transaction; a few quick retries cover the commit, then the creation is taken as rolled back.
+const { confirmAccountCommitted } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumAttempts: 6 },
+});
+
+export async function validityWorkflow(input: ValidityInput): Promise<ValidityOutcome> {
+  let expiresOn = input.expiresOn;
+  let stage: ValidityStage = 'valid';
+  let expiredAt: string | null = null;
+  const renewals = input.renewals ?? 0;
+  let deleted = false;
+  /** A later expiry written by a renewal, that this run has not followed yet. */
+  let renewedTo: string | null = null;
+
+  const status = (): ValidityStatus => ({
+    stage,
+    expiresOn,
+    expiresAt: expiryInstant(expiresOn).toISOString(),
+    reminderOn: reminderDayFor(expiresOn),
+    expiredAt,
+    renewals,
+  });
+  setHandler(validityStatusQuery, status);
+  // Renewals only ever move the expiry later (renewal day + 18 months): an older date is a late signal.
+  setHandler(expiryChangedSignal, ({ expiresOn: next }) => {
+    if (next > (renewedTo ?? expiresOn)) renewedTo = next;
+  });
+  setHandler(accountDeletedSignal, () => {
+    deleted = true;
+  });
+
+  const show = (next: ValidityStage) => {
+    stage = next;
+    upsertSearchAttributes([
+      { key: searchAttributes.lifecycleState, value: next },
+      { key: searchAttributes.expiresAt, value: expiryInstant(expiresOn) },
+    ]);
+    setCurrentDetails(details());
+  };
+  const details = () => {
+    const day = frenchDate(expiresOn);
+    switch (stage) {
+      case 'valid':
+        return `Compte valable jusqu'au ${day} inclus. Rappel aux administrateurs le ${frenchDate(reminderDayFor(expiresOn))}. Renouvellements suivis : ${renewals}.`;
+      case 'expired':
+        return `Compte expiré depuis le ${day} à minuit (heure de Paris) : le titulaire ne peut plus se connecter. En attente d'un renouvellement ou d'une suppression.`;
+      case 'ended':
+        return `Suivi terminé : le compte a été supprimé (dernière date d'expiration : ${day}).`;
+    }
+  };
+
+  upsertSearchAttributes([
+    { key: searchAttributes.accountLoginId, value: input.loginId },
+    { key: searchAttributes.establishmentSiret, value: input.establishmentSiret },
+  ]);
+  show('valid');
+
+  if (input.confirmAccount) {
+    const found = await confirmAccountCommitted({ accountId: input.accountId }).catch(() => null);
+    if (!found) return end('account_not_found');
+  }
+
+  for (;;) {
+    if (deleted) return end('deleted');
+    if (renewedTo) return followRenewal(renewedTo);
+
+    if (stage === 'valid') {
+      const untilExpiry = expiryInstant(expiresOn).getTime() - Date.now();
+      if (untilExpiry > 0) {
+        await condition(() => deleted || renewedTo !== null, untilExpiry, {
+          summary: `Expiration le ${frenchDate(expiresOn)} à minuit (heure de Paris)`,
+        });
+        continue;
+      }
+      // The expiry instant has come. A bulk renewal may have moved it without its signal being here yet.
+      const current = await readAccountValidity({ accountId: input.accountId });
+      if (!current || current.status === 'deleted') return end('deleted');
+      if (current.expiresOn > expiresOn) {
+        renewedTo = current.expiresOn;
+        continue;
+      }
+      const at = new Date().toISOString();
+      const record = await recordAccountExpired({ accountId: input.accountId, workflowId: workflowInfo().workflowId, expiresOn, expiredAt: at });
+      if (record.outcome === 'gone') return end('deleted');
+      if (record.outcome === 'moved') {
+        renewedTo = record.expiresOn; // follow whatever the database holds now
+        continue;
+      }
+      expiredAt = at;
+      show('expired');
+    }
+    // Expired: only a renewal or a deletion moves it on.
+    await condition(() => deleted || renewedTo !== null);
+  }
+
+  async function followRenewal(next: string): Promise<never> {
+    expiresOn = next;
+    show('valid');
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof validityWorkflow>({
+      accountId: input.accountId,
+      loginId: input.loginId,
+      establishmentSiret: input.establishmentSiret,
+      expiresOn: next,
+      renewals: renewals + 1,
+    });
+  }
+
+  async function end(outcome: ValidityOutcome): Promise<ValidityOutcome> {
+    show('ended');
+    if (outcome === 'account_not_found') setCurrentDetails("Suivi terminé : le compte n'a pas été créé (création annulée).");
+    await condition(allHandlersFinished);
+    return outcome;
+  }
+}
