@@ -21,7 +21,8 @@ import type { Civility, Profile, RightLevel } from '../domain/account';
 import { expiryFrom, termsAcceptableFrom } from '../domain/dates';
 import type { AccountAction, AccountScope } from './apply';
 import { AccountRuleError, ADDRESS_REQUIRED, unknownServicesError } from './errors';
-import { notifyAccountDeleted, startAdminRegistration } from './lifecycles';
+import { notifyAccountDeleted, notifyRenewal, startAdminRegistration } from './lifecycles';
+import { findEstablishment } from '../db/queries/establishments';
 
 /** Renewal: expiry = today + 18 months. The one action an expired account accepts. */
 export const renewAction: AccountAction = {
@@ -29,10 +30,13 @@ export const renewAction: AccountAction = {
   allowExpired: true,
   async apply(tx, scope, account) {
     const updated = await updateAccount(tx, account.id, { expiresOn: expiryFrom(scope.today) }, scope);
+    const establishment = await findEstablishment(tx, account.establishmentId);
     return {
       before: { expiresOn: account.expiresOn, status: account.status },
       after: { expiresOn: updated.expiresOn, status: updated.status },
       account: updated,
+      // The validity workflow follows the new expiry, whether the account was still valid or expired.
+      lastStep: () => notifyRenewal(scope.lifecycles, updated, establishment!.siret),
     };
   },
 };

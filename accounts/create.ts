@@ -9,7 +9,7 @@ import { auditActor } from './actor';
 import type { AccountScope } from './apply';
 import { unknownServicesError } from './errors';
 import { findOpenRegistration } from '../db/queries/admin-registrations';
-import { callWorkflow, startActivation, startAdminRegistration } from './lifecycles';
+import { callWorkflow, startAccountValidity, startActivation, startAdminRegistration } from './lifecycles';
 
 /**
  * Inside the caller's transaction: the account, its rights (asked, else the establishment's defaults,
@@ -47,14 +47,16 @@ export async function createAccount(
 }
 
 /**
- * The last step of a creating transaction: the password-creation email's workflow and, for an admin,
- * the registration workflow (letter to the legal representative) — `service_unavailable` if Temporal
- * refuses either, and then nothing is created.
+ * The last step of a creating transaction: the new account's workflows — the password-creation
+ * email's (`activation-<loginId>`), its 18-month validity (`validity-<loginId>`) and, for an admin, the
+ * registration (letter to the legal representative). If Temporal refuses any, `service_unavailable`
+ * and nothing is created (a run already started finds no account and ends).
  */
 export async function startAccountActivation(tx: Transaction, scope: AccountScope, account: AccountView, siret: string): Promise<void> {
   const registration = account.profile === 'admin' ? await findOpenRegistration(tx, account.id) : undefined;
   await callWorkflow(scope.requestId, async () => {
     await startActivation(scope.lifecycles, account, siret);
+    await startAccountValidity(scope.lifecycles, account, siret);
     if (registration) await startAdminRegistration(scope.lifecycles, { ...registration, reference: registration.reference! }, account, siret);
   });
 }

@@ -12,7 +12,7 @@ import { createActivities } from '../../activities';
 import { createMailer } from '../../activities/mailer';
 import { createApp } from '../../api/app';
 import type { Deps } from '../../api/deps';
-import { notifyAccountDeleted, notifyRenewal, startAccountValidity } from '../../accounts/lifecycles';
+import { notifyAccountDeleted, startAccountValidity } from '../../accounts/lifecycles';
 import { loadConfig } from '../../config/env';
 import { createDatabase } from '../../db/client';
 import { accounts, auditEvents } from '../../db/schema';
@@ -123,12 +123,26 @@ async function nextRun(handle: ReturnType<typeof env.client.workflow.getHandle>,
   throw new Error('the workflow did not continue as new');
 }
 
-/** What the single renewal does in the database (18 months from today), then its signal. */
-async function renew(account: { id: string; loginId: string }, siret: string, opts: { signal: boolean } = { signal: true }) {
-  const expiresOn = expiryFrom(parisDay(new Date(envNow)));
-  await deps.db.update(accounts).set({ expiresOn }).where(eq(accounts.id, account.id));
-  if (opts.signal) await notifyRenewal(deps, { ...account, expiresOn }, siret);
-  return expiresOn;
+/**
+ * An admin renews the account through the API, today (the test server's today). With `signal: false`
+ * only the database changes, as a bulk renewal whose signals are still on their way.
+ */
+async function renew(account: { id: string; establishmentId: string }, _siret: string, opts: { signal: boolean } = { signal: true }) {
+  if (!opts.signal) {
+    const expiresOn = expiryFrom(parisDay(new Date(envNow)));
+    await deps.db.update(accounts).set({ expiresOn }).where(eq(accounts.id, account.id));
+    return expiresOn;
+  }
+  const admin = await insertAccount(deps.db, account.establishmentId, { profile: 'admin', passwordHash, expiresOn: '2099-12-31' });
+  const token = (await login(admin.loginId)).body.token;
+  const res = await app.request(`/establishments/${account.establishmentId}/accounts/${account.id}/renew`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { expiresOn: string };
+  expect(body.expiresOn).toBe(expiryFrom(parisDay(new Date(envNow))));
+  return body.expiresOn;
 }
 
 async function expiredEntries(accountId: string) {
