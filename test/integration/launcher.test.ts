@@ -156,7 +156,7 @@ describe('npm start (dev/start.ts)', () => {
           for await (const wf of new Client({ connection }).workflow.list({ query: `AccountLoginId = "${account.loginId}"` })) {
             workflows.push(wf.workflowId);
           }
-          expect(workflows).toEqual([`activation-${account.loginId}`]);
+          expect(workflows.sort()).toEqual([`activation-${account.loginId}`, `validity-${account.loginId}`]);
         } finally {
           await connection.close();
         }
