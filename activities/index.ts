@@ -4,6 +4,7 @@ import { createLoginIdReminderActivities } from './login-id-reminder';
 import { createPasswordLinkActivities } from './password-links';
 import { createTermsActivities } from './terms';
 import { createValidityActivities } from './validity';
+import { createExpiryReminderActivities } from './expiry-reminders';
 
 /** Every activity the worker registers, bound to the worker's dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTermsActivities(deps),
     ...createAdminRegistrationActivities(deps),
     ...createValidityActivities(deps),
+    ...createExpiryReminderActivities(deps),
   };
 }
 

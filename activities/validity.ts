@@ -1,9 +1,10 @@
 /** The validity workflow's I/O: read an account's expiry, record its expiry. */
-import { ApplicationFailure } from '@temporalio/activity';
-import { accountValidity, recordExpiry } from '../db/queries/validity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { accountsToTrack, accountValidity, recordExpiry } from '../db/queries/validity';
+import { ensureValidity } from '../workflows/validity-client';
 import type { ActivityDeps } from './deps';
 
-export function createValidityActivities({ db }: Pick<ActivityDeps, 'db'>) {
+export function createValidityActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
   return {
     /** The stored status and expiry day, or null when the account does not exist. */
     async readAccountValidity({ accountId }: { accountId: string }) {
@@ -24,6 +25,20 @@ export function createValidityActivities({ db }: Pick<ActivityDeps, 'db'>) {
      */
     async recordAccountExpired(input: { accountId: string; workflowId: string; expiresOn: string; expiredAt: string }) {
       return recordExpiry(db, { ...input, now: new Date() });
+    },
+
+    /**
+     * Reconcile: starts the validity workflow of each account of the page that has none running
+     * (accounts created before the lifecycle existed). Idempotent: a running workflow is left as is.
+     */
+    async ensureValidityWorkflows(p: { afterId: string | null; limit: number }): Promise<{ checked: number; lastId: string | null }> {
+      const page = await accountsToTrack(db, p);
+      const target = { client: Context.current().client, taskQueue: config.temporal.taskQueue };
+      for (let i = 0; i < page.length; i += 20) {
+        await Promise.all(page.slice(i, i + 20).map((a) => ensureValidity(target, a, a.siret)));
+        Context.current().heartbeat(i);
+      }
+      return { checked: page.length, lastId: page.at(-1)?.id ?? null };
     },
   };
 }

@@ -1,9 +1,11 @@
 /** The worker process: `npm run worker`. Run as many as the load needs; they share the task queue. */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/env';
 import { createMailer } from '../activities/mailer';
 import { createDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
+import { ensureReminderSchedule, startValidityReconcile } from '../workflows/validity-client';
 import { createWorker } from './create-worker';
 
 async function main() {
@@ -17,6 +19,13 @@ async function main() {
     taskQueue: config.temporal.taskQueue,
     deps: { db: database.db, mailer: createMailer(config.mail), config },
   });
+  // The monthly reminder schedule (created or updated) and the reconcile of missing validity
+  // workflows: an upgraded installation needs no manual step.
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  await ensureReminderSchedule(client, config.temporal.taskQueue);
+  await startValidityReconcile(client, config.temporal.taskQueue);
+  await clientConnection.close();
   console.log(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs those handlers).
   await worker.run();

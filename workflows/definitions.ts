@@ -213,3 +213,14 @@ export interface ExpiryChangedInput {
 export const validityStatusQuery = defineQuery<ValidityStatus>('status');
 /** A renewal moved the account's expiry (single, bulk, before or after expiry): the workflow follows it. */
 export const expiryChangedSignal = defineSignal<[ExpiryChangedInput]>('expiryChanged');
+
+export interface ReminderRunStatus {
+  /** YYYY-MM: the month whose expiring accounts this run reminds about. */
+  expiryMonth: string;
+  done: boolean;
+  /** Paging cursor: the last establishment handled. */
+  afterEstablishmentId: string | null;
+  totals: { establishments: number; emailsSent: number; accounts: number; withoutAdmin: number; failed: string[] };
+}
+
+export const reminderRunStatusQuery = defineQuery<ReminderRunStatus>('status');

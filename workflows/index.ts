@@ -6,3 +6,5 @@ export { termsWorkflow } from './terms';
 export { termsCampaignWorkflow } from './terms-campaign';
 export { adminRegistrationWorkflow } from './admin-registration';
 export { validityWorkflow } from './validity';
+export { validityRemindersWorkflow } from './validity-reminders';
+export { validityReconcileWorkflow } from './validity-reconcile';

@@ -2,10 +2,12 @@
  * Client side of the validity lifecycle: how the API and the worker's activities (reconcile, renewal
  * signals) start and signal `validity-<loginId>`. Not part of the workflow bundle.
  */
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import { expiryInstant, frenchDate, reminderDayFor } from '../domain/dates';
+import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { expiryInstant, frenchDate, PLATFORM_TIME_ZONE, REMINDER_DAY_OF_MONTH, reminderDayFor } from '../domain/dates';
 import { expiryChangedSignal, searchAttributes, workflowIds } from './definitions';
 import { type ValidityInput, validityWorkflow } from './validity';
+import { type ReminderRunInput, validityRemindersWorkflow } from './validity-reminders';
+import { validityReconcileWorkflow } from './validity-reconcile';
 
 export interface ValidityAccount {
   id: string;
@@ -65,4 +67,54 @@ export async function signalExpiryChanged(target: ValidityTarget, account: Valid
     if (!(error instanceof WorkflowNotFoundError)) throw error;
     await startValidity(target, account, siret);
   }
+}
+
+/** The monthly reminder: the 20th at 07:00 in Paris; a server down that day catches up within 7 days. */
+export const REMINDER_SCHEDULE = {
+  spec: { calendars: [{ dayOfMonth: REMINDER_DAY_OF_MONTH, hour: 7, minute: 0 }], timezone: PLATFORM_TIME_ZONE },
+  policies: { catchupWindow: '7 days', overlap: ScheduleOverlapPolicy.SKIP },
+} as const;
+
+function reminderScheduleOptions(taskQueue: string) {
+  return {
+    spec: { calendars: [...REMINDER_SCHEDULE.spec.calendars], timezone: REMINDER_SCHEDULE.spec.timezone },
+    policies: { ...REMINDER_SCHEDULE.policies },
+    action: {
+      type: 'startWorkflow' as const,
+      workflowType: validityRemindersWorkflow,
+      workflowId: workflowIds.validityReminderSchedule(),
+      taskQueue,
+      args: [{}] as [ReminderRunInput],
+      staticSummary: "Rappel mensuel d'expiration des comptes",
+      staticDetails:
+        "Le 20 de chaque mois : pour chaque établissement ayant des comptes qui expirent le mois suivant, un courriel par administrateur actif " +
+        'listant ces comptes et la manière de les renouveler. Un seul envoi par établissement, mois et destinataire, même relancé.',
+    },
+    memo: { description: "Rappel mensuel d'expiration des comptes (le 20, 7 h, heure de Paris)" },
+  };
+}
+
+/** Creates the reminder schedule, or brings an existing one up to date: safe at every worker start. */
+export async function ensureReminderSchedule(client: Client, taskQueue: string): Promise<void> {
+  const scheduleId = workflowIds.validityReminderSchedule();
+  const options = reminderScheduleOptions(taskQueue);
+  try {
+    await client.schedule.create({ scheduleId, ...options });
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec: options.spec, policies: options.policies, action: options.action }));
+  }
+}
+
+/** Starts the reconcile run unless one is running already (worker start, operator request). */
+export async function startValidityReconcile(client: Client, taskQueue: string): Promise<string> {
+  const handle = await client.workflow.start(validityReconcileWorkflow, {
+    workflowId: workflowIds.validityReconcile(),
+    taskQueue,
+    args: [{}],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: 'Rattrapage des suivis de validité des comptes',
+    staticDetails: "Démarre le suivi de validité (validity-<identifiant>) de chaque compte non supprimé qui n'en a pas. Sans effet sur les suivis en cours.",
+  });
+  return handle.firstExecutionRunId;
 }

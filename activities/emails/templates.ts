@@ -156,3 +156,53 @@ export function adminOppositionEmail(params: {
     siteUrl: params.siteUrl,
   });
 }
+
+interface ListedAccount extends Person {
+  firstName: string;
+  loginId: string;
+  profile: 'admin' | 'user';
+  expiresOn: string;
+}
+
+const line = (a: ListedAccount) =>
+  `${CIVILITY_LABELS[a.civility]} ${a.lastName} ${a.firstName} — identifiant ${a.loginId} — ${a.profile === 'admin' ? 'Administrateur' : 'Utilisateur'} — expire le ${frenchDate(a.expiresOn)}`;
+
+/**
+ * The reminder of the 20th (guide: « le 20 du mois précédant l'expiration d'un compte vous recevez un
+ * courriel vous indiquant que le compte arrive à expiration »), to each active admin of the establishment.
+ */
+export function expiryReminderEmail(params: {
+  admin: Person;
+  establishmentName: string;
+  expiryMonthLabel: string;
+  expiring: ListedAccount[];
+  alreadyExpired: ListedAccount[];
+  everyAdminExpires: boolean;
+  siteUrl: string;
+}): EmailBody {
+  const paragraphs = [
+    `Bonjour ${formal(params.admin)},`,
+    `Les comptes suivants de l'établissement ${params.establishmentName} arrivent à expiration en ${params.expiryMonthLabel} :`,
+    ...params.expiring.map(line),
+  ];
+  if (params.everyAdminExpires) {
+    paragraphs.push(
+      "Attention : tous les administrateurs actifs de l'établissement figurent dans cette liste. Si aucun compte administrateur n'est renouvelé avant sa date d'expiration, plus personne ne pourra renouveler les comptes de l'établissement. Renouvelez dès maintenant au moins un compte administrateur ; à défaut, contactez l'assistance de la plateforme (DRS), qui peut renouveler un compte administrateur.",
+    );
+  }
+  if (params.alreadyExpired.length > 0) {
+    paragraphs.push("Comptes déjà expirés et non renouvelés (leur titulaire ne peut plus accéder à PEP's tant qu'un administrateur n'a pas « renouvelé » le compte) :", ...params.alreadyExpired.map(line));
+  }
+  paragraphs.push(
+    "Pour des raisons de sécurité, vous devez effectuer, à minima tous les 18 mois, une revue des comptes des utilisateurs habilités à PEP's : renouvelez les comptes des utilisateurs avant la date d'expiration de leur compte et supprimez les comptes des utilisateurs qui n'accèdent plus à PEP's.",
+    "Pour renouveler, dans « Gestion des comptes », soit vous cliquez sur « renouveler » sur la ligne d'un compte, soit vous sélectionnez plusieurs comptes et cliquez sur « Renouveler les comptes ». Le compte est renouvelé pour 18 mois à compter du jour du renouvellement.",
+    "Si vous intervenez pour le compte de plusieurs employeurs, vous devez effectuer le renouvellement pour chacun d'entre eux (en vous connectant à l'espace PEP's de chaque employeur).",
+  );
+  return renderEmail({
+    subject: `Des comptes arrivent à expiration en ${params.expiryMonthLabel}`,
+    title: 'Des comptes arrivent à expiration',
+    paragraphs,
+    action: { label: 'Accéder à la gestion des comptes', url: params.siteUrl },
+    siteUrl: params.siteUrl,
+  });
+}

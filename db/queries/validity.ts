@@ -1,7 +1,7 @@
 /** Account validity as the validity workflow sees it: the stored expiry, and recording an expiry. */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ne, sql } from 'drizzle-orm';
 import type { Database, Db } from '../client';
-import { accounts, auditEvents } from '../schema';
+import { accounts, auditEvents, establishments } from '../schema';
 import { recordAudit } from './audit';
 import { revokeAccountSessions } from './sessions';
 
@@ -62,4 +62,15 @@ export async function recordExpiry(
     });
     return { outcome: 'recorded' };
   });
+}
+
+/** A page of accounts that should have a validity workflow (not deleted), in id order, with their SIRET. */
+export async function accountsToTrack(db: Db, p: { afterId: string | null; limit: number }) {
+  return db
+    .select({ id: accounts.id, loginId: accounts.loginId, expiresOn: accounts.expiresOn, siret: establishments.siret })
+    .from(accounts)
+    .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
+    .where(and(ne(accounts.status, 'deleted'), p.afterId ? gt(accounts.id, p.afterId) : undefined))
+    .orderBy(asc(accounts.id))
+    .limit(p.limit);
 }

@@ -58,7 +58,7 @@ export const accounts = pgTable(
     updatedAt: updatedAt(),
     deletedAt: instant(),
   },
-  (t) => [index().on(t.establishmentId, t.status), index().on(t.email)],
+  (t) => [index().on(t.establishmentId, t.status), index().on(t.email), index().on(t.expiresOn)],
 );
 
 export const accountRights = pgTable(

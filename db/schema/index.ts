@@ -11,3 +11,4 @@ export * from './admin-registrations';
 export * from './rate-limits';
 export * from './terms-versions';
 export * from './establishment-terms';
+export * from './expiry-reminders';
