@@ -3,6 +3,7 @@
  * Real activities, real PostgreSQL, real mail sink, and the real API for the holder's side.
  */
 import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
