@@ -22,7 +22,6 @@ import { expiryFrom, termsAcceptableFrom } from '../domain/dates';
 import type { AccountAction, AccountScope } from './apply';
 import { AccountRuleError, ADDRESS_REQUIRED, unknownServicesError } from './errors';
 import { notifyAccountDeleted, notifyRenewal, startAdminRegistration } from './lifecycles';
-import { findEstablishment } from '../db/queries/establishments';
 
 /** Renewal: expiry = today + 18 months. The one action an expired account accepts. */
 export const renewAction: AccountAction = {
