@@ -1,5 +1,6 @@
 import { createAdminRegistrationActivities } from './admin-registration';
 import type { ActivityDeps } from './deps';
+import { createDelegationActivities } from './delegations';
 import { createLoginIdReminderActivities } from './login-id-reminder';
 import { createPasswordLinkActivities } from './password-links';
 import { createTermsActivities } from './terms';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAdminRegistrationActivities(deps),
     ...createValidityActivities(deps),
     ...createExpiryReminderActivities(deps),
+    ...createDelegationActivities(deps),
   };
 }
 

@@ -50,6 +50,8 @@ export const envSchema = z
 
     OPPOSITION_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30).describe('Days the legal representative has to oppose, from posting'),
     LETTER_POSTING_DAYS: z.coerce.number().int().min(1).max(60).default(5).describe('Days after which an unposted letter is flagged'),
+    DELEGATION_ANSWER_DAYS: z.coerce.number().int().min(1).max(365).default(30).describe('Days to answer a delegation request before it lapses'),
+    DELEGATION_REMINDER_DAYS: z.coerce.number().int().min(1).max(365).default(7).describe('Days before the lapse the reminder goes'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -105,6 +107,7 @@ function toConfig(env: Env) {
     sessionTtlMinutes: env.SESSION_TTL_MINUTES,
     trustProxyHops: env.TRUST_PROXY_HOPS,
     adminRegistration: { oppositionWindowDays: env.OPPOSITION_WINDOW_DAYS, letterPostingDays: env.LETTER_POSTING_DAYS },
+    delegation: { answerWithinDays: env.DELEGATION_ANSWER_DAYS, remindDaysBefore: env.DELEGATION_REMINDER_DAYS },
   };
 }
 

@@ -17,6 +17,8 @@ export const searchAttributes = {
   letterOverdue: defineSearchAttributeKey('LetterOverdue', SearchAttributeType.BOOL),
   /** Validity: the instant the account becomes expired (midnight, Paris time, after its expiry day). */
   expiresAt: defineSearchAttributeKey('ExpiresAt', SearchAttributeType.DATETIME),
+  centralSiret: defineSearchAttributeKey('CentralSiret', SearchAttributeType.KEYWORD),
+  delegatingSiret: defineSearchAttributeKey('DelegatingSiret', SearchAttributeType.KEYWORD),
 } as const;
 
 /** For registering them on a server (`temporal server start-dev --search-attribute Name=Type`). */
@@ -28,6 +30,8 @@ export const SEARCH_ATTRIBUTE_TYPES = {
   RegistrationRef: 'Keyword',
   LetterOverdue: 'Bool',
   ExpiresAt: 'Datetime',
+  CentralSiret: 'Keyword',
+  DelegatingSiret: 'Keyword',
 } as const;
 
 export const workflowIds = {
@@ -49,6 +53,7 @@ export const workflowIds = {
   validityReminderSchedule: () => 'validity-reminders',
   /** A manual run of the monthly reminder for one month (YYYY-MM of the expiry month). */
   validityReminderRun: (expiryMonth: string) => `validity-reminders-${expiryMonth}`,
+  delegation: (centralSiret: string, delegatingSiret: string) => `delegation-${centralSiret}-${delegatingSiret}`,
 };
 
 /** Where a password link stands; the same words are the `LifecycleState` search attribute. */
@@ -224,3 +229,47 @@ export interface ReminderRunStatus {
 }
 
 export const reminderRunStatusQuery = defineQuery<ReminderRunStatus>('status');
+
+// ---- Delegation (multi-account access) ----
+
+/** Where a delegation stands; the same words are the `LifecycleState` search attribute. */
+export type DelegationStage = 'requested' | 'accepted' | 'refused' | 'lapsed' | 'ended' | 'cancelled';
+
+export type DelegationEndReason = 'ended_by_central' | 'ended_by_delegating' | 'attachment_removed' | 'establishment_closed';
+
+export interface DelegationStatus {
+  stage: DelegationStage;
+  delegationId: string;
+  centralSiret: string;
+  delegatingSiret: string;
+  requestedAt: string;
+  /** Without an answer by then, the request lapses. */
+  lapsesAt: string;
+  reminderSentAt: string | null;
+  decidedAt: string | null;
+  endedAt: string | null;
+  endReason: DelegationEndReason | null;
+}
+
+export interface DelegationAnswer {
+  /** The request answered: a late answer to an earlier run's request is refused. */
+  delegationId: string;
+  decision: 'accept' | 'refuse';
+  /** The delegating establishment's admin who answers. */
+  accountId: string;
+  requestId?: string;
+}
+
+export interface DelegationEnd {
+  delegationId: string;
+  reason: DelegationEndReason;
+  /** The admin who ends it; absent when the operator's change ends it. */
+  accountId?: string;
+  requestId?: string;
+}
+
+export const delegationStatusQuery = defineQuery<DelegationStatus>('status');
+/** An admin of the delegating establishment accepts or refuses; only the first answer to a pending request counts. */
+export const answerDelegationUpdate = defineUpdate<DelegationStage, [DelegationAnswer]>('answerDelegation');
+/** Either side, the operator's detachment or a closure ends the delegation (or withdraws a pending request). */
+export const endDelegationUpdate = defineUpdate<DelegationStage, [DelegationEnd]>('endDelegation');

@@ -8,3 +8,4 @@ export { adminRegistrationWorkflow } from './admin-registration';
 export { validityWorkflow } from './validity';
 export { validityRemindersWorkflow } from './validity-reminders';
 export { validityReconcileWorkflow } from './validity-reconcile';
+export { delegationWorkflow } from './delegation';

@@ -162,6 +162,7 @@ describe('delegation', () => {
       centralEstablishmentId: central.establishment.id,
       delegatingEstablishmentId: delegating.establishment.id,
       status: 'accepted',
+      workflowId: 'delegation-test',
     });
     const list = await t.request('GET', base, { token: central.adminToken });
     expect(list.status).toBe(200);
