@@ -10,8 +10,10 @@ import { jsonBodies } from './middleware/json-body';
 import { THROTTLES, throttle } from './middleware/throttle';
 import { registerAccountRoutes } from './routes/accounts';
 import { registerAdminRegistrationRoutes } from './routes/admin-registrations';
+import { registerAttachmentRoutes } from './routes/attachments';
 import { registerAuthRoutes } from './routes/auth';
 import { registerDocs } from './routes/docs';
+import { registerDelegationRoutes } from './routes/delegations';
 import { registerEstablishmentRoutes } from './routes/establishments';
 import { registerHealth } from './routes/health';
 import { registerOperatorRoutes } from './routes/operator';
@@ -43,6 +45,8 @@ export function createApp(deps: Deps) {
   registerEstablishmentRoutes(app);
   registerOperatorRoutes(app);
   registerAdminRegistrationRoutes(app);
+  registerAttachmentRoutes(app);
+  registerDelegationRoutes(app);
   registerPasswordLinkRoutes(app);
   registerTermsRoutes(app);
 

@@ -28,6 +28,7 @@ export const ERRORS = {
   letter_not_waiting: { status: 409, title: "Courrier pas en attente d'envoi" },
   not_attached: { status: 404, title: 'Établissement non rattaché' },
   already_attached: { status: 409, title: 'Établissement déjà rattaché' },
+  delegation_pending: { status: 409, title: 'Demande de délégation en attente' },
   delegation_not_pending: { status: 409, title: 'Demande de délégation déjà traitée' },
   delegation_not_living: { status: 409, title: 'Délégation terminée' },
   idempotency_key_reused: { status: 422, title: "Clé d'idempotence déjà utilisée" },

@@ -50,3 +50,24 @@ export function anyAuthenticated() {
     await next();
   });
 }
+
+/**
+ * An admin of the establishment of the path itself, not one acting for it by delegation: a
+ * delegation is answered, asked and ended by the establishment's own admins. Elsewhere 404, as
+ * everywhere; acting by delegation 403.
+ */
+export function ownEstablishmentAdmin(auditAction?: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (auditAction) c.set('auditAction', auditAction);
+    const establishmentId = c.req.param('establishmentId') ?? '';
+    if (!uuid.safeParse(establishmentId).success) {
+      requireAccount(c);
+      throw new ApiError('not_found', 'Établissement introuvable.');
+    }
+    const account = await requireEstablishmentAccess(c, establishmentId, 'admin');
+    if (account.establishmentId !== establishmentId) {
+      throw new ApiError('forbidden', "Seuls les administrateurs de l'établissement gèrent ses délégations.");
+    }
+    await next();
+  });
+}

@@ -12,6 +12,7 @@ import {
   recordLoginSuccess,
 } from '../../db/queries/accounts';
 import { recordAudit } from '../../db/queries/audit';
+import { listActingFor } from '../../db/queries/delegations';
 import { findEstablishment } from '../../db/queries/establishments';
 import { createSession, revokeSession } from '../../db/queries/sessions';
 import { LOCKOUT_MINUTES, MAX_FAILED_LOGINS } from '../../domain/account';
@@ -106,6 +107,9 @@ const MeSchema = z
     terms: EstablishmentTermsSchema.nullable().openapi({
       description: "Les conditions générales d'utilisation en vigueur et leur état pour l'établissement (null : aucune version publiée)",
     }),
+    actsFor: z
+      .array(EstablishmentRefSchema)
+      .openapi({ description: "Accès multicomptes : les établissements qui ont délégué leur gestion à votre établissement (délégation acceptée), pour le compte desquels vous pouvez agir" }),
   })
   .openapi('Me');
 
@@ -308,6 +312,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
           ...termsNotices(terms, clock.today),
         ],
         terms,
+        actsFor: await listActingFor(db, establishment.id),
       },
       200,
     );

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../client';
-import { accounts, auditEvents } from '../schema';
+import { accounts, auditEvents, establishments } from '../schema';
 
 export interface HistoryFilters {
   establishmentId: string;
@@ -17,6 +17,7 @@ export interface HistoryFilters {
 }
 
 const target = alias(accounts, 'target');
+const actorEstablishment = alias(establishments, 'actor_establishment');
 
 /** The establishment's history, newest first. */
 export async function listHistory(db: Db, f: HistoryFilters) {
@@ -37,6 +38,7 @@ export async function listHistory(db: Db, f: HistoryFilters) {
       actorAccountId: auditEvents.actorAccountId,
       actorLabel: auditEvents.actorLabel,
       actorEstablishmentId: auditEvents.actorEstablishmentId,
+      actorEstablishmentName: actorEstablishment.name,
       establishmentId: auditEvents.establishmentId,
       targetAccountId: auditEvents.targetAccountId,
       targetLoginId: target.loginId,
@@ -46,6 +48,7 @@ export async function listHistory(db: Db, f: HistoryFilters) {
     })
     .from(auditEvents)
     .leftJoin(target, eq(target.id, auditEvents.targetAccountId))
+    .leftJoin(actorEstablishment, eq(actorEstablishment.id, auditEvents.actorEstablishmentId))
     .where(where)
     // Insertion order: `at` is the start of the writing transaction, which may be older than an entry written before it.
     .orderBy(desc(auditEvents.id))
