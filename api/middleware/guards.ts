@@ -4,6 +4,7 @@
  * audit action early, so that a refusal is recorded under it.
  */
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { requireAccount, requireEstablishmentAccess, requireOperator } from '../access';
 import type { AppEnv } from '../env';
@@ -11,15 +12,21 @@ import { ApiError } from '../errors';
 
 const uuid = z.uuid();
 
+/** The establishment id of the path; one that is not a UUID cannot exist (404, after authentication). */
+function establishmentOfPath(c: Context<AppEnv>): string {
+  const establishmentId = c.req.param('establishmentId') ?? '';
+  if (!uuid.safeParse(establishmentId).success) {
+    requireAccount(c);
+    throw new ApiError('not_found', 'Établissement introuvable.');
+  }
+  return establishmentId;
+}
+
 /** An account reaching the establishment of the path (its own, or a delegating one), as admin or any member. */
 export function establishmentAccess(need: 'admin' | 'member', auditAction?: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
     if (auditAction) c.set('auditAction', auditAction);
-    const establishmentId = c.req.param('establishmentId') ?? '';
-    if (!uuid.safeParse(establishmentId).success) {
-      requireAccount(c);
-      throw new ApiError('not_found', 'Établissement introuvable.');
-    }
+    const establishmentId = establishmentOfPath(c);
     await requireEstablishmentAccess(c, establishmentId, need);
     const accountId = c.req.param('accountId');
     if (accountId && uuid.safeParse(accountId).success) c.set('auditTargetAccountId', accountId);
@@ -59,11 +66,7 @@ export function anyAuthenticated() {
 export function ownEstablishmentAdmin(auditAction?: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
     if (auditAction) c.set('auditAction', auditAction);
-    const establishmentId = c.req.param('establishmentId') ?? '';
-    if (!uuid.safeParse(establishmentId).success) {
-      requireAccount(c);
-      throw new ApiError('not_found', 'Établissement introuvable.');
-    }
+    const establishmentId = establishmentOfPath(c);
     const account = await requireEstablishmentAccess(c, establishmentId, 'admin');
     if (account.establishmentId !== establishmentId) {
       throw new ApiError('forbidden', "Seuls les administrateurs de l'établissement gèrent ses délégations.");

@@ -2,7 +2,7 @@
  * Multi-account access: attachments (an establishment's `centralEstablishmentId`) and delegation
  * requests (one row per request; `requested` and `accepted` are the living ones).
  */
-import { and, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, or } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../client';
 import { type Delegation, delegations, type DelegationStatus, establishments } from '../schema';
@@ -197,19 +197,4 @@ export async function detachEstablishment(db: Db, establishmentId: string, centr
     .where(and(eq(establishments.id, establishmentId), eq(establishments.centralEstablishmentId, centralId)))
     .returning({ id: establishments.id });
   return row !== undefined;
-}
-
-/** How many living delegations point at a pair (tests and checks). */
-export async function countLivingDelegations(db: Db, centralId: string, delegatingId: string): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(delegations)
-    .where(
-      and(
-        eq(delegations.centralEstablishmentId, centralId),
-        eq(delegations.delegatingEstablishmentId, delegatingId),
-        inArray(delegations.status, LIVING_STATUSES),
-      ),
-    );
-  return row?.n ?? 0;
 }

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { delegations } from '../../../db/schema';
+import { eq } from 'drizzle-orm';
+import { delegations, establishments } from '../../../db/schema';
 import { useTestApp } from '../../support/harness';
 import { accountRow, auditOf, countAccounts } from './helpers';
 
@@ -158,6 +159,8 @@ describe('delegation', () => {
     const base = `/establishments/${delegating.establishment.id}/accounts`;
     expect((await t.request('GET', base, { token: central.adminToken })).status).toBe(404);
 
+    // An accepted delegation counts while the establishment is attached to the central one.
+    await t.db.update(establishments).set({ centralEstablishmentId: central.establishment.id }).where(eq(establishments.id, delegating.establishment.id));
     await t.db.insert(delegations).values({
       centralEstablishmentId: central.establishment.id,
       delegatingEstablishmentId: delegating.establishment.id,
