@@ -7,13 +7,12 @@ import { lockEstablishment } from '../../db/queries/accounts';
 import { recordAudit } from '../../db/queries/audit';
 import { attachEstablishment, detachEstablishment, findLivingDelegation } from '../../db/queries/delegations';
 import { findEstablishment } from '../../db/queries/establishments';
-import { auditActor } from '../audit';
+import { auditActor, callWorkflow } from '../../accounts';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
-import { endDelegation } from '../lifecycles';
+import { endDelegation } from '../delegation-lifecycle';
 import { operatorOnly } from '../middleware/guards';
 import { errorResponses, EstablishmentRefSchema, operatorSecurity, uuidSchema } from '../schemas/common';
-import { callWorkflow } from './accounts/mutations';
 import { clockOf } from './accounts/present';
 
 const tags = ['Opérateur'];

@@ -19,13 +19,12 @@ import { isUniqueViolation } from '../../db/queries/idempotency';
 import { lockEstablishment } from '../../db/queries/accounts';
 import type { DelegationStatus } from '../../db/schema';
 import { workflowIds } from '../../workflows/definitions';
-import { auditActor } from '../audit';
+import { auditActor, callWorkflow } from '../../accounts';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
-import { answerDelegation, endDelegation, startDelegation } from '../lifecycles';
+import { answerDelegation, endDelegation, startDelegation } from '../delegation-lifecycle';
 import { ownEstablishmentAdmin } from '../middleware/guards';
 import { EstablishmentParams, EstablishmentRefSchema, errorResponses, instant, sessionSecurity, uuidSchema } from '../schemas/common';
-import { callWorkflow } from './accounts/mutations';
 import { clockOf } from './accounts/present';
 
 const tags = ['Accès multicomptes'];
