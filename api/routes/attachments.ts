@@ -17,25 +17,30 @@ import { clockOf } from './accounts/present';
 
 const tags = ['Opérateur'];
 
-const AttachmentParams = z.object({
+const CentralParams = z.object({
   centralId: uuidSchema('Établissement centralisateur').openapi({ param: { name: 'centralId', in: 'path' } }),
+});
+
+const AttachmentParams = CentralParams.extend({
   establishmentId: uuidSchema('Établissement rattaché').openapi({ param: { name: 'establishmentId', in: 'path' } }),
 });
+
+const AttachBody = z.object({ establishmentId: uuidSchema('Établissement à rattacher') }).openapi('AttachEstablishment');
 
 const AttachmentSchema = z
   .object({ central: EstablishmentRefSchema, establishment: EstablishmentRefSchema })
   .openapi('Attachment');
 
 const attachRoute = createRoute({
-  method: 'put',
-  path: '/operator/establishments/{centralId}/attachments/{establishmentId}',
+  method: 'post',
+  path: '/operator/establishments/{centralId}/attachments',
   middleware: [operatorOnly('establishment.attach')] as const,
   tags,
   summary: 'Rattacher un établissement à un centralisateur',
   description:
     "L'établissement pourra recevoir les demandes de délégation de l'établissement centralisateur. Sans effet s'il y est déjà rattaché ; refusé s'il est rattaché à un autre (`already_attached` : retirez d'abord ce rattachement). Réservé à l'opérateur.",
   security: operatorSecurity,
-  request: { params: AttachmentParams },
+  request: { params: CentralParams, body: { content: { 'application/json': { schema: AttachBody } }, required: true } },
   responses: {
     200: { description: 'Rattaché', content: { 'application/json': { schema: AttachmentSchema } } },
     ...errorResponses('not_found', 'already_attached'),
@@ -59,7 +64,8 @@ const ref = (e: { id: string; name: string; siret: string }) => ({ id: e.id, nam
 
 export function registerAttachmentRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(attachRoute, async (c) => {
-    const { centralId, establishmentId } = c.req.valid('param');
+    const { centralId } = c.req.valid('param');
+    const { establishmentId } = c.req.valid('json');
     const { db } = c.var.deps;
     const { now } = clockOf(c);
     if (centralId === establishmentId) {

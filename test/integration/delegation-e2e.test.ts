@@ -9,7 +9,7 @@ const t = useTestApp({ worker: true });
 const operator = () => t.config.operatorToken;
 
 async function attach(centralId: string, establishmentId: string) {
-  const res = await t.request('PUT', `/operator/establishments/${centralId}/attachments/${establishmentId}`, { token: operator() });
+  const res = await t.request('POST', `/operator/establishments/${centralId}/attachments`, { token: operator(), body: { establishmentId } });
   expect(res.status).toBe(200);
 }
 
