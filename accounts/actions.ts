@@ -72,6 +72,7 @@ export function deleteAction(selection: string[], options: { evenLastAdmin?: boo
   return {
     name: 'account.delete',
     locksEstablishment: true,
+    allowExpired: options.evenLastAdmin,
     async apply(tx, scope, account) {
       if (!options.evenLastAdmin) await keepAnActiveAdmin(
         tx,
@@ -190,12 +191,14 @@ export const demoteAction: AccountAction = demotion({});
 
 /**
  * `evenLastAdmin`: the legal representative's opposition prevails over the last-admin rule (the
- * establishment then has to register a new admin); every other caller keeps the rule.
+ * establishment then has to register a new admin) and over expiry (a user promoted just before their
+ * account expired); every other caller keeps both rules.
  */
 export function demotion(options: { evenLastAdmin?: boolean }): AccountAction {
   return {
     name: 'account.demote',
     locksEstablishment: true,
+    allowExpired: options.evenLastAdmin,
     async apply(tx, scope, account) {
       if (account.profile !== 'admin') return null;
       if (!options.evenLastAdmin) await keepAnActiveAdmin(

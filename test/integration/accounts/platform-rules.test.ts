@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
-import { AccountRuleError, applyAccountAction, deleteAction, demoteAction, platformScope, renewAction, revokeSessionsAction } from '../../../accounts';
+import { AccountRuleError, applyAccountAction, deleteAction, demoteAction, demotion, platformScope, renewAction, revokeSessionsAction } from '../../../accounts';
 import { asActivity, platformScopeOfActivity } from '../../../activities/account-rules';
 import { useTestApp } from '../../support/harness';
 import { accountRow, auditOf, expire, liveSessions } from './helpers';
@@ -52,6 +52,23 @@ describe('the platform applies the account rules', () => {
     expect(await liveSessions(t.db, other.id)).toEqual([]);
     const entries = (await auditOf(t.db, est.establishment.id)).filter((e) => e.action === 'account.demote');
     expect(entries).toMatchObject([{ before: { profile: 'admin' }, after: { profile: 'user', adminSince: null } }]);
+  });
+
+  it('an opposition prevails over expiry: an expired admin is demoted or deleted, where ordinary rules refuse', async () => {
+    const est = await t.createEstablishment();
+    const promoted = await t.insertActiveAccount(est.establishment.id, { profile: 'admin' });
+    const created = await t.insertActiveAccount(est.establishment.id, { profile: 'admin' });
+    await expire(t.db, promoted.id);
+    await expire(t.db, created.id);
+    const scope = scopeFor(est.establishment.id);
+
+    const refusal = await applyAccountAction(t.db, scope, promoted.id, demoteAction).catch((e: unknown) => e);
+    expect(refusal).toMatchObject({ code: 'account_expired' });
+
+    await applyAccountAction(t.db, scope, promoted.id, demotion({ evenLastAdmin: true }));
+    await applyAccountAction(t.db, scope, created.id, deleteAction([created.id], { evenLastAdmin: true }));
+    expect(await accountRow(t.db, promoted.id)).toMatchObject({ profile: 'user' });
+    expect(await accountRow(t.db, created.id)).toMatchObject({ status: 'deleted' });
   });
 
   it('revokes sessions (even of an expired account) and renews; an expired account refuses the rest', async () => {
