@@ -21,7 +21,7 @@ import type { Civility, Profile, RightLevel } from '../domain/account';
 import { expiryFrom, termsAcceptableFrom } from '../domain/dates';
 import type { AccountAction, AccountScope } from './apply';
 import { AccountRuleError, ADDRESS_REQUIRED, unknownServicesError } from './errors';
-import { notifyAccountDeleted, notifyRenewal, startAdminRegistration } from './lifecycles';
+import { notifyAccountDeleted, notifyRenewal, resendActivation, startAdminRegistration } from './lifecycles';
 
 /** Renewal: expiry = today + 18 months. The one action an expired account accepts. */
 export const renewAction: AccountAction = {
@@ -49,6 +49,26 @@ export const unblockAction: AccountAction = {
       before: { status: account.status, blockedUntil: account.blockedUntil?.toISOString() ?? null },
       after: { status: updated.status, blockedUntil: null },
       account: updated,
+    };
+  },
+};
+
+/**
+ * « Renvoyer le courriel »: a new password-creation link (the previous one dies), in the running
+ * activation workflow or in a new run once the link has expired (last step of the transaction).
+ */
+export const resendActivationAction: AccountAction = {
+  name: 'account.resend_activation',
+  async apply(tx, scope, account) {
+    if (account.status !== 'pending_activation') {
+      throw new AccountRuleError('account_not_pending', 'Ce compte est déjà activé : son titulaire a créé son mot de passe.');
+    }
+    const establishment = await findEstablishment(tx, account.establishmentId);
+    return {
+      before: null,
+      after: null,
+      account,
+      lastStep: () => resendActivation(scope.lifecycles, account, establishment!.siret),
     };
   },
 };

@@ -12,6 +12,7 @@ export {
   demoteAction,
   demotion,
   renewAction,
+  resendActivationAction,
   revokeSessionsAction,
   unblockAction,
   updateAction,

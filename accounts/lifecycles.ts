@@ -25,9 +25,9 @@ export interface LifecycleDeps {
  * platform's, not the caller's (`service_unavailable`, 503 in the API), and the transaction around
  * it rolls back.
  */
-export async function callWorkflow(requestId: string | null | undefined, call: () => Promise<void>): Promise<void> {
+export async function callWorkflow<T>(requestId: string | null | undefined, call: () => Promise<T>): Promise<T> {
   try {
-    await call();
+    return await call();
   } catch (error) {
     if (error instanceof AccountRuleError) throw error;
     console.error(JSON.stringify({ level: 'error', requestId, msg: 'workflow call failed', error: String(error) }));

@@ -1,18 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { eq } from 'drizzle-orm';
+import { findAccountWithEstablishment } from '../db/queries/accounts';
 import { recordAudit } from '../db/queries/audit';
-import { accounts, establishments } from '../db/schema';
 import type { ActivityDeps } from './deps';
 import { loginIdReminderEmail } from './emails/templates';
 
 export function createLoginIdReminderActivities({ db, mailer, config }: ActivityDeps) {
   return {
     async sendLoginIdReminder({ accountId, requestId }: { accountId: string; requestId: string }) {
-      const [row] = await db
-        .select({ account: accounts, establishment: establishments })
-        .from(accounts)
-        .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
-        .where(eq(accounts.id, accountId));
+      const row = await findAccountWithEstablishment(db, accountId);
       if (!row) throw ApplicationFailure.nonRetryable(`account ${accountId} not found`, 'AccountNotFound');
       // One key per request and account: two accounts sharing an address get one email each, and the
       // provider never sees the same key with another message (a permanent refusal).

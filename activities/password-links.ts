@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, isNull, ne, sql } from 'drizzle-orm';
-import { recordAudit } from '../db/queries/audit';
+import { findAccountWithEstablishment, lockAccountRow, setAccountColumns } from '../db/queries/accounts';
+import { hasEmailEntry, recordAudit } from '../db/queries/audit';
+import { lockWorkflowLink, revokeWorkflowLinks, storeNewestLink, useLink } from '../db/queries/one-time-tokens';
 import { revokeAccountSessions } from '../db/queries/sessions';
-import { accounts, auditEvents, establishments, oneTimeTokens } from '../db/schema';
 import { derivedToken, hashToken } from '../security/tokens';
 import type { ActivityDeps } from './deps';
 import { passwordCreationEmail, passwordResetEmail } from './emails/templates';
@@ -20,19 +20,10 @@ const AUDIT_ACTIONS = {
 } as const;
 
 export function createPasswordLinkActivities({ db, mailer, config }: ActivityDeps) {
-  async function loadAccount(accountId: string) {
-    const [row] = await db
-      .select({ account: accounts, establishment: establishments })
-      .from(accounts)
-      .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
-      .where(eq(accounts.id, accountId));
-    return row;
-  }
-
   return {
     /** Retryable "not found": the creating transaction may not have committed yet. */
     async checkLinkEligibility({ purpose, accountId }: { purpose: Purpose; accountId: string }): Promise<boolean> {
-      const row = await loadAccount(accountId);
+      const row = await findAccountWithEstablishment(db, accountId);
       if (!row) throw ApplicationFailure.retryable(`account ${accountId} not found (yet)`, 'AccountNotFound');
       const { status } = row.account;
       return purpose === 'activation' ? status === 'pending_activation' : status === 'active';
@@ -51,7 +42,7 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
       requestNo: number;
       expiresAt: string;
     }): Promise<{ tokenHash: string }> {
-      const row = await loadAccount(input.accountId);
+      const row = await findAccountWithEstablishment(db, input.accountId);
       if (!row) throw ApplicationFailure.nonRetryable(`account ${input.accountId} not found`, 'AccountNotFound');
       const { account, establishment } = row;
       const requestKey = `${input.workflowId}/${input.requestKey}`;
@@ -60,41 +51,19 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
       const expiresAt = new Date(input.expiresAt);
 
       await db.transaction(async (tx) => {
-        await tx
-          .update(oneTimeTokens)
-          .set({ revokedAt: new Date() })
-          .where(
-            and(
-              eq(oneTimeTokens.accountId, account.id),
-              eq(oneTimeTokens.purpose, input.purpose),
-              ne(oneTimeTokens.tokenHash, tokenHash),
-              isNull(oneTimeTokens.revokedAt),
-              isNull(oneTimeTokens.usedAt),
-            ),
-          );
-        await tx
-          .insert(oneTimeTokens)
-          .values({
-            accountId: account.id,
-            purpose: input.purpose,
-            tokenHash,
-            workflowId: input.workflowId,
-            requestNo: input.requestNo,
-            expiresAt,
-          })
-          .onConflictDoNothing({ target: oneTimeTokens.tokenHash });
-        if (input.purpose === 'activation') {
-          await tx.update(accounts).set({ activationLinkExpiresAt: expiresAt }).where(eq(accounts.id, account.id));
-        }
+        await storeNewestLink(
+          tx,
+          { accountId: account.id, purpose: input.purpose, tokenHash, workflowId: input.workflowId, requestNo: input.requestNo, expiresAt },
+          new Date(),
+        );
+        if (input.purpose === 'activation') await setAccountColumns(tx, account.id, { activationLinkExpiresAt: expiresAt });
       });
 
       const link = passwordLinkUrl(config.api.publicBaseUrl, token);
       const siteUrl = config.api.publicBaseUrl;
       let email;
       if (input.purpose === 'activation') {
-        const creator = account.createdByAccountId
-          ? (await db.select().from(accounts).where(eq(accounts.id, account.createdByAccountId)))[0]
-          : undefined;
+        const creator = account.createdByAccountId ? (await findAccountWithEstablishment(db, account.createdByAccountId))?.account : undefined;
         email = passwordCreationEmail({
           holder: account,
           createdAt: account.createdAt,
@@ -116,12 +85,7 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
       });
 
       // One history line per email, even if this activity is retried after the send.
-      const [already] = await db
-        .select({ id: auditEvents.id })
-        .from(auditEvents)
-        .where(sql`${auditEvents.action} = ${AUDIT_ACTIONS[input.purpose].sent} and ${auditEvents.detail}->>'idempotencyKey' = ${idempotencyKey}`)
-        .limit(1);
-      if (!already) {
+      if (!(await hasEmailEntry(db, AUDIT_ACTIONS[input.purpose].sent, idempotencyKey))) {
         await recordAudit(db, {
           actorType: 'system',
           actorLabel: input.workflowId,
@@ -138,20 +102,9 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
     /** The workflow's timer ran out: no link of this workflow works any more. */
     async markPasswordLinkExpired({ purpose, accountId, workflowId }: { purpose: Purpose; accountId: string; workflowId: string }) {
       await db.transaction(async (tx) => {
-        const revoked = await tx
-          .update(oneTimeTokens)
-          .set({ revokedAt: new Date() })
-          .where(
-            and(
-              eq(oneTimeTokens.workflowId, workflowId),
-              eq(oneTimeTokens.accountId, accountId),
-              isNull(oneTimeTokens.revokedAt),
-              isNull(oneTimeTokens.usedAt),
-            ),
-          )
-          .returning({ id: oneTimeTokens.id });
-        if (revoked.length === 0) return; // a retry after success
-        const [account] = await tx.select({ establishmentId: accounts.establishmentId }).from(accounts).where(eq(accounts.id, accountId));
+        const revoked = await revokeWorkflowLinks(tx, { workflowId, accountId, now: new Date() });
+        if (revoked === 0) return; // a retry after success
+        const account = await lockAccountRow(tx, accountId);
         await recordAudit(tx, {
           actorType: 'system',
           actorLabel: workflowId,
@@ -169,15 +122,11 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
      */
     async applyStagedPassword({ purpose, accountId, tokenHash, workflowId }: { purpose: Purpose; accountId: string; tokenHash: string; workflowId: string }) {
       await db.transaction(async (tx) => {
-        const [token] = await tx
-          .select()
-          .from(oneTimeTokens)
-          .where(and(eq(oneTimeTokens.tokenHash, tokenHash), eq(oneTimeTokens.workflowId, workflowId), eq(oneTimeTokens.accountId, accountId)))
-          .for('update');
+        const token = await lockWorkflowLink(tx, { tokenHash, workflowId, accountId });
         if (!token) throw ApplicationFailure.nonRetryable('unknown link', 'LinkInvalid');
         if (token.usedAt) return; // applied by an earlier attempt
         if (!token.stagedPasswordHash) throw ApplicationFailure.nonRetryable('no password staged for this link', 'LinkInvalid');
-        const [account] = await tx.select().from(accounts).where(eq(accounts.id, accountId)).for('update');
+        const account = await lockAccountRow(tx, accountId);
         const expected = purpose === 'activation' ? 'pending_activation' : 'active';
         if (!account || account.status !== expected) {
           throw ApplicationFailure.nonRetryable(`account is ${account?.status ?? 'missing'}`, 'AccountNotEligible');
@@ -191,12 +140,8 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
           updatedAt: now,
           ...(purpose === 'activation' ? { status: 'active' as const, activationLinkExpiresAt: null } : {}),
         };
-        await tx.update(accounts).set(changes).where(eq(accounts.id, accountId));
-        await tx.update(oneTimeTokens).set({ usedAt: now, stagedPasswordHash: null }).where(eq(oneTimeTokens.id, token.id));
-        await tx
-          .update(oneTimeTokens)
-          .set({ revokedAt: now })
-          .where(and(eq(oneTimeTokens.accountId, accountId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt), isNull(oneTimeTokens.revokedAt)));
+        await setAccountColumns(tx, accountId, changes);
+        await useLink(tx, token, now);
         if (purpose === 'password_reset') await revokeAccountSessions(tx, accountId, now);
         await recordAudit(tx, {
           actorType: 'account',

@@ -2,9 +2,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { routePath } from 'hono/route';
-import { and, eq } from 'drizzle-orm';
 import { recordAudit } from '../../db/queries/audit';
-import { accounts } from '../../db/schema';
+import { accountIdWithin } from '../../db/queries/accounts';
 import { AccountRuleError, auditActor } from '../../accounts';
 import type { AppEnv } from '../env';
 import { ApiError, type Problem, serviceUnavailable, toProblem } from '../errors';
@@ -37,11 +36,7 @@ function asApiError(error: unknown): ApiError {
 async function targetWithin(c: Context<AppEnv>): Promise<string | undefined> {
   const { auditTargetAccountId: accountId, auditEstablishmentId: establishmentId } = c.var;
   if (!accountId || !establishmentId) return undefined;
-  const [row] = await c.var.deps.db
-    .select({ id: accounts.id })
-    .from(accounts)
-    .where(and(eq(accounts.id, accountId), eq(accounts.establishmentId, establishmentId)));
-  return row?.id;
+  return accountIdWithin(c.var.deps.db, accountId, establishmentId);
 }
 
 /**

@@ -18,7 +18,7 @@ import { createSession, revokeSession } from '../../db/queries/sessions';
 import { LOCKOUT_MINUTES, MAX_FAILED_LOGINS } from '../../domain/account';
 import { frenchDate, reminderDayFor } from '../../domain/dates';
 import { LOGIN_ID_MAX_LENGTH } from '../../domain/login-id';
-import { DUMMY_PASSWORD_HASH, verifyPassword } from '../../security/passwords';
+import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../../security/passwords';
 import { hashToken, randomToken } from '../../security/tokens';
 import { auditActor } from '../../accounts';
 import type { AppEnv } from '../env';
@@ -187,7 +187,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
     const account = await findAccountForLogin(db, loginId, { now, today });
 
     if (!account || account.status === 'deleted') {
-      const matches = await verifyPassword(password, account?.passwordHash ?? DUMMY_PASSWORD_HASH);
+      const matches = await verifyPassword(password, account?.passwordHash ?? (await dummyPasswordHash()));
       if (account && matches) {
         return refuseLogin(
           c,
@@ -213,7 +213,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
         { reason: 'pending_activation' },
       );
     }
-    if (!(await verifyPassword(password, account.passwordHash ?? DUMMY_PASSWORD_HASH))) {
+    if (!(await verifyPassword(password, account.passwordHash ?? (await dummyPasswordHash())))) {
       const failure = await recordLoginFailure(db, account.id, now);
       const error = failure.blocked ? blockedError(failure.blockedUntil) : INVALID();
       return refuseLogin(c, error, account, { reason: 'wrong_password', blocked: failure.blocked });
@@ -247,8 +247,10 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
     c.set('auditAction', 'auth.login');
     const token = randomToken();
     const expiresAt = new Date(now.getTime() + config.sessionTtlMinutes * 60_000);
+    // The password has just matched: the moment to store it again with today's hashing parameters.
+    const rehashed = account.passwordHash && needsRehash(account.passwordHash) ? await hashPassword(password) : undefined;
     await db.transaction(async (tx) => {
-      await recordLoginSuccess(tx, account.id, now);
+      await recordLoginSuccess(tx, account.id, now, rehashed);
       await createSession(tx, { accountId: account.id, tokenHash: hashToken(token), expiresAt });
       await recordAudit(tx, {
         actorType: 'account',

@@ -1,33 +1,31 @@
 /**
  * The holder's side of the password links (creation after account creation, reset after a
- * forgotten password), the forgotten login id, and the admin's "renvoyer le courriel".
+ * forgotten password) and the forgotten login id (the admin's "renvoyer le courriel" is an account
+ * rule and route: accounts/, api/routes/accounts).
  * Whether a link still lives is the workflow's decision: the API stages the password hash on the
  * token and asks the workflow, which applies it or refuses.
  */
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { and, eq, ne, sql } from 'drizzle-orm';
-import { recordAudit } from '../../db/queries/audit';
-import { effectiveStatus } from '../../db/queries/account-status';
+import { callWorkflow, requestPasswordReset, sendLoginIdReminder } from '../../accounts';
+import { findAccountsByEmail, findResettableAccounts } from '../../db/queries/accounts';
 import { findLivingLink, findOpenToken, stagePassword } from '../../db/queries/one-time-tokens';
-import { accounts, establishments } from '../../db/schema';
-import { parisDay } from '../../domain/dates';
 import { unmetPasswordRules } from '../../domain/password-policy';
 import { hashPassword } from '../../security/passwords';
 import { hashToken } from '../../security/tokens';
 import { submitPasswordUpdate } from '../../workflows/definitions';
-import { auditActor } from '../../accounts';
 import type { AppEnv } from '../env';
-import { establishmentAccess } from '../middleware/guards';
 import { ApiError } from '../errors';
-import { ensureTemporalReachable, requestPasswordReset, resendActivation, sendLoginIdReminder } from '../../accounts';
+import { errorResponses } from '../schemas/common';
+import { clockOf } from './accounts/present';
 import { deadLinkPage, passwordFormPage } from '../pages/password';
 import { runInBackground } from '../background';
 
 const backgroundFailure = (requestId: string, what: string) => (error: unknown) =>
   console.error(JSON.stringify({ level: 'error', requestId, msg: `${what}: request not carried out`, error: String(error) }));
 
-const problem = { 'application/problem+json': { schema: z.object({ code: z.string(), detail: z.string() }).passthrough() } };
+const tags = ['Mot de passe'];
+const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
 const setPasswordBody = z
   .object({
@@ -40,11 +38,11 @@ const setPasswordBody = z
 const setPasswordRoute = createRoute({
   method: 'post',
   path: '/auth/password',
-  tags: ['Mot de passe'],
+  tags,
   summary: 'Créer ou réinitialiser son mot de passe par le lien reçu',
   description:
     'Applique les règles du guide (8 caractères, 1 chiffre, 1 majuscule, 1 minuscule, 1 caractère spécial) et nomme chaque règle non respectée. Le lien ne sert qu’une fois.',
-  request: { body: { content: { 'application/json': { schema: setPasswordBody } }, required: true } },
+  request: { body: { content: json(setPasswordBody), required: true } },
   responses: {
     200: {
       description:
@@ -60,8 +58,7 @@ const setPasswordRoute = createRoute({
         },
       },
     },
-    400: { description: 'Mot de passe refusé (règles non respectées)', content: problem },
-    410: { description: 'Lien expiré, remplacé ou déjà utilisé', content: problem },
+    ...errorResponses('link_invalid', 'service_unavailable'),
   },
 });
 
@@ -71,14 +68,19 @@ const discreetBody = z.object({
 const discreetResponse = {
   202: {
     description: 'Demande prise en compte (la réponse est la même que le compte existe ou non)',
-    content: { 'application/json': { schema: z.object({ message: z.string() }) } },
+    content: json(
+      z.object({
+        message: z.string().openapi({ description: 'Message pour la personne, en français', example: 'Si un compte correspond à votre demande, un courriel vient de lui être envoyé.' }),
+      }),
+    ),
   },
+  ...errorResponses(),
 };
 
 const forgotPasswordRoute = createRoute({
   method: 'post',
   path: '/auth/forgot-password',
-  tags: ['Mot de passe'],
+  tags,
   summary: 'Mot de passe oublié',
   description: 'Envoie un lien de réinitialisation valable 1 heure au courriel d’un compte actif. Ne révèle jamais si le compte existe.',
   request: { body: { content: { 'application/json': { schema: discreetBody } }, required: true } },
@@ -88,7 +90,7 @@ const forgotPasswordRoute = createRoute({
 const forgotLoginRoute = createRoute({
   method: 'post',
   path: '/auth/forgot-login-id',
-  tags: ['Mot de passe'],
+  tags,
   summary: 'Identifiant oublié',
   description: 'Envoie l’identifiant au courriel du compte. Ne révèle jamais si le compte existe.',
   request: {
@@ -102,28 +104,6 @@ const forgotLoginRoute = createRoute({
     },
   },
   responses: discreetResponse,
-});
-
-const resendRoute = createRoute({
-  method: 'post',
-  path: '/establishments/{establishmentId}/accounts/{accountId}/resend-activation',
-  tags: ['Comptes'],
-  summary: 'Renvoyer le courriel de création du mot de passe',
-  description:
-    'Un nouveau lien valable 15 jours à compter de maintenant ; le précédent ne fonctionne plus. Possible tant que le compte est en attente d’activation, y compris après l’expiration du lien (nouvelle demande).',
-  security: [{ session: [] }],
-  middleware: [establishmentAccess('admin', 'account.resend_activation')] as const,
-  request: {
-    params: z.object({
-      establishmentId: z.uuid().openapi({ description: 'Établissement', example: '3f1c…' }),
-      accountId: z.uuid().openapi({ description: 'Compte', example: '8a2d…' }),
-    }),
-  },
-  responses: {
-    202: { description: 'Nouveau courriel demandé', content: { 'application/json': { schema: z.object({ message: z.string() }) } } },
-    404: { description: 'Compte introuvable', content: problem },
-    409: { description: 'Compte déjà activé, ou expiré', content: problem },
-  },
 });
 
 const DISCREET_MESSAGE =
@@ -166,12 +146,17 @@ export function registerPasswordLinkRoutes(app: OpenAPIHono<AppEnv>) {
     c.set('auditEstablishmentId', found.account.establishmentId);
     c.set('auditTargetAccountId', found.account.id);
     await stagePassword(db, found.token.id, await hashPassword(password));
-    try {
-      await temporal.workflow.getHandle(found.token.workflowId).executeUpdate(submitPasswordUpdate, { args: [{ tokenHash }] });
-    } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowNotFoundError) throw dead;
-      throw error;
-    }
+    // The workflow refusing the update (dead link, run over) is the holder's answer; Temporal not answering is a 503.
+    const accepted = await callWorkflow(c.var.requestId, async () => {
+      try {
+        await temporal.workflow.getHandle(found.token.workflowId).executeUpdate(submitPasswordUpdate, { args: [{ tokenHash }] });
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError || error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
+    });
+    if (!accepted) throw dead;
     return c.json(
       {
         message:
@@ -183,66 +168,24 @@ export function registerPasswordLinkRoutes(app: OpenAPIHono<AppEnv>) {
     );
   });
 
+  // Answered before the look-up (same time whether the account exists or not); the work goes on in the
+  // background, where a Temporal outage is logged (the holder can ask again).
   app.openapi(forgotPasswordRoute, async (c) => {
     const { identifier } = c.req.valid('json');
-    const { deps } = c.var;
-    const requestId = c.var.requestId;
+    const { deps, requestId } = c.var;
+    const clock = clockOf(c);
     runInBackground(async () => {
-      const now = deps.clock.now();
-      const status = effectiveStatus(parisDay(now), now);
-      const matches = await deps.db
-        .select({ id: accounts.id, loginId: accounts.loginId, siret: establishments.siret, status })
-        .from(accounts)
-        .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
-        .where(sql`(upper(${accounts.loginId}) = upper(${identifier}) or lower(${accounts.email}) = lower(${identifier})) and ${status} in ('active', 'blocked')`);
-      for (const account of matches) await requestPasswordReset(deps, account, account.siret);
+      for (const account of await findResettableAccounts(deps.db, identifier, clock)) await requestPasswordReset(deps, account, account.siret);
     }, backgroundFailure(requestId, 'forgot-password'));
     return c.json({ message: DISCREET_MESSAGE }, 202);
   });
 
   app.openapi(forgotLoginRoute, async (c) => {
     const { email } = c.req.valid('json');
-    const { deps } = c.var;
-    const requestId = c.var.requestId;
+    const { deps, requestId } = c.var;
     runInBackground(async () => {
-      const matches = await deps.db
-        .select({ id: accounts.id, loginId: accounts.loginId, siret: establishments.siret })
-        .from(accounts)
-        .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
-        .where(and(sql`lower(${accounts.email}) = lower(${email})`, ne(accounts.status, 'deleted')));
-      for (const account of matches) await sendLoginIdReminder(deps, account, account.siret, requestId);
+      for (const account of await findAccountsByEmail(deps.db, email)) await sendLoginIdReminder(deps, account, account.siret, requestId);
     }, backgroundFailure(requestId, 'forgot-login-id'));
     return c.json({ message: DISCREET_MESSAGE }, 202);
-  });
-
-  app.openapi(resendRoute, async (c) => {
-    const { establishmentId, accountId } = c.req.valid('param');
-    const { db, clock } = c.var.deps;
-    const now = clock.now();
-    const [row] = await db
-      .select({ id: accounts.id, loginId: accounts.loginId, siret: establishments.siret, status: effectiveStatus(parisDay(now), now) })
-      .from(accounts)
-      .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
-      .where(and(eq(accounts.id, accountId), eq(accounts.establishmentId, establishmentId), ne(accounts.status, 'deleted')));
-    if (!row) throw new ApiError('not_found', 'Compte introuvable.');
-    if (row.status === 'expired') {
-      throw new ApiError('account_expired', 'Ce compte est expiré : la seule action possible est son renouvellement.');
-    }
-    if (row.status !== 'pending_activation') {
-      throw new ApiError('account_not_pending', 'Ce compte est déjà activé : son titulaire a créé son mot de passe.');
-    }
-    await ensureTemporalReachable(c.var.deps, c.var.requestId);
-    await db.transaction(async (tx) => {
-      await recordAudit(tx, {
-        ...auditActor(c.var.actor),
-        requestId: c.var.requestId,
-        establishmentId,
-        targetAccountId: accountId,
-        action: 'account.resend_activation',
-        outcome: 'success',
-      });
-      await resendActivation(c.var.deps, row, row.siret);
-    });
-    return c.json({ message: 'Un nouveau courriel de création du mot de passe a été envoyé. Le lien précédent ne fonctionne plus.' }, 202);
   });
 }

@@ -216,13 +216,24 @@ export async function listAccounts(
   return { items, total: counted?.total ?? 0, groups };
 }
 
-/** Every non-deleted account of the establishment (or of a selection), in list order. */
-export async function accountsForExport(db: Db, f: AccountFilters): Promise<AccountView[]> {
-  return db
-    .select(accountColumns(f.today, f.now))
-    .from(accounts)
-    .where(and(...filterConditions(f)))
-    .orderBy(...NAME_ORDER);
+/**
+ * Every non-deleted account of the establishment (or of a selection), in list order, one page of
+ * `batchSize` at a time (keyset on the list order), so that an export never holds them all.
+ */
+export async function* accountsForExport(db: Db, f: AccountFilters, batchSize = 1000): AsyncGenerator<AccountView> {
+  let after: { searchText: string; id: string } | undefined;
+  for (;;) {
+    const rows: (AccountView & { searchText: string })[] = await db
+      .select({ ...accountColumns(f.today, f.now), searchText: accounts.searchText })
+      .from(accounts)
+      .where(and(...filterConditions(f), after ? sql`(${accounts.searchText}, ${accounts.id}) > (${after.searchText}, ${after.id}::uuid)` : undefined))
+      .orderBy(...NAME_ORDER)
+      .limit(batchSize);
+    for (const { searchText: _s, ...account } of rows) yield account;
+    const last = rows.at(-1);
+    if (!last || rows.length < batchSize) return;
+    after = { searchText: last.searchText, id: last.id };
+  }
 }
 
 /**
@@ -303,10 +314,11 @@ export async function recordLoginFailure(db: Db, accountId: string, now: Date) {
   return { failedLoginCount: row!.failedLoginCount, blocked: row!.blockedUntil !== null && row!.blockedUntil > now, blockedUntil: row!.blockedUntil };
 }
 
-export async function recordLoginSuccess(db: Db, accountId: string, now: Date): Promise<void> {
+/** A successful login; `passwordHash` when the password is stored again with today's parameters. */
+export async function recordLoginSuccess(db: Db, accountId: string, now: Date, passwordHash?: string): Promise<void> {
   await db
     .update(accounts)
-    .set({ lastLoginAt: now, failedLoginCount: 0, blockedUntil: null })
+    .set({ lastLoginAt: now, failedLoginCount: 0, blockedUntil: null, ...(passwordHash ? { passwordHash } : {}) })
     .where(eq(accounts.id, accountId));
 }
 
@@ -401,4 +413,55 @@ export function accountSnapshot(account: AccountView, rights?: Record<string, Ri
     termsAcceptableFrom: account.termsAcceptableFrom,
     ...(rights ? { rights } : {}),
   };
+}
+
+// ---- Look-ups of the public password endpoints and of the activities ----
+
+/** Accounts a forgotten-password request may reach: by login id or email (case aside), active or blocked. */
+export async function findResettableAccounts(db: Db, identifier: string, clock: Clockwise) {
+  const status = effectiveStatus(clock.today, clock.now);
+  return db
+    .select({ id: accounts.id, loginId: accounts.loginId, siret: establishments.siret })
+    .from(accounts)
+    .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
+    .where(sql`(upper(${accounts.loginId}) = upper(${identifier}) or lower(${accounts.email}) = lower(${identifier})) and ${status} in ('active', 'blocked')`);
+}
+
+/** The non-deleted accounts with this email (case aside), for the forgotten login id. */
+export async function findAccountsByEmail(db: Db, email: string) {
+  return db
+    .select({ id: accounts.id, loginId: accounts.loginId, siret: establishments.siret })
+    .from(accounts)
+    .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
+    .where(and(sql`lower(${accounts.email}) = lower(${email})`, ne(accounts.status, 'deleted')));
+}
+
+/** The account's id when it belongs to the establishment (deleted or not), else undefined. */
+export async function accountIdWithin(db: Db, accountId: string, establishmentId: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(and(eq(accounts.id, accountId), eq(accounts.establishmentId, establishmentId)));
+  return row?.id;
+}
+
+/** The whole stored account (stored status, deleted included) and its establishment: what emails are made of. */
+export async function findAccountWithEstablishment(db: Db, accountId: string) {
+  const [row] = await db
+    .select({ account: accounts, establishment: establishments })
+    .from(accounts)
+    .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
+    .where(eq(accounts.id, accountId));
+  return row;
+}
+
+/** The stored account row, locked for the rest of the transaction. */
+export async function lockAccountRow(db: Db, accountId: string) {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, accountId)).for('update');
+  return row;
+}
+
+/** Writes columns of the stored account as they are (the activities' changes: link expiry, password). */
+export async function setAccountColumns(db: Db, accountId: string, set: Partial<NewAccount>): Promise<void> {
+  await db.update(accounts).set(set).where(eq(accounts.id, accountId));
 }

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { auditEvents, type NewAuditEvent } from '../schema';
 
@@ -20,4 +21,14 @@ export async function recordAudit(db: Db, event: NewAuditEvent): Promise<void> {
     after: withoutNul(event.after),
     detail: withoutNul(event.detail),
   });
+}
+
+/** Whether the history already has the `action` entry of this email (its idempotency key): a retried send records once. */
+export async function hasEmailEntry(db: Db, action: string, idempotencyKey: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(sql`${auditEvents.action} = ${action} and ${auditEvents.detail}->>'idempotencyKey' = ${idempotencyKey}`)
+    .limit(1);
+  return row !== undefined;
 }

@@ -1,6 +1,8 @@
 import { and, eq, gt, isNull, ne } from 'drizzle-orm';
 import type { Db } from '../client';
-import { accounts, oneTimeTokens } from '../schema';
+import { accounts, type NewOneTimeToken, oneTimeTokens } from '../schema';
+
+type Purpose = NewOneTimeToken['purpose'];
 
 /** A link that has not been used or revoked yet (its workflow still decides whether it lives). */
 export async function findOpenToken(db: Db, tokenHash: string) {
@@ -35,4 +37,47 @@ export async function findLivingLink(db: Db, tokenHash: string, now: Date) {
       ),
     );
   return row;
+}
+
+const open = and(isNull(oneTimeTokens.usedAt), isNull(oneTimeTokens.revokedAt));
+
+/**
+ * The newest link of its purpose for the account: stored once (a retry finds it), every other open
+ * link of that purpose revoked, so only the newest one works.
+ */
+export async function storeNewestLink(db: Db, link: NewOneTimeToken & { purpose: Purpose }, now: Date): Promise<void> {
+  await db
+    .update(oneTimeTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(oneTimeTokens.accountId, link.accountId), eq(oneTimeTokens.purpose, link.purpose), ne(oneTimeTokens.tokenHash, link.tokenHash), open));
+  await db.insert(oneTimeTokens).values(link).onConflictDoNothing({ target: oneTimeTokens.tokenHash });
+}
+
+/** Revokes the open links a workflow issued to the account; returns how many were open. */
+export async function revokeWorkflowLinks(db: Db, params: { workflowId: string; accountId: string; now: Date }): Promise<number> {
+  const revoked = await db
+    .update(oneTimeTokens)
+    .set({ revokedAt: params.now })
+    .where(and(eq(oneTimeTokens.workflowId, params.workflowId), eq(oneTimeTokens.accountId, params.accountId), open))
+    .returning({ id: oneTimeTokens.id });
+  return revoked.length;
+}
+
+/** The link a workflow issued, locked for the rest of the transaction. */
+export async function lockWorkflowLink(db: Db, params: { tokenHash: string; workflowId: string; accountId: string }) {
+  const [row] = await db
+    .select()
+    .from(oneTimeTokens)
+    .where(and(eq(oneTimeTokens.tokenHash, params.tokenHash), eq(oneTimeTokens.workflowId, params.workflowId), eq(oneTimeTokens.accountId, params.accountId)))
+    .for('update');
+  return row;
+}
+
+/** The link has served: it is used (its staged hash dropped), and the other open links of its purpose die. */
+export async function useLink(db: Db, link: { id: string; accountId: string; purpose: Purpose }, now: Date): Promise<void> {
+  await db.update(oneTimeTokens).set({ usedAt: now, stagedPasswordHash: null }).where(eq(oneTimeTokens.id, link.id));
+  await db
+    .update(oneTimeTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(oneTimeTokens.accountId, link.accountId), eq(oneTimeTokens.purpose, link.purpose), open));
 }

@@ -31,3 +31,4 @@ export const oneTimeTokens = pgTable(
 );
 
 export type OneTimeToken = typeof oneTimeTokens.$inferSelect;
+export type NewOneTimeToken = typeof oneTimeTokens.$inferInsert;

@@ -2,6 +2,8 @@
  * Login, lockout, logout and « Mon compte », on the real stack. Includes the holder's first steps:
  * the password-creation email of an account created through the API, the password policy, then login.
  */
+import { randomBytes, scryptSync } from 'node:crypto';
+import { hash } from '@node-rs/argon2';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accounts, auditEvents, sessions } from '../../db/schema';
@@ -112,6 +114,23 @@ describe('login', () => {
     expect(del.body).toMatchObject({ code: 'account_not_usable', status: 403, accountStatus: 'deleted' });
     expect((await login(deleted.loginId, 'Mauvais-2026')).body.code).toBe('invalid_credentials');
     expect(await t.db.select().from(sessions).where(eq(sessions.accountId, expired.id))).toHaveLength(0);
+  });
+
+  it('keeps accepting hashes made with earlier parameters and stores them again with today\'s at the next login', async () => {
+    const est = await t.createEstablishment();
+    const salt = randomBytes(16);
+    const scryptHash = ['scrypt', 32768, 8, 1, salt.toString('base64url'), scryptSync(TEST_PASSWORD, salt, 32, { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }).toString('base64url')].join('$');
+    const weakArgon = await hash(TEST_PASSWORD, { memoryCost: 8192, timeCost: 1, parallelism: 1 });
+    for (const old of [scryptHash, weakArgon]) {
+      const holder = await t.insertActiveAccount(est.establishment.id, { passwordHash: old });
+      expect((await login(holder.loginId, 'Mauvais-2026')).status).toBe(401);
+      expect((await accountRow(t.db, holder.id)).passwordHash).toBe(old);
+      expect((await login(holder.loginId, TEST_PASSWORD)).status).toBe(200);
+      const upgraded = (await accountRow(t.db, holder.id)).passwordHash!;
+      expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      expect((await login(holder.loginId, TEST_PASSWORD)).status).toBe(200);
+      expect((await accountRow(t.db, holder.id)).passwordHash).toBe(upgraded);
+    }
   });
 
   it('validates the request body', async () => {

@@ -5,7 +5,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Db } from '../../../db/client';
-import { accountsForExport, findAccount, listAccounts } from '../../../db/queries/accounts';
+import { type AccountView, accountsForExport, findAccount, listAccounts } from '../../../db/queries/accounts';
 import { findEstablishment } from '../../../db/queries/establishments';
 import {
   findIdempotentResponse,
@@ -15,7 +15,7 @@ import {
 } from '../../../db/queries/idempotency';
 import { CIVILITY_LABELS, PROFILE_LABELS, STATUS_LABELS } from '../../../domain/account';
 import { frenchDate, parisDay } from '../../../domain/dates';
-import { frenchPhone, toCsv } from '../../csv';
+import { type CsvValue, csvStream, frenchPhone } from '../../csv';
 import { requireAccount } from '../../access';
 import type { AppEnv } from '../../env';
 import { ApiError } from '../../errors';
@@ -30,6 +30,7 @@ import {
   ensureTemporalReachable,
   deleteAction,
   renewAction,
+  resendActivationAction,
   startAccountActivation,
   unblockAction,
   updateAction,
@@ -44,6 +45,7 @@ import {
   getAccountRoute,
   listAccountsRoute,
   renewAccountRoute,
+  resendActivationRoute,
   unblockAccountRoute,
   updateAccountRoute,
 } from './routes';
@@ -62,6 +64,24 @@ function groupLabel(groupBy: GroupBy, key: string): string {
     case 'expiryMonth':
       return frenchMonth(key);
   }
+}
+
+const EXPORT_HEADERS = ['Civilité', 'Nom', 'Prénom', 'Identifiant', 'Courriel', 'Téléphone', 'Service', 'Profil', 'Statut', 'Expiration du compte', 'Dernière connexion'];
+
+function exportRow(a: AccountView): CsvValue[] {
+  return [
+    CIVILITY_LABELS[a.civility],
+    a.lastName,
+    a.firstName,
+    a.loginId,
+    a.email,
+    frenchPhone(a.phone),
+    a.serviceFunction,
+    PROFILE_LABELS[a.profile],
+    STATUS_LABELS[a.status],
+    frenchDate(a.expiresOn),
+    a.lastLoginAt ? frenchDate(parisDay(a.lastLoginAt)) : '',
+  ];
 }
 
 async function accountDetail(db: Db, scope: AccountScope, accountId: string) {
@@ -105,22 +125,11 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
     const { ids } = c.req.valid('query');
     const scope = requestScope(c, establishmentId);
     const establishment = await findEstablishment(c.var.deps.db, establishmentId);
-    const rows = await accountsForExport(c.var.deps.db, { ...scope, ids });
-    const csv = toCsv(
-      ['Civilité', 'Nom', 'Prénom', 'Identifiant', 'Courriel', 'Téléphone', 'Service', 'Profil', 'Statut', 'Expiration du compte', 'Dernière connexion'],
-      rows.map((a) => [
-        CIVILITY_LABELS[a.civility],
-        a.lastName,
-        a.firstName,
-        a.loginId,
-        a.email,
-        frenchPhone(a.phone),
-        a.serviceFunction,
-        PROFILE_LABELS[a.profile],
-        STATUS_LABELS[a.status],
-        frenchDate(a.expiresOn),
-        a.lastLoginAt ? frenchDate(parisDay(a.lastLoginAt)) : '',
-      ]),
+    const rows = async function* () {
+      for await (const account of accountsForExport(c.var.deps.db, { ...scope, ids })) yield exportRow(account);
+    };
+    const csv = csvStream(EXPORT_HEADERS, rows(), (error) =>
+      console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, msg: 'CSV export interrupted', error: String(error) })),
     );
     const filename = `comptes-${establishment?.siret ?? establishmentId}-${scope.today}.csv`;
     return c.body(csv, 200, {
@@ -217,6 +226,14 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
     const scope = requestScope(c, establishmentId);
     const account = await applyAccountAction(c.var.deps.db, scope, accountId, renewAction);
     return c.json(presentSummary(account, scope.now), 200);
+  });
+
+  app.openapi(resendActivationRoute, async (c) => {
+    const { establishmentId, accountId } = c.req.valid('param');
+    // The rule checks the account first; Temporal is asked before its transaction opens (503 without holding a connection).
+    await ensureTemporalReachable(c.var.deps, c.var.requestId);
+    await applyAccountAction(c.var.deps.db, requestScope(c, establishmentId), accountId, resendActivationAction);
+    return c.json({ message: 'Un nouveau courriel de création du mot de passe a été envoyé. Le lien précédent ne fonctionne plus.' }, 202);
   });
 
   app.openapi(unblockAccountRoute, async (c) => {

@@ -167,6 +167,24 @@ export const renewAccountRoute = createRoute({
   },
 });
 
+export const resendActivationRoute = createRoute({
+  middleware: [establishmentAccess('admin', 'account.resend_activation')] as const,
+  method: 'post',
+  path: '/establishments/{establishmentId}/accounts/{accountId}/resend-activation',
+  tags,
+  summary: 'Renvoyer le courriel de création du mot de passe',
+  description: `Un nouveau lien valable 15 jours à compter de maintenant ; le précédent ne fonctionne plus. Possible tant que le compte est en attente d’activation, y compris après l’expiration du lien (nouvelle demande). ${EXPIRED_RULE} ${ADMIN_ONLY}`,
+  security: sessionSecurity,
+  request: { params: AccountParams },
+  responses: {
+    202: {
+      description: 'Nouveau courriel demandé',
+      content: json(z.object({ message: z.string().openapi({ description: 'Confirmation, en français', example: 'Un nouveau courriel de création du mot de passe a été envoyé.' }) })),
+    },
+    ...errorResponses('forbidden', 'not_found', 'account_expired', 'account_not_pending', 'service_unavailable'),
+  },
+});
+
 export const unblockAccountRoute = createRoute({
   middleware: [establishmentAccess('admin', 'account.unblock')] as const,
   method: 'post',
