@@ -23,7 +23,7 @@ import { frenchDate, parisDay } from '../../domain/dates';
 import { DEFAULT_REMINDER_DAYS, earliestDeadline, TERMS_STANDING_LABELS, TERMS_STANDINGS, TERMS_VERSION_PATTERN } from '../../domain/terms';
 import { auditActor, callWorkflow } from '../../accounts';
 import { startTermsCampaign } from '../../terms/lifecycles';
-import { toCsv } from '../csv';
+import { csvStream } from '../csv';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { anyAuthenticated, establishmentAccess, operatorOnly } from '../middleware/guards';
@@ -405,17 +405,21 @@ export function registerTermsRoutes(app: OpenAPIHono<AppEnv>) {
     const found = await versionOr404(db, version);
     const { today } = clockOf(c);
     const { items } = await listVersionTargets(db, { versionId: found.id, today, standing });
-    const csv = toCsv(
-      ['SIRET', 'Établissement', 'Version', 'Date limite', 'État', 'Validées le', 'Validées par'],
-      items.map((t) => [
-        t.siret,
-        t.name,
-        found.version,
-        frenchDate(t.deadlineOn),
-        TERMS_STANDING_LABELS[t.standing],
-        t.acceptedAt ? frenchDate(parisDay(t.acceptedAt)) : '',
-        t.acceptedByLoginId ?? '',
-      ]),
+    const rows = async function* () {
+      for (const t of items) {
+        yield [
+          t.siret,
+          t.name,
+          found.version,
+          frenchDate(t.deadlineOn),
+          TERMS_STANDING_LABELS[t.standing],
+          t.acceptedAt ? frenchDate(parisDay(t.acceptedAt)) : '',
+          t.acceptedByLoginId ?? '',
+        ];
+      }
+    };
+    const csv = csvStream(['SIRET', 'Établissement', 'Version', 'Date limite', 'État', 'Validées le', 'Validées par'], rows(), (error) =>
+      console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, msg: 'CSV export interrupted', error: String(error) })),
     );
     return c.body(csv, 200, {
       'Content-Type': 'text/csv; charset=utf-8',
