@@ -230,7 +230,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
 
   app.openapi(resendActivationRoute, async (c) => {
     const { establishmentId, accountId } = c.req.valid('param');
-    // The rule checks the account first; Temporal is asked before its transaction opens (503 without holding a connection).
+    // Temporal is asked before the rule's transaction opens: while it is down, 503 without holding a connection.
     await ensureTemporalReachable(c.var.deps, c.var.requestId);
     await applyAccountAction(c.var.deps.db, requestScope(c, establishmentId), accountId, resendActivationAction);
     return c.json({ message: 'Un nouveau courriel de création du mot de passe a été envoyé. Le lien précédent ne fonctionne plus.' }, 202);
