@@ -10,6 +10,7 @@ import type { PasswordLinkInput } from '../workflows/password-link';
 import { type LinkPurpose, passwordLinkStartMetadata } from '../workflows/password-link-story';
 import { DEFAULT_REGISTRATION_DELAYS } from '../domain/admin-registration';
 import { AccountRuleError, serviceUnavailable } from './errors';
+import { signalExpiryChanged, startValidity, type ValidityAccount } from '../workflows/validity-client';
 
 /**
  * What starting or signalling a workflow needs. The API's `Deps` is one; an activity passes
@@ -23,18 +24,24 @@ export interface LifecycleDeps {
 /**
  * Temporal calls made on behalf of a request or inside a rule's transaction: a failure there is the
  * platform's, not the caller's (`service_unavailable`, 503 in the API), and the transaction around
- * it rolls back.
+ * it rolls back. A workflow's own refusal (an update validator's failure) is the caller's:
+ * `refusal` turns it into the error to throw (null for anything else).
  */
-export async function callWorkflow<T>(requestId: string | null | undefined, call: () => Promise<T>): Promise<T> {
+export async function callWorkflow<T>(
+  requestId: string | null | undefined,
+  call: () => Promise<T>,
+  refusal: (error: unknown) => Error | null = () => null,
+): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof AccountRuleError) throw error;
+    const refused = refusal(error);
+    if (refused) throw refused;
     console.error(JSON.stringify({ level: 'error', requestId, msg: 'workflow call failed', error: String(error) }));
     throw serviceUnavailable();
   }
 }
-import { signalExpiryChanged, startValidity, type ValidityAccount } from '../workflows/validity-client';
 
 /**
  * Signals from a request have a deadline: while Temporal is down, the Temporal client would otherwise

@@ -4,14 +4,12 @@
  * activity finds its own previous write and changes nothing.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { and, eq, ne } from 'drizzle-orm';
 import { type AccountScope, applyAccountAction, auditActor, deleteAction, demotion } from '../accounts';
 import { asActivity } from './account-rules';
 import { countActiveAdmins, listActiveAdmins } from '../db/queries/accounts';
 import { registrationForLetter, storeLetterOnce, updateRegistration } from '../db/queries/admin-registrations';
-import { recordAudit } from '../db/queries/audit';
+import { hasAuditEntry, recordAudit } from '../db/queries/audit';
 import type { Db } from '../db/client';
-import { auditEvents } from '../db/schema';
 import { parisDay } from '../domain/dates';
 import type { OppositionInput, OppositionResult } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
@@ -71,11 +69,7 @@ export function createAdminRegistrationActivities({ db, mailer, config }: Activi
         });
         await db.transaction(async (tx) => {
           await storeLetterOnce(tx, r.id, { letterPdf: pdf, ...input });
-          const [already] = await tx
-            .select({ id: auditEvents.id })
-            .from(auditEvents)
-            .where(and(eq(auditEvents.action, 'admin_registration.letter_generated'), eq(auditEvents.targetAccountId, account.id), eq(auditEvents.requestId, input.workflowId)));
-          if (!already) {
+          if (!(await hasAuditEntry(tx, { action: 'admin_registration.letter_generated', targetAccountId: account.id, requestId: input.workflowId }))) {
             await recordAudit(tx, {
               ...SYSTEM,
               requestId: input.workflowId,
@@ -251,11 +245,7 @@ export function createAdminRegistrationActivities({ db, mailer, config }: Activi
           idempotencyKey,
           tags: [{ name: 'purpose', value: 'admin_opposition' }],
         });
-        const [already] = await db
-          .select({ id: auditEvents.id })
-          .from(auditEvents)
-          .where(and(eq(auditEvents.action, 'email.admin_opposition_sent'), eq(auditEvents.requestId, idempotencyKey)));
-        if (!already) {
+        if (!(await hasAuditEntry(db, { action: 'email.admin_opposition_sent', requestId: idempotencyKey }))) {
           await recordAudit(db, {
             ...SYSTEM,
             requestId: idempotencyKey,

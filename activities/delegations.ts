@@ -4,9 +4,8 @@
  * (a retry finds the step done and does nothing more).
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, sql } from 'drizzle-orm';
-import { listActiveAdmins } from '../db/queries/accounts';
-import { recordAudit } from '../db/queries/audit';
+import { findAccountWithEstablishment, listActiveAdmins } from '../db/queries/accounts';
+import { hasAuditEntry, recordAudit } from '../db/queries/audit';
 import {
   type DelegationWithParties,
   findDelegationWithParties,
@@ -14,7 +13,7 @@ import {
   transitionDelegation,
 } from '../db/queries/delegations';
 import type { Db } from '../db/client';
-import { accounts, auditEvents, type DelegationStatus } from '../db/schema';
+import type { DelegationStatus } from '../db/schema';
 import { parisDay } from '../domain/dates';
 import type { DelegationEndReason } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
@@ -41,10 +40,7 @@ function parties(row: DelegationWithParties) {
 
 async function actorOf(db: Db, input: { accountId?: string; workflowId: string; endReason?: DelegationEndReason }) {
   if (input.accountId) {
-    const [account] = await db
-      .select({ id: accounts.id, loginId: accounts.loginId, establishmentId: accounts.establishmentId })
-      .from(accounts)
-      .where(eq(accounts.id, input.accountId));
+    const account = (await findAccountWithEstablishment(db, input.accountId))?.account;
     if (account) {
       return { actorType: 'account' as const, actorAccountId: account.id, actorLabel: account.loginId, actorEstablishmentId: account.establishmentId };
     }
@@ -158,12 +154,7 @@ export function createDelegationActivities({ db, mailer, config }: ActivityDeps)
           });
           emailIds.push(sent.id);
         }
-        const [already] = await db
-          .select({ id: auditEvents.id })
-          .from(auditEvents)
-          .where(and(eq(auditEvents.establishmentId, party.id), sql`${auditEvents.detail}->>'emailKey' = ${emailKey}`))
-          .limit(1);
-        if (!already) {
+        if (!(await hasAuditEntry(db, { action: `email.delegation_${input.step}_sent`, establishmentId: party.id, detail: { emailKey } }))) {
           await recordAudit(db, {
             actorType: 'system',
             actorLabel: input.workflowId,

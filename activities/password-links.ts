@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { findAccountWithEstablishment, lockAccountRow, setAccountColumns } from '../db/queries/accounts';
-import { hasEmailEntry, recordAudit } from '../db/queries/audit';
+import { hasAuditEntry, recordAudit } from '../db/queries/audit';
 import { lockWorkflowLink, revokeWorkflowLinks, storeNewestLink, useLink } from '../db/queries/one-time-tokens';
 import { revokeAccountSessions } from '../db/queries/sessions';
 import { derivedToken, hashToken } from '../security/tokens';
@@ -85,7 +85,7 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
       });
 
       // One history line per email, even if this activity is retried after the send.
-      if (!(await hasEmailEntry(db, AUDIT_ACTIONS[input.purpose].sent, idempotencyKey))) {
+      if (!(await hasAuditEntry(db, { action: AUDIT_ACTIONS[input.purpose].sent, detail: { idempotencyKey } }))) {
         await recordAudit(db, {
           actorType: 'system',
           actorLabel: input.workflowId,

@@ -3,10 +3,8 @@
  * the campaign's fan-out page by page. Each is idempotent, keyed on the workflow ID and the step.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { and, eq, sql } from 'drizzle-orm';
 import { startTermsWorkflow } from '../terms/lifecycles';
-import type { Db } from '../db/client';
-import { recordAudit } from '../db/queries/audit';
+import { hasAuditEntry, recordAudit } from '../db/queries/audit';
 import {
   activeAdminsOf,
   currentTermsVersion,
@@ -15,7 +13,7 @@ import {
   markTermsAccepted,
   pageOfTargets,
 } from '../db/queries/terms';
-import { accounts, auditEvents } from '../db/schema';
+import { findAccountWithEstablishment } from '../db/queries/accounts';
 import { parisDay } from '../domain/dates';
 import type { TermsAcceptance } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
@@ -23,16 +21,6 @@ import { termsOfUseEmail } from './emails/templates';
 
 /** How many workflow starts a page sends to Temporal at once. */
 const START_CONCURRENCY = 32;
-
-/** True when the establishment's history already has this entry (a retried activity writes it once). */
-async function alreadyRecorded(db: Db, establishmentId: string, action: string, idempotencyKey: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: auditEvents.id })
-    .from(auditEvents)
-    .where(and(eq(auditEvents.establishmentId, establishmentId), eq(auditEvents.action, action), sql`${auditEvents.detail}->>'idempotencyKey' = ${idempotencyKey}`))
-    .limit(1);
-  return row !== undefined;
-}
 
 export function createTermsActivities({ db, mailer, config }: ActivityDeps) {
   async function loadVersion(versionId: string) {
@@ -81,7 +69,7 @@ export function createTermsActivities({ db, mailer, config }: ActivityDeps) {
         Context.current().heartbeat();
       }
       const idempotencyKey = `${input.workflowId}/${input.step}`;
-      if (admins.length > 0 && !(await alreadyRecorded(db, input.establishmentId, 'email.terms_of_use_sent', idempotencyKey))) {
+      if (admins.length > 0 && !(await hasAuditEntry(db, { action: 'email.terms_of_use_sent', establishmentId: input.establishmentId, detail: { idempotencyKey } }))) {
         await recordAudit(db, {
           actorType: 'system',
           actorLabel: input.workflowId,
@@ -99,7 +87,7 @@ export function createTermsActivities({ db, mailer, config }: ActivityDeps) {
       const version = await loadVersion(input.versionId);
       const target = await findTarget(db, input);
       const idempotencyKey = `${input.workflowId}/deadline`;
-      if (await alreadyRecorded(db, input.establishmentId, 'terms.deadline_passed', idempotencyKey)) return;
+      if (await hasAuditEntry(db, { action: 'terms.deadline_passed', establishmentId: input.establishmentId, detail: { idempotencyKey } })) return;
       await recordAudit(db, {
         actorType: 'system',
         actorLabel: input.workflowId,
@@ -126,10 +114,7 @@ export function createTermsActivities({ db, mailer, config }: ActivityDeps) {
     }): Promise<TermsAcceptance> {
       const version = await loadVersion(input.versionId);
       return db.transaction(async (tx) => {
-        const [admin] = await tx
-          .select({ loginId: accounts.loginId, establishmentId: accounts.establishmentId })
-          .from(accounts)
-          .where(eq(accounts.id, input.accountId));
+        const admin = (await findAccountWithEstablishment(tx, input.accountId))?.account;
         if (!admin) throw ApplicationFailure.nonRetryable(`account ${input.accountId} not found`, 'AccountNotFound');
         const at = new Date(input.at);
         if (await markTermsAccepted(tx, { ...input, at })) {

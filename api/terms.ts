@@ -126,33 +126,27 @@ export async function acceptTerms(
   };
   const acceptableFrom = params.account.termsAcceptableFrom;
   const handle = deps.temporal.workflow.getHandle(workflowIds.terms(current.version, params.establishment.siret));
-  let acceptance: TermsAcceptance | undefined;
-  let refused: ApiError | undefined;
+  const update = () => handle.executeUpdate(acceptTermsUpdate, { args: [input] });
   // The workflow's refusals are the caller's (409); any other Temporal failure is the platform's (503).
-  const update = () =>
-    handle.executeUpdate(acceptTermsUpdate, { args: [input] }).then(
-      (a) => void (acceptance = a),
-      (error: unknown) => {
-        refused = refusal(error, acceptableFrom);
-        if (!refused) throw error;
-      },
-    );
-  await callWorkflow(params.requestId, async () => {
-    try {
-      await update();
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-      // The campaign has not reached this establishment yet: start its workflow now (the campaign will skip it).
-      await startTermsWorkflow(deps, current, {
-        establishmentId: params.establishment.id,
-        siret: params.establishment.siret,
-        deadlineOn: target.deadlineOn,
-      });
-      await update();
-    }
-  });
-  if (refused) throw refused;
-  return { ...acceptance!, alreadyAccepted: acceptance!.acceptedByAccountId !== params.account.id };
+  const acceptance = await callWorkflow(
+    params.requestId,
+    async () => {
+      try {
+        return await update();
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        // The campaign has not reached this establishment yet: start its workflow now (the campaign will skip it).
+        await startTermsWorkflow(deps, current, {
+          establishmentId: params.establishment.id,
+          siret: params.establishment.siret,
+          deadlineOn: target.deadlineOn,
+        });
+        return update();
+      }
+    },
+    (error) => refusal(error, acceptableFrom) ?? null,
+  );
+  return { ...acceptance, alreadyAccepted: acceptance.acceptedByAccountId !== params.account.id };
 }
 
 /** The workflow's refusals, in the words of the API; undefined for anything else. */

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema';
@@ -23,6 +24,11 @@ export type Database = ReturnType<typeof createDatabase>['db'];
 /** A transaction handle: query functions take `Db` so they run alike inside or outside a transaction. */
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 export type Db = Database | Transaction;
+
+/** The health check's probe: the database answers a trivial query. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}
 
 // postgres.js codes of a connection that is gone or cannot be had; PostgreSQL's own classes 08
 // (connection exception), 57P01-57P03 (shutdown, cannot connect now) and 53300 (too many connections).

@@ -1,10 +1,10 @@
 /**
  * The operator's updates of a registration workflow (letter posted, opposition): the workflow decides,
- * and its refusals become the API's errors. Anything else (Temporal down) stays an error for
- * `callWorkflow` to turn into 503.
+ * and its refusals become the API's errors; anything else (Temporal down) is a 503 (`callWorkflow`).
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { callWorkflow } from '../../accounts';
 import { frenchDate } from '../../domain/dates';
 import { letterPostedUpdate, type LetterPostedInput, type OppositionInput, recordOppositionUpdate, workflowIds } from '../../workflows/definitions';
 import type { Deps } from '../deps';
@@ -43,24 +43,20 @@ function registrationRefusal(error: unknown): ApiError | null {
   }
 }
 
-async function registrationUpdate<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw registrationRefusal(error) ?? error;
-  }
-}
-
 /** The print-and-post service posted the letter: the workflow starts the opposition window and answers its last day. */
 export function markLetterPosted(deps: Deps, loginId: string, input: LetterPostedInput) {
-  return registrationUpdate(() =>
-    deps.temporal.workflow.getHandle(workflowIds.adminRegistration(loginId)).executeUpdate(letterPostedUpdate, { args: [input] }),
+  return callWorkflow(
+    input.requestId,
+    () => deps.temporal.workflow.getHandle(workflowIds.adminRegistration(loginId)).executeUpdate(letterPostedUpdate, { args: [input] }),
+    registrationRefusal,
   );
 }
 
 /** The legal representative's opposition, decided by the registration workflow (refused once the window closed). */
 export function recordOpposition(deps: Deps, loginId: string, input: OppositionInput) {
-  return registrationUpdate(() =>
-    deps.temporal.workflow.getHandle(workflowIds.adminRegistration(loginId)).executeUpdate(recordOppositionUpdate, { args: [input] }),
+  return callWorkflow(
+    input.requestId,
+    () => deps.temporal.workflow.getHandle(workflowIds.adminRegistration(loginId)).executeUpdate(recordOppositionUpdate, { args: [input] }),
+    registrationRefusal,
   );
 }

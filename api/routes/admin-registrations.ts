@@ -6,12 +6,11 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { zipSync } from 'fflate';
 import { findRegistration, letterPdfs, listLetters } from '../../db/queries/admin-registrations';
 import { frenchDate, parisDay } from '../../domain/dates';
-import { OPPOSITION_CHANNELS, type OppositionResult } from '../../workflows/definitions';
+import { OPPOSITION_CHANNELS } from '../../workflows/definitions';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { operatorOnly } from '../middleware/guards';
 import { errorResponses, isoDay, operatorSecurity, PaginationMeta, PaginationQuery, paginationMeta, uuidSchema } from '../schemas/common';
-import { callWorkflow } from '../../accounts';
 import { markLetterPosted, recordOpposition } from './admin-registration-updates';
 import { clockOf } from './accounts/present';
 
@@ -269,10 +268,7 @@ export function registerAdminRegistrationRoutes(app: OpenAPIHono<AppEnv>) {
         if (found.registration.postedOn || found.registration.status !== 'pending') {
           throw new ApiError('letter_not_waiting', "Ce courrier n'est pas en attente d'envoi : il est déjà posté, ou l'inscription est réglée.");
         }
-        let deadline = '';
-        await callWorkflow(requestId, async () => {
-          deadline = (await markLetterPosted(deps, found.loginId, { postedOn, requestId })).oppositionDeadline;
-        });
+        const { oppositionDeadline: deadline } = await markLetterPosted(deps, found.loginId, { postedOn, requestId });
         results.push({ reference, outcome: 'done' as const, oppositionDeadline: deadline });
       } catch (error) {
         if (!(error instanceof ApiError) || error.code === 'service_unavailable') throw error;
@@ -301,10 +297,7 @@ export function registerAdminRegistrationRoutes(app: OpenAPIHono<AppEnv>) {
     if (r.status !== 'pending' && r.status !== 'letter_sent') {
       throw new ApiError('registration_settled', `L'inscription ${r.reference} est déjà réglée (${r.status === 'opposed' ? 'opposition déjà enregistrée' : 'compte supprimé'}).`);
     }
-    let result!: OppositionResult;
-    await callWorkflow(requestId, async () => {
-      result = await recordOpposition(deps, found.loginId, { requestedOn: body.requestedOn, channel: body.channel, reason: body.reason, requestId });
-    });
+    const result = await recordOpposition(deps, found.loginId, { requestedOn: body.requestedOn, channel: body.channel, reason: body.reason, requestId });
     const what = { deleted: 'est supprimé', demoted: 'est redevenu utilisateur', already_deleted: 'était déjà supprimé' }[result.account];
     const message =
       `Opposition enregistrée (${r.reference}) : le compte ${found.loginId} ${what}, ses sessions sont fermées et les administrateurs sont prévenus.` +

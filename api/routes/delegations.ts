@@ -269,10 +269,9 @@ export function registerDelegationRoutes(app: OpenAPIHono<AppEnv>) {
               detail,
             });
           }
-          let started = 'started' as 'started' | 'already_running';
-          await callWorkflow(requestId, async () => {
-            started = await startDelegation(deps, { id: row.id, centralSiret: central.siret, delegatingSiret: delegating.siret });
-          });
+          const started = await callWorkflow(requestId, () =>
+            startDelegation(deps, { id: row.id, centralSiret: central.siret, delegatingSiret: delegating.siret }),
+          );
           if (started === 'already_running') {
             throw new ApiError('delegation_pending', "La demande précédente à cet établissement se termine : réessayez dans quelques instants.");
           }
@@ -304,15 +303,9 @@ export function registerDelegationRoutes(app: OpenAPIHono<AppEnv>) {
       if (row.delegation.status !== 'requested') throw notPending();
       const actor = c.var.actor;
       if (actor.type !== 'account') throw new ApiError('unauthenticated', 'Vous devez être connecté.');
-      let stage: string | null = null;
-      await callWorkflow(c.var.requestId, async () => {
-        stage = await answerDelegation(c.var.deps, row.delegation.workflowId, {
-          delegationId,
-          decision,
-          accountId: actor.account.id,
-          requestId: c.var.requestId,
-        });
-      });
+      const stage = await callWorkflow(c.var.requestId, () =>
+        answerDelegation(c.var.deps, row.delegation.workflowId, { delegationId, decision, accountId: actor.account.id, requestId: c.var.requestId }),
+      );
       if (stage === null) throw notPending();
       return c.json(await reload(c, delegationId), 200);
     });
@@ -325,15 +318,14 @@ export function registerDelegationRoutes(app: OpenAPIHono<AppEnv>) {
     if (row.delegation.status !== 'requested' && row.delegation.status !== 'accepted') throw notLiving();
     const actor = c.var.actor;
     if (actor.type !== 'account') throw new ApiError('unauthenticated', 'Vous devez être connecté.');
-    let stage: string | null = null;
-    await callWorkflow(c.var.requestId, async () => {
-      stage = await endDelegation(c.var.deps, row.delegation.workflowId, {
+    const stage = await callWorkflow(c.var.requestId, () =>
+      endDelegation(c.var.deps, row.delegation.workflowId, {
         delegationId,
         reason: side === 'central' ? 'ended_by_central' : 'ended_by_delegating',
         accountId: actor.account.id,
         requestId: c.var.requestId,
-      });
-    });
+      }),
+    );
     if (stage === null) throw notLiving();
     return c.json(await reload(c, delegationId), 200);
   });

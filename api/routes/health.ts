@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { sql } from 'drizzle-orm';
+import { pingDatabase } from '../../db/client';
 import type { AppEnv } from '../env';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -53,7 +53,7 @@ export function registerHealth(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
     const { db, temporal } = c.var.deps;
     const [database, temporalCheck] = await Promise.all([
-      probe(() => db.execute(sql`select 1`)),
+      probe(() => pingDatabase(db)),
       probe(() =>
         temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
           temporal.connection.workflowService.getSystemInfo({}),

@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { sql } from 'drizzle-orm';
 import { recordAudit } from '../../db/queries/audit';
 import { findEstablishment } from '../../db/queries/establishments';
 import { findAccountById } from '../../db/queries/accounts';
@@ -18,6 +17,7 @@ import {
   targetAllEstablishments,
   termsDocument,
   type TermsVersionSummary,
+  lockEstablishmentsForPublication,
 } from '../../db/queries/terms';
 import { frenchDate, parisDay } from '../../domain/dates';
 import { DEFAULT_REMINDER_DAYS, earliestDeadline, TERMS_STANDING_LABELS, TERMS_STANDINGS, TERMS_VERSION_PATTERN } from '../../domain/terms';
@@ -335,9 +335,7 @@ export function registerTermsRoutes(app: OpenAPIHono<AppEnv>) {
     const document = pdf ?? Buffer.from(body.text!, 'utf8');
 
     const published = await db.transaction(async (tx) => {
-      // Registrations wait for the publication to commit (and the reverse), so that every establishment
-      // gets the new version: from this statement, or from its own registration.
-      await tx.execute(sql`lock table establishments in share mode`);
+      await lockEstablishmentsForPublication(tx);
       const previous = await currentTermsVersion(tx);
       const version = await insertTermsVersion(tx, {
         version: body.version,

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { auditEvents, type NewAuditEvent } from '../schema';
 
@@ -23,12 +23,22 @@ export async function recordAudit(db: Db, event: NewAuditEvent): Promise<void> {
   });
 }
 
-/** Whether the history already has the `action` entry of this email (its idempotency key): a retried send records once. */
-export async function hasEmailEntry(db: Db, action: string, idempotencyKey: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: auditEvents.id })
-    .from(auditEvents)
-    .where(sql`${auditEvents.action} = ${action} and ${auditEvents.detail}->>'idempotencyKey' = ${idempotencyKey}`)
-    .limit(1);
+/** What identifies an entry already written (all given fields must match; `detail` compares top-level keys as text). */
+export interface AuditEntryMatch {
+  action: string;
+  establishmentId?: string;
+  targetAccountId?: string;
+  requestId?: string;
+  detail?: Record<string, string>;
+}
+
+/** Whether the history already has this entry: a retried activity records its step once. */
+export async function hasAuditEntry(db: Db, match: AuditEntryMatch): Promise<boolean> {
+  const conditions: SQL[] = [eq(auditEvents.action, match.action)];
+  if (match.establishmentId) conditions.push(eq(auditEvents.establishmentId, match.establishmentId));
+  if (match.targetAccountId) conditions.push(eq(auditEvents.targetAccountId, match.targetAccountId));
+  if (match.requestId) conditions.push(eq(auditEvents.requestId, match.requestId));
+  for (const [key, value] of Object.entries(match.detail ?? {})) conditions.push(sql`${auditEvents.detail}->>${key} = ${value}`);
+  const [row] = await db.select({ id: auditEvents.id }).from(auditEvents).where(and(...conditions)).limit(1);
   return row !== undefined;
 }

@@ -4,6 +4,15 @@ import type { Db } from '../client';
 import { accounts, establishments, establishmentTerms, type NewTermsVersion, termsVersions } from '../schema';
 import { effectiveStatus } from './account-status';
 
+/**
+ * Held by a publication until it commits: registrations (inserts into establishments) wait for it and
+ * the reverse, so that every establishment gets the new version, from the publication or from its
+ * own registration.
+ */
+export async function lockEstablishmentsForPublication(tx: Db): Promise<void> {
+  await tx.execute(sql`lock table establishments in share mode`);
+}
+
 /** What routes and workflows read of a version: everything but the document itself. */
 const versionColumns = {
   id: termsVersions.id,

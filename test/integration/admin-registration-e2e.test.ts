@@ -6,7 +6,7 @@
 import { extractText, getDocumentProxy } from 'unpdf';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { frenchDate, parisDay, termsAcceptableFrom } from '../../domain/dates';
+import { addDays, frenchDate, parisDay, termsAcceptableFrom } from '../../domain/dates';
 import { registrationStatusQuery, workflowIds } from '../../workflows/definitions';
 import { useTestApp } from '../support/harness';
 
@@ -78,6 +78,11 @@ describe('administrator registration, end to end', () => {
     });
     expect(batch.headers.get('content-type')).toBe('application/zip');
     expect(Object.keys(unzipSync(new Uint8Array(await batch.arrayBuffer())))).toEqual([`${reference}-${user.loginId}.pdf`]);
+
+    // The workflow refuses a posting day before the letter's: the caller's error in the report, not a 503.
+    const early = await t.request('POST', '/operator/letters/posted', { token: operator, body: { references: [reference], postedOn: addDays(today, -1) } });
+    expect(early.status).toBe(200);
+    expect(early.body).toMatchObject({ done: 0, refused: 1, results: [{ reference, outcome: 'refused', code: 'validation_failed' }] });
 
     const posted = await t.request('POST', '/operator/letters/posted', { token: operator, body: { references: [reference], postedOn: today } });
     expect(posted.body).toMatchObject({ done: 1, refused: 0 });
