@@ -18,6 +18,12 @@ json() { node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end"
 call() { local method=$1 path=$2; shift 2
   curl -sS --fail-with-body -X "$method" "$API$path" -H "authorization: Bearer ${TOKEN:-}" "$@"; }
 JSON=(-H 'content-type: application/json')
+# links: the password-creation links the holder received, newest first (the mailbox's JSON API).
+links() { curl -sS "$MAILBOX/api/messages?to=$EMAIL" | json 'it.filter((m) => m.subject === "Vous pouvez créer votre mot de passe")
+  .map((m) => m.text.match(/http\S*password\?token=\S+/)[0]).join(" ")'; }
+# wait_links N: waits until N links arrived (the worker sends them within seconds), prints the newest.
+wait_links() { local found; for _ in $(seq 150); do found=($(links)); [ ${#found[@]} -ge "$1" ] && echo "${found[0]}" && return; sleep 0.2; done
+  echo "$1 email(s) did not arrive in $MAILBOX" >&2; return 1; }
 
 echo '## the admin logs in: a bearer token, valid SESSION_TTL_MINUTES'
 TOKEN=$(call POST /auth/login "${JSON[@]}" -d "{\"loginId\":\"$ADMIN_LOGIN\",\"password\":\"$ADMIN_PASSWORD\"}" | json it.token)
@@ -38,18 +44,13 @@ echo "$CREATED" | json '({ id: it.id, loginId: it.loginId, statusLabel: it.statu
 
 echo '## the list: accent-insensitive search, filters, grouping, pages of 25 (50, 100)'
 call GET "/establishments/$EST/accounts?q=louty&status=pending_activation&groupBy=status&pageSize=25" | json 'it.groups'
+wait_links 1 >/dev/null   # the creation email first: a resend before it goes out is folded into it
 call POST "/establishments/$EST/accounts/$ACC/resend-activation" | json it.message   # new link, old one dead
 call PATCH "/establishments/$EST/accounts/$ACC" "${JSON[@]}" -d '{"rights": {"estimation-pension-cnracl": "write"}}' \
   | json 'it.rights["estimation-pension-cnracl"]'
 
 echo '## the holder: two emails (creation, resend) in the local mailbox, whose JSON API lists the newest first'
-LINK=
-for _ in $(seq 150); do   # the worker sends them within seconds; only the newest link lives
-  LINKS=$(curl -sS "$MAILBOX/api/messages?to=$EMAIL" | json 'it.filter((m) => m.subject === "Vous pouvez créer votre mot de passe")
-    .map((m) => m.text.match(/http\S*password\?token=\S+/)[0]).join(" ")')
-  set -- $LINKS; [ $# -ge 2 ] && LINK=$1 && break; sleep 0.2
-done
-[ -n "$LINK" ] || { echo "the two emails did not arrive in $MAILBOX" >&2; exit 1; }
+LINK=$(wait_links 2)   # only the newest link lives
 LINK_TOKEN=${LINK#*token=}
 curl -sS -o /dev/null -w 'the link opens the page: %{http_code}\n' "$API/password?token=$LINK_TOKEN"
 curl -sS --fail-with-body "$API/auth/password" "${JSON[@]}" \

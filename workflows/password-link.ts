@@ -119,6 +119,8 @@ export async function runPasswordLink(
 
   for (;;) {
     if (deleted) return settle('cancelled', 'cancelled', { step: 'deleted', at: new Date() });
+    // A resend received before this link goes out is folded into it, as when a resend starts a new run
+    // (signalWithStart): the holder gets one link, the newest. One received during the send gives another.
     resendRequested = false;
     linksSent += 1;
     tell({ step: 'sending', linkNo: linksSent });

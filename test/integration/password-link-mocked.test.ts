@@ -1,0 +1,159 @@
+/**
+ * The password-link workflow's decisions with fake activities (as Temporal's samples test them): no
+ * database, no mail, only what the workflow asks and when. Each test runs its own worker on the
+ * time-skipping server, so the fakes' records belong to it alone.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Activities } from '../../activities';
+import { resendLinkSignal, statusQuery, submitPasswordUpdate } from '../../workflows/definitions';
+import type { PasswordLinkInput } from '../../workflows/password-link';
+import { createTimeSkippingEnv } from '../support/time-skipping';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+type LinkActivities = Pick<Activities, 'checkLinkEligibility' | 'issuePasswordLink' | 'markPasswordLinkExpired' | 'applyStagedPassword'>;
+
+/** A gate an activity waits at until the test opens it. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  let reached!: () => void;
+  const waiting = new Promise<void>((resolve) => (reached = resolve));
+  return { open, waiting, pass: () => (reached(), opened) };
+}
+
+/** Fake activities recording what the workflow asked; `overrides` replace some of them. */
+function fakes(overrides: Partial<LinkActivities> = {}) {
+  const issued: { requestNo: number; expiresAt: string }[] = [];
+  const expired: string[] = [];
+  const applied: string[] = [];
+  const activities: LinkActivities = {
+    async checkLinkEligibility() {
+      return true;
+    },
+    async issuePasswordLink(input) {
+      issued.push({ requestNo: input.requestNo, expiresAt: input.expiresAt });
+      return { tokenHash: `hash-${input.requestNo}` };
+    },
+    async markPasswordLinkExpired(input) {
+      expired.push(input.workflowId);
+    },
+    async applyStagedPassword(input) {
+      applied.push(input.tokenHash);
+    },
+    ...overrides,
+  };
+  return { activities, issued, expired, applied };
+}
+
+async function run<T>(activities: LinkActivities, body: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `password-link-mocked-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: inject('stack').workflowBundlePath },
+    activities,
+  });
+  return worker.runUntil(body(taskQueue));
+}
+
+const input = (overrides: Partial<PasswordLinkInput> = {}): PasswordLinkInput => ({
+  accountId: randomUUID(),
+  loginId: `JLO${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`,
+  establishmentSiret: '21490007800012',
+  ...overrides,
+});
+
+describe('password links, with fake activities', () => {
+  it('a reset link dies after one hour of workflow time: the expiry is recorded, no second link', async () => {
+    const f = fakes();
+    await run(f.activities, async (taskQueue) => {
+      const handle = await env.client.workflow.start('passwordResetWorkflow', { taskQueue, workflowId: `password-reset-${randomUUID()}`, args: [input()] });
+      await env.sleep('59 minutes');
+      expect(await handle.query(statusQuery)).toMatchObject({ stage: 'link_sent', linksSent: 1 });
+      await env.sleep('2 minutes');
+      expect(await handle.result()).toBe('link_expired');
+      expect(f.expired).toEqual([handle.workflowId]);
+    });
+    expect(f.issued).toHaveLength(1);
+    expect(f.applied).toEqual([]);
+  });
+
+  it('a resend received before the first link went out is folded into it; one during the send gives another', async () => {
+    const check = gate();
+    const sending = gate();
+    const f = fakes({
+      async checkLinkEligibility() {
+        await check.pass(); // the creating transaction has not committed yet
+        return true;
+      },
+    });
+    const issue = f.activities.issuePasswordLink;
+    f.activities.issuePasswordLink = async (linkInput) => {
+      if (linkInput.requestNo === 1) await sending.pass();
+      return issue(linkInput);
+    };
+    await run(f.activities, async (taskQueue) => {
+      const handle = await env.client.workflow.start('activationWorkflow', { taskQueue, workflowId: `activation-${randomUUID()}`, args: [input()] });
+      await check.waiting;
+      await handle.signal(resendLinkSignal);
+      check.open();
+      await sending.waiting;
+      await env.sleep('1 second');
+      expect(await handle.query(statusQuery)).toMatchObject({ stage: 'sending_link', linksSent: 1 });
+      await handle.signal(resendLinkSignal);
+      sending.open();
+      await env.sleep('1 minute');
+      expect(await handle.query(statusQuery)).toMatchObject({ stage: 'link_sent', linksSent: 2 });
+      await handle.terminate();
+    });
+    expect(f.issued.map((l) => l.requestNo)).toEqual([1, 2]);
+  });
+
+  it('a resend while the password is being applied sends no new link: the password is set', async () => {
+    const applying = gate();
+    const f = fakes({
+      async applyStagedPassword() {
+        await applying.pass();
+      },
+    });
+    await run(f.activities, async (taskQueue) => {
+      const handle = await env.client.workflow.start('activationWorkflow', { taskQueue, workflowId: `activation-${randomUUID()}`, args: [input()] });
+      await env.sleep('1 minute');
+      const submitted = handle.executeUpdate(submitPasswordUpdate, { args: [{ tokenHash: 'hash-1' }] });
+      await applying.waiting;
+      await handle.signal(resendLinkSignal);
+      applying.open();
+      await submitted;
+      expect(await handle.result()).toBe('password_set');
+      expect(await handle.query(statusQuery)).toMatchObject({ stage: 'password_set', linksSent: 1 });
+    });
+    expect(f.issued).toHaveLength(1);
+  });
+
+  it('a run started with linksSentBefore (what continue-as-new passes on) numbers its links after them', async () => {
+    const f = fakes();
+    await run(f.activities, async (taskQueue) => {
+      const handle = await env.client.workflow.start('activationWorkflow', {
+        taskQueue,
+        workflowId: `activation-${randomUUID()}`,
+        args: [input({ linksSentBefore: 40 })],
+      });
+      await env.sleep('1 minute');
+      await handle.signal(resendLinkSignal);
+      await env.sleep('1 minute');
+      expect(await handle.query(statusQuery)).toMatchObject({ stage: 'link_sent', linksSent: 42 });
+      await handle.terminate();
+    });
+    expect(f.issued.map((l) => l.requestNo)).toEqual([41, 42]);
+  });
+});
