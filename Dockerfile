@@ -15,6 +15,8 @@ COPY patches ./patches
 RUN npm ci --omit=dev && npm cache clean --force
 
 COPY . .
+# The administrators' console (web/src → web/dist; esbuild and the DSFR are runtime dependencies).
+RUN npx tsx web/build.ts
 
 # The mail sink writes its messages in .data/mail. docker-compose.yml mounts a named volume there,
 # and a fresh volume takes the ownership of this directory.

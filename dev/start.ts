@@ -10,6 +10,7 @@ import { EMBEDDED_DATABASE_NAME, loadConfigOrExit } from '../config/env';
 import { createDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { findDemo, seedDemo } from '../db/seed';
+import { buildConsole } from '../web/build';
 import { startMailSink } from './mail-sink';
 import { startEmbeddedPostgres } from './postgres';
 import { startTemporalDevServer } from './temporal';
@@ -101,6 +102,7 @@ async function main() {
     .then(async (created) => [created, created ?? (await findDemo(database.db))] as const)
     .finally(() => database.close());
 
+  await buildConsole();
   await Promise.all([
     startChild('worker', 'worker/main.ts', env, /polling task queue/),
     startChild('api', 'api/main.ts', env, /listening on/),
@@ -111,6 +113,7 @@ async function main() {
     [
       '',
       "PEP's — gestion des comptes : tout est démarré.",
+      `  Console         ${api}/  (gestion des comptes, pour les administrateurs)`,
       `  API             ${api}`,
       `  Documentation   ${api}/docs`,
       `  Santé           ${api}/health`,

@@ -45,34 +45,4 @@ form.addEventListener('submit', async (event) => {
 });
 `;
 
-const HOME = `${show}
-const login = document.getElementById('login-form');
-const loginResult = document.getElementById('login-result');
-login.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const res = await post('/auth/login', { loginId: login.loginId.value, password: login.password.value });
-  if (!res.ok) return show(loginResult, 'error', res.body.detail, (res.body.errors || []).map((e) => e.message));
-  const me = await fetch('/me', { headers: { authorization: 'Bearer ' + res.body.token } }).then((r) => r.json());
-  login.remove();
-  const who = me.account ? [me.account.firstName, me.account.lastName].filter(Boolean).join(' ') : res.body.account.loginId;
-  const where = me.establishment && me.establishment.name ? ' — ' + me.establishment.name : '';
-  show(loginResult, 'ok', 'Vous êtes connecté(e) : ' + who + where + '.', (me.notices || []).map((n) => n.message || String(n)));
-  const out = document.createElement('button');
-  out.textContent = 'Se déconnecter';
-  out.addEventListener('click', async () => { await post('/auth/logout', {}, res.body.token); location.reload(); });
-  loginResult.append(out);
-});
-const forgotResult = document.getElementById('forgot-result');
-document.getElementById('forgot-password-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const res = await post('/auth/forgot-password', { identifier: event.target.identifier.value });
-  show(forgotResult, res.ok ? 'ok' : 'error', res.body.message || res.body.detail);
-});
-document.getElementById('forgot-login-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const res = await post('/auth/forgot-login-id', { email: event.target.email.value });
-  show(forgotResult, res.ok ? 'ok' : 'error', res.body.message || res.body.detail);
-});
-`;
-
-export const PAGE_SCRIPTS: Record<string, string> = { 'password.js': PASSWORD, 'home.js': HOME };
+export const PAGE_SCRIPTS: Record<string, string> = { 'password.js': PASSWORD };
