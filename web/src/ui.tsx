@@ -167,3 +167,38 @@ export function Breadcrumb({ trail }: { trail: { label: string; to?: string }[] 
     </nav>
   );
 }
+
+export function Select<T extends string>(props: { id: string; label: string; value: T; options: { value: T; label: string }[]; onChange: (value: T) => void }) {
+  return (
+    <div className="fr-select-group">
+      <label className="fr-label" htmlFor={props.id}>
+        {props.label}
+      </label>
+      <select className="fr-select" id={props.id} value={props.value} onChange={(e) => props.onChange(e.target.value as T)}>
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** « Page précédente / suivante » under a list the API pages. */
+export function Pager({ page, pageCount, onPage }: { page: number; pageCount: number; onPage: (page: number) => void }) {
+  if (pageCount <= 1) return null;
+  return (
+    <nav className="console-pager" aria-label="Pages">
+      <button type="button" className="fr-btn fr-btn--sm fr-btn--secondary" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        Page précédente
+      </button>
+      <span>
+        Page {page} sur {pageCount}
+      </span>
+      <button type="button" className="fr-btn fr-btn--sm fr-btn--secondary" disabled={page >= pageCount} onClick={() => onPage(page + 1)}>
+        Page suivante
+      </button>
+    </nav>
+  );
+}

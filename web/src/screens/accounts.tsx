@@ -8,7 +8,7 @@ import { type AccountSummary, api, ApiProblem, must, problemOf } from '../api';
 import { useConsole } from '../context';
 import { frenchDateOf, frenchDay, plural } from '../format';
 import { Link } from '../router';
-import { Alert, Breadcrumb, Modal, ProblemAlert } from '../ui';
+import { Alert, Breadcrumb, Modal, Pager, ProblemAlert, Select } from '../ui';
 
 type Row = AccountSummary & { group?: { key: string; label: string } };
 type Filter = '' | `status:${'active' | 'pending_activation' | 'expired' | 'blocked'}` | `profile:${'admin' | 'user'}`;
@@ -24,6 +24,13 @@ const FILTERS: { value: Filter; label: string }[] = [
   { value: 'status:blocked', label: 'Bloqués' },
   { value: 'profile:admin', label: 'Administrateurs' },
   { value: 'profile:user', label: 'Utilisateurs' },
+];
+
+const GROUPS: { value: GroupBy; label: string }[] = [
+  { value: '', label: 'Aucun' },
+  { value: 'profile', label: 'Profil' },
+  { value: 'status', label: 'Statut' },
+  { value: 'expiryMonth', label: "Date d'expiration" },
 ];
 
 const BADGES: Record<string, string> = {
@@ -128,33 +135,23 @@ export function AccountsPage() {
     setReload((n) => n + 1);
   }
 
-  async function resend(a: AccountSummary) {
+  /** A one-account action from its row: the API's answer (or refusal) shown above the list. */
+  async function rowAction(call: Promise<{ data?: unknown; error?: unknown; response: Response }>, success: (data: unknown) => string) {
     try {
-      const answer = await must(
-        api.POST('/establishments/{establishmentId}/accounts/{accountId}/resend-activation', {
-          params: { path: { establishmentId: establishment.id, accountId: a.id } },
-        }),
-      );
-      setReport({ kind: 'success', text: `${who(a)} : ${answer.message}`, refusals: [] });
+      setReport({ kind: 'success', text: success(await must(call)), refusals: [] });
       setReload((n) => n + 1);
     } catch (error) {
       setProblem(problemOf(error));
     }
   }
-
-  async function unblock(a: AccountSummary) {
-    try {
-      await must(
-        api.POST('/establishments/{establishmentId}/accounts/{accountId}/unblock', {
-          params: { path: { establishmentId: establishment.id, accountId: a.id } },
-        }),
-      );
-      setReport({ kind: 'success', text: `Le compte de ${who(a)} est débloqué.`, refusals: [] });
-      setReload((n) => n + 1);
-    } catch (error) {
-      setProblem(problemOf(error));
-    }
-  }
+  const accountPath = (a: AccountSummary) => ({ params: { path: { establishmentId: establishment.id, accountId: a.id } } });
+  const resend = (a: AccountSummary) =>
+    rowAction(
+      api.POST('/establishments/{establishmentId}/accounts/{accountId}/resend-activation', accountPath(a)),
+      (answer) => `${who(a)} : ${(answer as { message: string }).message}`,
+    );
+  const unblock = (a: AccountSummary) =>
+    rowAction(api.POST('/establishments/{establishmentId}/accounts/{accountId}/unblock', accountPath(a)), () => `Le compte de ${who(a)} est débloqué.`);
 
   async function exportCsv() {
     try {
@@ -186,26 +183,7 @@ export function AccountsPage() {
       <Breadcrumb trail={[{ label: 'Tableau de bord', to: '/console' }, { label: 'Etablissement : Gestion des comptes' }]} />
       <h1>Gestion des comptes</h1>
       <div className="console-toolbar">
-        <div className="fr-select-group">
-          <label className="fr-label" htmlFor="filter">
-            Afficher
-          </label>
-          <select
-            className="fr-select"
-            id="filter"
-            value={filter}
-            onChange={(e) => {
-              setFilter(e.target.value as Filter);
-              setPage(1);
-            }}
-          >
-            {FILTERS.map((f) => (
-              <option key={f.value} value={f.value}>
-                {f.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Select id="filter" label="Afficher" value={filter} options={FILTERS} onChange={(v) => (setFilter(v), setPage(1))} />
         <div className="fr-search-bar console-search" role="search">
           <label className="fr-label" htmlFor="search">
             Rechercher un nom, un prénom, un service...
@@ -228,43 +206,14 @@ export function AccountsPage() {
         Les résultats sont mis à jour instantanément dans la liste ci-dessous.
       </p>
       <div className="console-toolbar">
-        <div className="fr-select-group">
-          <label className="fr-label" htmlFor="group-by">
-            Grouper par
-          </label>
-          <select
-            className="fr-select"
-            id="group-by"
-            value={groupBy}
-            onChange={(e) => {
-              setGroupBy(e.target.value as GroupBy);
-              setPage(1);
-            }}
-          >
-            <option value="">Aucun</option>
-            <option value="profile">Profil</option>
-            <option value="status">Statut</option>
-            <option value="expiryMonth">Date d'expiration</option>
-          </select>
-        </div>
-        <div className="fr-select-group">
-          <label className="fr-label" htmlFor="page-size">
-            Résultats par page
-          </label>
-          <select
-            className="fr-select"
-            id="page-size"
-            value={pageSize}
-            onChange={(e) => {
-              setPageSize(e.target.value as PageSize);
-              setPage(1);
-            }}
-          >
-            <option value="25">25</option>
-            <option value="50">50</option>
-            <option value="100">100</option>
-          </select>
-        </div>
+        <Select id="group-by" label="Grouper par" value={groupBy} options={GROUPS} onChange={(v) => (setGroupBy(v), setPage(1))} />
+        <Select
+          id="page-size"
+          label="Résultats par page"
+          value={pageSize}
+          options={(['25', '50', '100'] as const).map((n) => ({ value: n, label: n }))}
+          onChange={(v) => (setPageSize(v), setPage(1))}
+        />
         <Link className="fr-btn fr-btn--tertiary fr-icon-file-text-line fr-btn--icon-left" to="/console/historique">
           Voir l'historique
         </Link>
@@ -385,44 +334,18 @@ export function AccountsPage() {
                           Modifier le compte de {who(a)}
                         </Link>
                       )}
-                      <button
-                        type="button"
-                        className="fr-btn fr-btn--sm fr-btn--tertiary-no-outline fr-icon-refresh-line"
-                        title={`Renouveler le compte de ${who(a)}`}
-                        onClick={() => setPending({ kind: 'renew', accounts: [a] })}
-                      >
-                        Renouveler le compte de {who(a)}
-                      </button>
+                      <RowAction icon="refresh-line" label={`Renouveler le compte de ${who(a)}`} onClick={() => setPending({ kind: 'renew', accounts: [a] })} />
                       {!expired && (
-                        <button
-                          type="button"
-                          className="fr-btn fr-btn--sm fr-btn--tertiary-no-outline fr-icon-delete-line"
-                          title={`Supprimer le compte de ${who(a)}`}
-                          onClick={() => setPending({ kind: 'delete', accounts: [a] })}
-                        >
-                          Supprimer le compte de {who(a)}
-                        </button>
+                        <RowAction icon="delete-line" label={`Supprimer le compte de ${who(a)}`} onClick={() => setPending({ kind: 'delete', accounts: [a] })} />
                       )}
                       {a.status === 'pending_activation' && (
-                        <button
-                          type="button"
-                          className="fr-btn fr-btn--sm fr-btn--tertiary-no-outline fr-icon-mail-line"
-                          title={`Renvoyer le courriel de création du mot de passe à ${who(a)}`}
+                        <RowAction
+                          icon="mail-line"
+                          label={`Renvoyer le courriel de création du mot de passe à ${who(a)}`}
                           onClick={() => void resend(a)}
-                        >
-                          Renvoyer le courriel de création du mot de passe à {who(a)}
-                        </button>
+                        />
                       )}
-                      {a.status === 'blocked' && (
-                        <button
-                          type="button"
-                          className="fr-btn fr-btn--sm fr-btn--tertiary-no-outline fr-icon-lock-unlock-line"
-                          title={`Débloquer le compte de ${who(a)}`}
-                          onClick={() => void unblock(a)}
-                        >
-                          Débloquer le compte de {who(a)}
-                        </button>
-                      )}
+                      {a.status === 'blocked' && <RowAction icon="lock-unlock-line" label={`Débloquer le compte de ${who(a)}`} onClick={() => void unblock(a)} />}
                     </div>
                   </td>
                 </tr>,
@@ -432,19 +355,7 @@ export function AccountsPage() {
         </table>
       </div>
       {list && list.total === 0 && <p className="fr-mt-2w">Aucun compte ne correspond à votre recherche.</p>}
-      {list && list.pageCount > 1 && (
-        <nav className="console-pager" aria-label="Pages">
-          <button type="button" className="fr-btn fr-btn--sm fr-btn--secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-            Page précédente
-          </button>
-          <span>
-            Page {page} sur {list.pageCount}
-          </span>
-          <button type="button" className="fr-btn fr-btn--sm fr-btn--secondary" disabled={page >= list.pageCount} onClick={() => setPage(page + 1)}>
-            Page suivante
-          </button>
-        </nav>
-      )}
+      {list && <Pager page={page} pageCount={list.pageCount} onPage={setPage} />}
 
       {pending && (
         <Modal
@@ -469,6 +380,15 @@ export function AccountsPage() {
         </Modal>
       )}
     </>
+  );
+}
+
+/** The guide's row actions: an icon, its full name for screen readers and as a tooltip. */
+function RowAction({ icon, label, onClick }: { icon: string; label: string; onClick: () => void }) {
+  return (
+    <button type="button" className={`fr-btn fr-btn--sm fr-btn--tertiary-no-outline fr-icon-${icon}`} title={label} onClick={onClick}>
+      {label}
+    </button>
   );
 }
 

@@ -26,6 +26,11 @@ export const EMPTY_COORDINATES: Coordinates = {
   professionalAddress: '',
 };
 
+const PROFILES = [
+  { value: 'admin' as const, label: 'Administrateur' },
+  { value: 'user' as const, label: 'Utilisateur' },
+];
+
 export const COORDINATE_FIELDS = ['profile', 'civility', 'lastName', 'firstName', 'email', 'emailConfirmation', 'phone', 'serviceFunction', 'professionalAddress'];
 
 /** The address is typed as lines, as the letter to the legal representative prints it. */
@@ -61,31 +66,15 @@ export function CoordinatesForm(props: {
   const set = <K extends keyof Coordinates>(key: K) => (v: Coordinates[K]) => onChange({ ...value, [key]: v });
   return (
     <>
-      {props.profileChoice === 'create' && (
+      {props.profileChoice !== 'none' && (
         <Radios
           legend="Profil du compte"
           name="profile"
           inline
           value={value.profile}
           onChange={set('profile')}
-          options={[
-            { value: 'admin', label: 'Administrateur' },
-            { value: 'user', label: 'Utilisateur' },
-          ]}
-          error={problem?.field('profile')}
-        />
-      )}
-      {props.profileChoice === 'promote' && (
-        <Radios
-          legend="Profil du compte"
-          name="profile"
-          inline
-          value={value.profile}
-          onChange={set('profile')}
-          options={[
-            { value: 'user', label: 'Utilisateur' },
-            { value: 'admin', label: 'Administrateur' },
-          ]}
+          // The guide's order at creation; when editing, the current profile (Utilisateur) comes first.
+          options={props.profileChoice === 'create' ? PROFILES : [...PROFILES].reverse()}
           error={problem?.field('profile')}
         />
       )}

@@ -4,7 +4,7 @@ import { api, type ApiProblem, must, problemOf, type Schemas } from '../api';
 import { useConsole } from '../context';
 import { frenchDateTimeOf } from '../format';
 import { Link, useLocation } from '../router';
-import { Breadcrumb, ProblemAlert } from '../ui';
+import { Breadcrumb, Pager, ProblemAlert } from '../ui';
 
 type History = Schemas['History'];
 
@@ -84,19 +84,7 @@ export function HistoryPage() {
               </tbody>
             </table>
           </div>
-          {history.pageCount > 1 && (
-            <nav className="console-pager" aria-label="Pages">
-              <button type="button" className="fr-btn fr-btn--sm fr-btn--secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                Page précédente
-              </button>
-              <span>
-                Page {page} sur {history.pageCount}
-              </span>
-              <button type="button" className="fr-btn fr-btn--sm fr-btn--secondary" disabled={page >= history.pageCount} onClick={() => setPage(page + 1)}>
-                Page suivante
-              </button>
-            </nav>
-          )}
+          <Pager page={page} pageCount={history.pageCount} onPage={setPage} />
         </>
       )}
     </>
