@@ -15,7 +15,10 @@ import AxeBuilder from '@axe-core/playwright';
 import { serve } from '@hono/node-server';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { accounts } from '../../db/schema';
 import { findChromium } from '../../dev/chromium';
+import { addDays, parisDay } from '../../domain/dates';
 import { buildConsole } from '../../web/build';
 import { TEST_PASSWORD, useTestApp } from '../support/harness';
 
@@ -173,7 +176,9 @@ describe("the administrators' console", () => {
     if (skipWithoutChromium(ctx)) return;
     await freshPage();
     const { establishment, admin } = await t.createEstablishment({ name: 'MAIRIE DE SAINT-DENIS-LÈS-BOURG' });
-    const soon = '2026-12-31';
+    // Within the reminder window (from the 20th of the month before), whatever day the test runs.
+    const soon = addDays(parisDay(new Date()), 7);
+    await t.db.update(accounts).set({ expiresOn: soon }).where(eq(accounts.id, admin.id));
     const celine = await t.insertActiveAccount(establishment.id, { firstName: 'Céline', lastName: 'Martin', serviceFunction: 'Ressources Humaines', expiresOn: soon });
     const sonia = await t.insertActiveAccount(establishment.id, { firstName: 'Sonia', lastName: 'Bernard', serviceFunction: 'Ressources humaines', expiresOn: soon });
     await t.insertActiveAccount(establishment.id, { civility: 'monsieur', firstName: 'Fernand', lastName: 'Louty', serviceFunction: 'DMN', expiresOn: '2020-03-06' });
@@ -201,6 +206,7 @@ describe("the administrators' console", () => {
     // Tableau de bord: an admin's menu.
     await page.getByRole('heading', { name: 'Tableau de bord' }).waitFor();
     expect(await page.locator('#menu').innerText()).toContain('Gestion des comptes');
+    await page.getByText('Votre compte expire le').waitFor();
     await accessible('Tableau de bord');
     await shot('console-dashboard');
 
@@ -271,6 +277,11 @@ describe("the administrators' console", () => {
     // Instant search, accent-insensitive (the API's).
     await page.getByRole('link', { name: 'Retour à la gestion des comptes' }).click();
     await expect.poll(() => rows.count()).toBe(6);
+
+    // The holder did not get the email: « Renvoyer le courriel de création du mot de passe » (a new link).
+    await page.getByRole('button', { name: 'Renvoyer le courriel de création du mot de passe à Mme Agathe Xxy' }).click();
+    await page.getByText('Mme Agathe Xxy :').waitFor();
+    await expect.poll(async () => (await t.mail.list({ to: newEmail })).length, { timeout: 30_000 }).toBe(2);
     await page.getByLabel('Rechercher un nom, un prénom, un service...').fill('celine');
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain('Céline');

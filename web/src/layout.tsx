@@ -75,16 +75,17 @@ export function Footer() {
 
 export function menuFor(admin: boolean) {
   return [
-    { to: '/console', label: 'Tableau de bord', icon: 'fr-icon-home-4-line' },
+    { to: '/console', label: 'Tableau de bord' },
     ...(admin
       ? [
-          { to: '/console/comptes', label: 'Gestion des comptes', icon: 'fr-icon-team-line' },
-          { to: '/console/historique', label: "Historique des opérations", icon: 'fr-icon-file-text-line' },
+          { to: '/console/comptes', label: 'Gestion des comptes' },
+          { to: '/console/historique', label: "Historique des opérations" },
+          { to: '/console/delegations', label: 'Accès multicomptes' },
         ]
       : []),
-    { to: '/console/intervenants', label: 'Mes intervenants', icon: 'fr-icon-user-line' },
-    { to: '/console/mon-compte', label: 'Mon compte', icon: 'fr-icon-account-circle-line' },
-    { to: '/console/etablissement', label: 'Mon établissement', icon: 'fr-icon-building-line' },
+    { to: '/console/intervenants', label: 'Mes intervenants' },
+    { to: '/console/mon-compte', label: 'Mon compte' },
+    { to: '/console/etablissement', label: 'Mon établissement' },
   ];
 }
 

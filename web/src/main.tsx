@@ -8,6 +8,7 @@ import { navigate, useLocation } from './router';
 import { AccountsPage } from './screens/accounts';
 import { CreateAccountPage } from './screens/create-account';
 import { DashboardPage } from './screens/dashboard';
+import { DelegationsPage } from './screens/delegations';
 import { EditAccountPage } from './screens/edit-account';
 import { HistoryPage } from './screens/history';
 import { LoginPage } from './screens/login';
@@ -27,6 +28,7 @@ function Screen({ path, admin }: { path: string; admin: boolean }) {
   if (path === '/console/mon-compte') return <MyAccountPage />;
   if (path === '/console/etablissement') return <EstablishmentPage />;
   if (path === '/console/cgu') return <TermsPage />;
+  if (path === '/console/delegations') return adminOnly(<DelegationsPage />);
   return <DashboardPage />;
 }
 

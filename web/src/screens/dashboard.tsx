@@ -7,6 +7,7 @@ import { Alert } from '../ui';
 const DESCRIPTIONS: Record<string, string> = {
   '/console/comptes': 'Créer, modifier, renouveler, supprimer et exporter les comptes de votre établissement.',
   '/console/historique': 'Les opérations effectuées sur les comptes de votre établissement.',
+  '/console/delegations': 'Les délégations de gestion entre votre établissement et un établissement centralisateur.',
   '/console/intervenants': 'Les administrateurs de votre établissement, à contacter pour vos droits.',
   '/console/mon-compte': 'Vos coordonnées, votre profil et vos droits.',
   '/console/etablissement': "Votre établissement et ses conditions générales d'utilisation.",
