@@ -359,6 +359,21 @@ describe("the administrators' console", () => {
       await accessible(heading);
     }
 
+    // Accès multicomptes: the operator attached a commune to this establishment; its admin asks for the delegation.
+    const { establishment: commune } = await t.createEstablishment({ name: 'COMMUNE DE BOURG-LE-PETIT' });
+    const attached = await t.request('POST', `/operator/establishments/${establishment.id}/attachments`, {
+      token: t.config.operatorToken,
+      body: { establishmentId: commune.id },
+    });
+    expect(attached.status).toBeLessThan(300);
+    await page.locator('#menu').getByRole('link', { name: 'Accès multicomptes' }).click();
+    await page.getByLabel('Sélectionner COMMUNE DE BOURG-LE-PETIT').check({ force: true });
+    await page.getByRole('button', { name: 'Demander la délégation (1)' }).click();
+    await page.getByText('Demande envoyée aux administrateurs de 1 établissement(s).').waitFor();
+    await page.getByRole('button', { name: 'Retirer la demande' }).waitFor();
+    await accessible('Accès multicomptes');
+    await shot('console-delegations');
+
     // Log out: the session is gone for the API too.
     const stored = await page.evaluate<string | null>("sessionStorage.getItem('peps.session')");
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
