@@ -109,7 +109,8 @@ export function deleteAction(selection: string[], options: { evenLastAdmin?: boo
         before: accountSnapshot(account, rights),
         after: { status: 'deleted', deletedAt: scope.now.toISOString() },
         account: updated,
-        lastStep: () => notifyAccountDeleted(scope.lifecycles, account),
+        // After the commit: a workflow told of a deletion that then rolls back would end for an account that lives.
+        afterCommit: () => notifyAccountDeleted(scope.lifecycles, account),
       };
     },
   };

@@ -21,6 +21,11 @@ export interface AccountScope {
   /** `now` as a Paris calendar day (YYYY-MM-DD). */
   today: string;
   lifecycles: LifecycleDeps;
+  /**
+   * Set when the rule runs inside the caller's transaction: its `afterCommit` steps are handed here,
+   * for the caller to run once its own transaction has committed.
+   */
+  deferAfterCommit?: (step: () => Promise<void>) => void;
 }
 
 /** The platform acting from workflow `workflowId` on an establishment's accounts, now (or at `now`). */
@@ -47,6 +52,12 @@ export interface AccountChange {
    * throws, everything rolls back (`service_unavailable`).
    */
   lastStep?: () => Promise<void>;
+  /**
+   * Runs once the transaction has committed (a signal that must not reach a workflow for a change
+   * that could still roll back). A failure is logged, not raised: the change is done, and the
+   * workflows notice it on their own later (see `afterCommitFailed`).
+   */
+  afterCommit?: () => Promise<void>;
 }
 
 export interface AccountAction {
@@ -63,7 +74,9 @@ export interface AccountAction {
  * (nothing written then). Given a transaction, it runs in a savepoint of it.
  */
 export async function applyAccountAction(db: Db, scope: AccountScope, accountId: string, action: AccountAction): Promise<AccountView> {
-  return db.transaction(async (tx) => {
+  if (isTransaction(db) && !scope.deferAfterCommit) throw new Error('inside a transaction, the scope needs deferAfterCommit');
+  let afterCommit: (() => Promise<void>) | undefined;
+  const view = await db.transaction(async (tx) => {
     if (action.locksEstablishment) await lockEstablishment(tx, scope.establishmentId);
     const account = await findAccount(tx, { ...scope, accountId, lock: true });
     if (!account) throw accountNotFound();
@@ -81,8 +94,28 @@ export async function applyAccountAction(db: Db, scope: AccountScope, accountId:
       after: change.after,
     });
     if (change.lastStep) await callWorkflow(scope.requestId, change.lastStep);
+    afterCommit = change.afterCommit;
     return change.account;
   });
+  if (afterCommit) {
+    if (scope.deferAfterCommit) scope.deferAfterCommit(afterCommit);
+    else await runAfterCommit(scope, afterCommit);
+  }
+  return view;
+}
+
+/** Runs a step after the commit; the change stands whatever it does (see AccountChange.afterCommit). */
+export async function runAfterCommit(scope: Pick<AccountScope, 'requestId'>, step: () => Promise<void>): Promise<void> {
+  await step().catch((error: unknown) => afterCommitFailed(scope.requestId, error));
+}
+
+function afterCommitFailed(requestId: string | null | undefined, error: unknown) {
+  console.error(JSON.stringify({ level: 'warn', requestId, msg: 'step after commit failed; the workflows notice the change on their own', error: String(error) }));
+}
+
+/** Drizzle's transaction objects (and savepoints) can roll back; the database handle cannot. */
+function isTransaction(db: Db): boolean {
+  return 'rollback' in db;
 }
 
 export interface SelectionResult {

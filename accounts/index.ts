@@ -5,7 +5,7 @@
  * problem+json, an activity to a non-retryable failure.
  */
 export { type Actor, type AuthenticatedAccount, auditActor, platformActor } from './actor';
-export { type AccountAction, type AccountChange, type AccountScope, applyAccountAction, applyToSelection, platformScope, type SelectionResult } from './apply';
+export { type AccountAction, type AccountChange, type AccountScope, applyAccountAction, applyToSelection, platformScope, runAfterCommit, type SelectionResult } from './apply';
 export {
   type AccountChanges,
   deleteAction,

@@ -4,7 +4,7 @@
  * activity finds its own previous write and changes nothing.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { type AccountScope, applyAccountAction, auditActor, deleteAction, demotion } from '../accounts';
+import { type AccountScope, applyAccountAction, auditActor, deleteAction, demotion, runAfterCommit } from '../accounts';
 import { asActivity } from './account-rules';
 import { countActiveAdmins, listActiveAdmins } from '../db/queries/accounts';
 import { registrationForLetter, storeLetterOnce, updateRegistration } from '../db/queries/admin-registrations';
@@ -179,8 +179,10 @@ export function createAdminRegistrationActivities({ db, mailer, config }: Activi
         establishmentId: r.establishmentId,
         ...clock,
         lifecycles: { temporal: Context.current().client, config },
+        deferAfterCommit: (step) => afterCommit.push(step),
       };
-      return db.transaction(async (tx) => {
+      const afterCommit: (() => Promise<void>)[] = [];
+      const result = await db.transaction(async (tx) => {
         let outcome: OppositionResult['account'] = 'already_deleted';
         if (account.status !== 'deleted') {
           // The opposition prevails even over the last-admin rule; the rule writes its own history entry.
@@ -217,6 +219,8 @@ export function createAdminRegistrationActivities({ db, mailer, config }: Activi
         });
         return { account: outcome, noActiveAdminLeft };
       });
+      for (const step of afterCommit) await runAfterCommit(scope, step);
+      return result;
     },
 
     /** The holder and the establishment's other active admins learn of the opposition. */

@@ -1,9 +1,11 @@
-import { ApplicationFailure } from '@temporalio/activity';
-import { findAccountWithEstablishment, lockAccountRow, setAccountColumns } from '../db/queries/accounts';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { endActivationLinkAt, findAccountWithEstablishment, lockAccountRow, setAccountColumns } from '../db/queries/accounts';
 import { hasAuditEntry, recordAudit } from '../db/queries/audit';
-import { lockWorkflowLink, revokeWorkflowLinks, storeNewestLink, useLink } from '../db/queries/one-time-tokens';
+import { lockWorkflowLink, openLinksOfWorkflow, revokeWorkflowLinks, storeNewestLink, useLink } from '../db/queries/one-time-tokens';
 import { revokeAccountSessions } from '../db/queries/sessions';
 import { derivedToken, hashToken } from '../security/tokens';
+import type { Db } from '../db/client';
+import { searchAttributes } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 import { passwordCreationEmail, passwordResetEmail } from './emails/templates';
 
@@ -15,16 +17,65 @@ export function passwordLinkUrl(publicBaseUrl: string, token: string): string {
 }
 
 const AUDIT_ACTIONS = {
-  activation: { sent: 'email.password_creation_sent', expired: 'activation.link_expired', done: 'account.activated' },
-  password_reset: { sent: 'email.password_reset_sent', expired: 'password_reset.link_expired', done: 'account.password_reset' },
+  activation: {
+    sent: 'email.password_creation_sent',
+    expired: 'activation.link_expired',
+    cancelled: 'activation.link_cancelled',
+    done: 'account.activated',
+  },
+  password_reset: {
+    sent: 'email.password_reset_sent',
+    expired: 'password_reset.link_expired',
+    cancelled: 'password_reset.link_cancelled',
+    done: 'account.password_reset',
+  },
 } as const;
+
+/**
+ * How many times an absent account row is looked for: the creating transaction commits within these
+ * attempts (0.5 s, 1 s, 2 s… apart, ~15 s in all) or it rolled back. A database that does not answer
+ * is not an absent row: that failure stays retryable, without limit.
+ */
+const ABSENT_ROW_ATTEMPTS = 6;
+
+/** Why a link died before being used: its time ran out, or an operator ended its workflow. */
+export type LinkEnd = 'expired' | 'cancelled';
+
+/** Revokes the open links `workflowId` issued, with one history line; nothing when none was open (a retry). */
+export async function endWorkflowLinks(db: Db, params: { purpose: Purpose; accountId: string; workflowId: string; reason?: LinkEnd }) {
+  const { purpose, accountId, workflowId } = params;
+  const now = new Date();
+  await db.transaction(async (tx) => {
+    const revoked = await revokeWorkflowLinks(tx, { workflowId, accountId, now });
+    if (revoked === 0) return;
+    if (purpose === 'activation') await endActivationLinkAt(tx, accountId, now);
+    const account = await lockAccountRow(tx, accountId);
+    await recordAudit(tx, {
+      actorType: 'system',
+      actorLabel: workflowId,
+      establishmentId: account?.establishmentId,
+      targetAccountId: accountId,
+      action: AUDIT_ACTIONS[purpose][params.reason ?? 'expired'],
+      outcome: 'success',
+    });
+  });
+}
 
 export function createPasswordLinkActivities({ db, mailer, config }: ActivityDeps) {
   return {
-    /** Retryable "not found": the creating transaction may not have committed yet. */
+    /**
+     * Whether the account is in the state the link is for. An absent row is retried a few times (the
+     * creating transaction may not have committed yet), then refused for good (`AccountAbsent`);
+     * a database error is thrown as it is, so Temporal retries it until the database is back.
+     */
     async checkLinkEligibility({ purpose, accountId }: { purpose: Purpose; accountId: string }): Promise<boolean> {
       const row = await findAccountWithEstablishment(db, accountId);
-      if (!row) throw ApplicationFailure.retryable(`account ${accountId} not found (yet)`, 'AccountNotFound');
+      if (!row) {
+        if (Context.current().info.attempt >= ABSENT_ROW_ATTEMPTS) {
+          throw ApplicationFailure.nonRetryable(`account ${accountId} absent (creation rolled back?)`, 'AccountAbsent');
+        }
+        throw ApplicationFailure.retryable(`account ${accountId} not found (yet)`, 'AccountNotFound');
+      }
       const { status } = row.account;
       return purpose === 'activation' ? status === 'pending_activation' : status === 'active';
     },
@@ -99,21 +150,39 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
       return { tokenHash };
     },
 
-    /** The workflow's timer ran out: no link of this workflow works any more. */
-    async markPasswordLinkExpired({ purpose, accountId, workflowId }: { purpose: Purpose; accountId: string; workflowId: string }) {
-      await db.transaction(async (tx) => {
-        const revoked = await revokeWorkflowLinks(tx, { workflowId, accountId, now: new Date() });
-        if (revoked === 0) return; // a retry after success
-        const account = await lockAccountRow(tx, accountId);
-        await recordAudit(tx, {
-          actorType: 'system',
-          actorLabel: workflowId,
-          establishmentId: account?.establishmentId,
-          targetAccountId: accountId,
-          action: AUDIT_ACTIONS[purpose].expired,
-          outcome: 'success',
-        });
-      });
+    /**
+     * The workflow's timer ran out, or an operator cancelled or terminated it: no link of this
+     * workflow works any more, and the account no longer shows a living activation link.
+     */
+    async markPasswordLinkExpired(params: { purpose: Purpose; accountId: string; workflowId: string; reason?: LinkEnd }) {
+      await endWorkflowLinks(db, params);
+    },
+
+    /**
+     * Link workflows an operator terminated (or reset: the old run is terminated) run no code of
+     * their own, so their links would stay open in the database: each run closed while its
+     * `LifecycleState` still said a link was out has its links revoked, unless a later run of the
+     * same ID is running. Returns how many workflows had links ended.
+     */
+    async endLinksOfClosedWorkflows(): Promise<number> {
+      const { client } = Context.current();
+      const query = [
+        "(WorkflowType = 'activationWorkflow' OR WorkflowType = 'passwordResetWorkflow')",
+        "ExecutionStatus != 'Running'",
+        `(${searchAttributes.lifecycleState.name} = 'sending_link' OR ${searchAttributes.lifecycleState.name} = 'link_sent')`,
+      ].join(' AND ');
+      const closed = new Set<string>();
+      for await (const run of client.workflow.list({ query })) closed.add(run.workflowId);
+      let ended = 0;
+      for (const workflowId of closed) {
+        Context.current().heartbeat(ended);
+        const latest = await client.workflow.getHandle(workflowId).describe();
+        if (latest.status.name === 'RUNNING') continue;
+        const open = await openLinksOfWorkflow(db, workflowId);
+        for (const link of open) await endWorkflowLinks(db, { ...link, workflowId, reason: 'cancelled' });
+        if (open.length > 0) ended += 1;
+      }
+      return ended;
     },
 
     /**

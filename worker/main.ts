@@ -5,6 +5,7 @@ import { loadConfigOrExit } from '../config/env';
 import { createMailer } from '../activities/mailer';
 import { createDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
+import { ensureLinkReconcileSchedule } from '../workflows/link-reconcile-client';
 import { ensureReminderSchedule, startValidityReconcile } from '../workflows/validity-client';
 import { createWorker } from './create-worker';
 
@@ -24,6 +25,7 @@ async function main() {
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   await ensureReminderSchedule(client, config.temporal.taskQueue);
+  await ensureLinkReconcileSchedule(client, config.temporal.taskQueue);
   await startValidityReconcile(client, config.temporal.taskQueue);
   await clientConnection.close();
   console.log(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);

@@ -53,6 +53,8 @@ export const workflowIds = {
   validityReminderSchedule: () => 'validity-reminders',
   /** A manual run of the monthly reminder for one month (YYYY-MM of the expiry month). */
   validityReminderRun: (expiryMonth: string) => `validity-reminders-${expiryMonth}`,
+  /** The schedule that ends the links of link workflows an operator terminated; its runs are `link-reconcile-<time>`. */
+  linkReconcileSchedule: () => 'link-reconcile',
   delegation: (centralSiret: string, delegatingSiret: string) => `delegation-${centralSiret}-${delegatingSiret}`,
 };
 

@@ -9,3 +9,4 @@ export { validityWorkflow } from './validity';
 export { validityRemindersWorkflow } from './validity-reminders';
 export { validityReconcileWorkflow } from './validity-reconcile';
 export { delegationWorkflow } from './delegation';
+export { linkReconcileWorkflow } from './link-reconcile';

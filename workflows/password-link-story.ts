@@ -31,7 +31,8 @@ export function passwordLinkStartMetadata(purpose: LinkPurpose, loginId: string,
     staticDetails: [
       `**${w.title} ${loginId}** — établissement SIRET ${siret}.`,
       `Le titulaire reçoit par courriel un lien à usage unique, valable ${w.validity}, pour ${w.aim}. Chaque renvoi envoie un nouveau lien et rend le précédent inutilisable.`,
-      'Fin possible (attribut LifecycleState et résultat du workflow) : `password_set` (mot de passe choisi), `link_expired` (lien expiré sans mot de passe), `cancelled` (compte supprimé ou introuvable).',
+      'Fin possible (attribut LifecycleState et résultat du workflow) : `password_set` (mot de passe choisi), `link_expired` (lien expiré sans mot de passe), `cancelled` (compte supprimé ou introuvable, ou annulation demandée par un opérateur).',
+      "Un arrêt forcé (Terminate) laisse l'attribut tel quel : le rattrapage `link-reconcile` rend alors le lien inutilisable en base.",
     ].join('\n\n'),
   };
 }
@@ -50,7 +51,8 @@ export type StoryStep =
   | { step: 'password_set'; linkNo: number; at: Date }
   | { step: 'link_expired'; linkNo: number; at: Date }
   | { step: 'deleted'; at: Date }
-  | { step: 'not_eligible'; at: Date };
+  | { step: 'not_eligible'; at: Date }
+  | { step: 'operator_cancelled'; at: Date };
 
 /** `setCurrentDetails` text for each step of the run. */
 export function passwordLinkDetails(purpose: LinkPurpose, s: StoryStep): string {
@@ -67,6 +69,8 @@ export function passwordLinkDetails(purpose: LinkPurpose, s: StoryStep): string 
         : `Terminé le ${frenchDateTime(s.at)} — lien n°${s.linkNo} expiré sans nouveau mot de passe ; l'ancien mot de passe reste valable.`;
     case 'deleted':
       return `Terminé le ${frenchDateTime(s.at)} — compte supprimé : le lien ne fonctionne plus.`;
+    case 'operator_cancelled':
+      return `Annulé le ${frenchDateTime(s.at)} par un opérateur (Temporal) — le lien ne fonctionne plus.`;
     case 'not_eligible':
       return `Terminé le ${frenchDateTime(s.at)} — compte introuvable ou plus concerné (création annulée, compte déjà actif ou supprimé) : aucun lien envoyé.`;
   }

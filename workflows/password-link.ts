@@ -6,7 +6,9 @@
 import type { Duration } from '@temporalio/common';
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   continueAsNew,
   allHandlersFinished,
   proxyActivities,
@@ -52,10 +54,12 @@ const { issuePasswordLink, markPasswordLinkExpired, applyStagedPassword } = prox
 });
 
 // The account row may not be visible yet when the workflow starts (it is started from inside the
-// creating transaction): a few quick retries cover the commit, then we give up on a rolled-back account.
+// creating transaction). The activity itself gives up on a row still absent after a few attempts
+// (a rolled-back creation: non-retryable failure); a database that does not answer is retried
+// until it does, so an outage never ends the activation as `account_not_eligible`.
 const { checkLinkEligibility } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumAttempts: 6 },
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 export async function runPasswordLink(
@@ -114,48 +118,63 @@ export async function runPasswordLink(
   ]);
   setStage('sending_link');
 
-  const eligible = await checkLinkEligibility({ purpose, accountId: input.accountId }).catch(() => false);
-  if (!eligible) return settle('cancelled', 'account_not_eligible', { step: 'not_eligible', at: new Date() });
-
-  for (;;) {
-    if (deleted) return settle('cancelled', 'cancelled', { step: 'deleted', at: new Date() });
-    // A resend received before this link goes out is folded into it, as when a resend starts a new run
-    // (signalWithStart): the holder gets one link, the newest. One received during the send gives another.
-    resendRequested = false;
-    linksSent += 1;
-    tell({ step: 'sending', linkNo: linksSent });
-    const expiresAtMs = Date.now() + msToNumber(validity);
-    const link = await issuePasswordLink.executeWithOptions({ summary: linkSendSummary(linksSent) }, [
-      {
-        purpose,
-        accountId: input.accountId,
-        workflowId: workflowInfo().workflowId,
-        requestKey: `${workflowInfo().runId}/${linksSent}`,
-        requestNo: linksSent,
-        expiresAt: new Date(expiresAtMs).toISOString(),
-      },
-    ]);
-    currentTokenHash = link.tokenHash;
-    linkExpiresAt = new Date(expiresAtMs).toISOString();
-    setStage('link_sent');
-    tell({ step: 'waiting', linkNo: linksSent, sentAt: new Date(), expiresAt: new Date(expiresAtMs) });
-
-    const woken = await condition(() => passwordSet || deleted || (resendRequested && !applying), validity, {
-      summary: linkTimerSummary(purpose, linksSent),
+  try {
+    const eligible = await checkLinkEligibility({ purpose, accountId: input.accountId }).catch((error) => {
+      if (isCancellation(error)) throw error;
+      return false; // the row stayed absent (rolled-back creation) or the account is in another state
     });
-    if (!woken && applying) await condition(() => !applying);
-    if (passwordSet) return settle('password_set', 'password_set', { step: 'password_set', linkNo: linksSent, at: new Date() });
-    if (deleted) return settle('cancelled', 'cancelled', { step: 'deleted', at: new Date() });
-    if (!woken) {
+    if (!eligible) return await settle('cancelled', 'account_not_eligible', { step: 'not_eligible', at: new Date() });
+
+    for (;;) {
+      if (deleted) return await settle('cancelled', 'cancelled', { step: 'deleted', at: new Date() });
+      // A resend received before this link goes out is folded into it, as when a resend starts a new run
+      // (signalWithStart): the holder gets one link, the newest. One received during the send gives another.
+      resendRequested = false;
+      linksSent += 1;
+      tell({ step: 'sending', linkNo: linksSent });
+      const expiresAtMs = Date.now() + msToNumber(validity);
+      const link = await issuePasswordLink.executeWithOptions({ summary: linkSendSummary(linksSent) }, [
+        {
+          purpose,
+          accountId: input.accountId,
+          workflowId: workflowInfo().workflowId,
+          requestKey: `${workflowInfo().runId}/${linksSent}`,
+          requestNo: linksSent,
+          expiresAt: new Date(expiresAtMs).toISOString(),
+        },
+      ]);
+      currentTokenHash = link.tokenHash;
+      linkExpiresAt = new Date(expiresAtMs).toISOString();
+      setStage('link_sent');
+      tell({ step: 'waiting', linkNo: linksSent, sentAt: new Date(), expiresAt: new Date(expiresAtMs) });
+
+      const woken = await condition(() => passwordSet || deleted || (resendRequested && !applying), validity, {
+        summary: linkTimerSummary(purpose, linksSent),
+      });
+      if (!woken && applying) await condition(() => !applying);
+      if (passwordSet) return await settle('password_set', 'password_set', { step: 'password_set', linkNo: linksSent, at: new Date() });
+      if (deleted) return await settle('cancelled', 'cancelled', { step: 'deleted', at: new Date() });
+      if (!woken) {
+        currentTokenHash = null;
+        await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId });
+        return await settle('link_expired', 'link_expired', { step: 'link_expired', linkNo: linksSent, at: new Date() });
+      }
+      // A resend: loop and send a new link; the old hash is forgotten so the old link is dead.
+      if (workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        await continueAsNew<(i: PasswordLinkInput) => Promise<PasswordLinkOutcome>>({ ...input, linksSentBefore: linksSent });
+      }
+    }
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // An operator's « Request Cancellation » (Temporal UI): the link dies in the database too, even
+    // though this run is being cancelled, so the admin API stops showing it as valid.
+    await CancellationScope.nonCancellable(async () => {
       currentTokenHash = null;
-      await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId });
-      return settle('link_expired', 'link_expired', { step: 'link_expired', linkNo: linksSent, at: new Date() });
-    }
-    // A resend: loop and send a new link; the old hash is forgotten so the old link is dead.
-    if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await continueAsNew<(i: PasswordLinkInput) => Promise<PasswordLinkOutcome>>({ ...input, linksSentBefore: linksSent });
-    }
+      await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId, reason: 'cancelled' });
+      await settle('cancelled', 'cancelled', { step: 'operator_cancelled', at: new Date() });
+    });
+    throw error;
   }
 
   async function settle(finalStage: PasswordLinkStage, outcome: PasswordLinkOutcome, step: StoryStep): Promise<PasswordLinkOutcome> {

@@ -2,7 +2,8 @@
  * Client side of the validity lifecycle: how the API and the worker's activities (reconcile, renewal
  * signals) start and signal `validity-<loginId>`. Not part of the workflow bundle.
  */
-import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { ensureSchedule } from './schedules';
 import { expiryInstant, frenchDate, PLATFORM_TIME_ZONE, REMINDER_DAY_OF_MONTH, reminderDayFor } from '../domain/dates';
 import { expiryChangedSignal, searchAttributes, workflowIds } from './definitions';
 import { type ValidityInput, validityWorkflow } from './validity';
@@ -96,14 +97,7 @@ function reminderScheduleOptions(taskQueue: string) {
 
 /** Creates the reminder schedule, or brings an existing one up to date: safe at every worker start. */
 export async function ensureReminderSchedule(client: Client, taskQueue: string): Promise<void> {
-  const scheduleId = workflowIds.validityReminderSchedule();
-  const options = reminderScheduleOptions(taskQueue);
-  try {
-    await client.schedule.create({ scheduleId, ...options });
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec: options.spec, policies: options.policies, action: options.action }));
-  }
+  await ensureSchedule(client, { scheduleId: workflowIds.validityReminderSchedule(), ...reminderScheduleOptions(taskQueue) });
 }
 
 /** Starts the reconcile run unless one is running already (worker start, operator request). */

@@ -58,6 +58,8 @@ const ACTION_LABELS: Record<string, string> = {
   'email.login_id_reminder_sent': "Envoi de l'identifiant oublié",
   'activation.link_expired': 'Expiration du lien de création du mot de passe',
   'password_reset.link_expired': 'Expiration du lien de réinitialisation',
+  'activation.link_cancelled': 'Lien de création du mot de passe annulé (exploitation)',
+  'password_reset.link_cancelled': 'Lien de réinitialisation annulé (exploitation)',
   'email.terms_of_use_sent': "Envoi du courriel des conditions générales d'utilisation aux administrateurs",
   'terms.accept': "Validation des conditions générales d'utilisation",
   'terms.accepted': "Validation des conditions générales d'utilisation",

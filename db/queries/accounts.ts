@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { ACTIVATION_LINK_VALIDITY } from '../../workflows/activation';
-import { and, asc, eq, inArray, isNull, ne, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, ne, notInArray, sql, type SQL } from 'drizzle-orm';
 import {
   ACCOUNT_STATUSES,
   type AccountStatus,
@@ -459,6 +459,14 @@ export async function findAccountWithEstablishment(db: Db, accountId: string) {
 export async function lockAccountRow(db: Db, accountId: string) {
   const [row] = await db.select().from(accounts).where(eq(accounts.id, accountId)).for('update');
   return row;
+}
+
+/** The activation link died before its date (cancelled, terminated): the account stops showing it as living. */
+export async function endActivationLinkAt(db: Db, accountId: string, now: Date): Promise<void> {
+  await db
+    .update(accounts)
+    .set({ activationLinkExpiresAt: now })
+    .where(and(eq(accounts.id, accountId), gt(accounts.activationLinkExpiresAt, now)));
 }
 
 /** Writes columns of the stored account as they are (the activities' changes: link expiry, password). */

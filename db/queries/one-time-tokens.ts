@@ -53,6 +53,14 @@ export async function storeNewestLink(db: Db, link: NewOneTimeToken & { purpose:
   await db.insert(oneTimeTokens).values(link).onConflictDoNothing({ target: oneTimeTokens.tokenHash });
 }
 
+/** The accounts and purposes for which `workflowId` issued links that are still open. */
+export async function openLinksOfWorkflow(db: Db, workflowId: string) {
+  return db
+    .selectDistinct({ accountId: oneTimeTokens.accountId, purpose: oneTimeTokens.purpose })
+    .from(oneTimeTokens)
+    .where(and(eq(oneTimeTokens.workflowId, workflowId), open));
+}
+
 /** Revokes the open links a workflow issued to the account; returns how many were open. */
 export async function revokeWorkflowLinks(db: Db, params: { workflowId: string; accountId: string; now: Date }): Promise<number> {
   const revoked = await db
