@@ -10,6 +10,7 @@ import { parisDay } from '../domain/dates';
 import { type Actor, auditActor, platformActor } from './actor';
 import { accountExpiredError, accountNotFound, AccountRuleError } from './errors';
 import { callWorkflow, type LifecycleDeps } from './lifecycles';
+import { log } from '../logging/logger';
 
 /** Who acts, for which establishment, when, and how the rule reaches Temporal for its last step. */
 export interface AccountScope {
@@ -110,7 +111,7 @@ export async function runAfterCommit(scope: Pick<AccountScope, 'requestId'>, ste
 }
 
 function afterCommitFailed(requestId: string | null | undefined, error: unknown) {
-  console.error(JSON.stringify({ level: 'warn', requestId, msg: 'step after commit failed; the workflows notice the change on their own', error: String(error) }));
+  log.warn({ requestId, err: error }, 'step after commit failed; the workflows notice the change on their own');
 }
 
 /** Drizzle's transaction objects (and savepoints) can roll back; the database handle cannot. */
@@ -142,7 +143,7 @@ export async function applyToSelection(db: Db, scope: AccountScope, ids: string[
           ? error
           : new AccountRuleError('internal_error', 'Une erreur inattendue est survenue pour ce compte. Réessayez plus tard.');
       if (!(error instanceof AccountRuleError)) {
-        console.error(JSON.stringify({ level: 'error', requestId: scope.requestId, msg: String(error), stack: (error as Error)?.stack }));
+        log.error({ requestId: scope.requestId, err: error }, 'account rule failed');
       }
       const known = await findAccount(db, { ...scope, accountId: id });
       await recordAudit(db, {

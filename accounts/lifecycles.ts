@@ -11,6 +11,7 @@ import { type LinkPurpose, passwordLinkStartMetadata } from '../workflows/passwo
 import { DEFAULT_REGISTRATION_DELAYS } from '../domain/admin-registration';
 import { AccountRuleError, serviceUnavailable } from './errors';
 import { signalExpiryChanged, startValidity, type ValidityAccount } from '../workflows/validity-client';
+import { log } from '../logging/logger';
 
 /**
  * What starting or signalling a workflow needs. The API's `Deps` is one; an activity passes
@@ -38,7 +39,7 @@ export async function callWorkflow<T>(
     if (error instanceof AccountRuleError) throw error;
     const refused = refusal(error);
     if (refused) throw refused;
-    console.error(JSON.stringify({ level: 'error', requestId, msg: 'workflow call failed', error: String(error) }));
+    log.error({ requestId, err: error }, 'workflow call failed');
     throw serviceUnavailable();
   }
 }

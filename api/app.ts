@@ -7,6 +7,7 @@ import { ApiError } from './errors';
 import { authenticate } from './middleware/authenticate';
 import { handleError, problemResponse } from './middleware/error-handler';
 import { jsonBodies } from './middleware/json-body';
+import { requestLog } from './middleware/request-log';
 import { THROTTLES, throttle } from './middleware/throttle';
 import { registerAccountRoutes } from './routes/accounts';
 import { registerAdminRegistrationRoutes } from './routes/admin-registrations';
@@ -27,6 +28,7 @@ export function createApp(deps: Deps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', requestLog);
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     await next();

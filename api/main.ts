@@ -2,6 +2,7 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config/env';
+import { configureLogging, log } from '../logging/logger';
 import { createDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { createApp } from './app';
@@ -10,6 +11,7 @@ import { systemClock } from './deps';
 
 async function main() {
   const config = loadConfigOrExit();
+  configureLogging({ level: config.logLevel });
   await migrateDatabase(config.database.url);
   const database = createDatabase(config.database.url);
   // Lazy: the API starts (and /health says 503) even while Temporal is down.
@@ -17,7 +19,7 @@ async function main() {
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const app = createApp({ db: database.db, temporal, config, clock: systemClock });
   const server = serve({ fetch: app.fetch, port: config.api.port }, (info) =>
-    console.log(`api: listening on http://localhost:${info.port} (docs: /docs)`),
+    log.info({ port: info.port }, `api: listening on http://localhost:${info.port} (docs: /docs)`),
   );
   const shutdown = () => {
     server.close(async () => {
@@ -32,6 +34,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error);
+  log.fatal({ err: error }, 'api: start failed');
   process.exit(1);
 });

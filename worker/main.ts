@@ -2,6 +2,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/env';
+import { configureLogging, log } from '../logging/logger';
+import { installTemporalRuntimeLogger } from '../logging/temporal';
 import { createMailer } from '../activities/mailer';
 import { createDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
@@ -11,6 +13,7 @@ import { createWorker } from './create-worker';
 
 async function main() {
   const config = loadConfigOrExit();
+  installTemporalRuntimeLogger(configureLogging({ level: config.logLevel }), config.logLevel);
   await migrateDatabase(config.database.url);
   const database = createDatabase(config.database.url);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -28,7 +31,7 @@ async function main() {
   await ensureLinkReconcileSchedule(client, config.temporal.taskQueue);
   await startValidityReconcile(client, config.temporal.taskQueue);
   await clientConnection.close();
-  console.log(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
+  log.info(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs those handlers).
   await worker.run();
   await connection.close();
@@ -36,6 +39,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error);
+  log.fatal({ err: error }, 'worker: stopped on an error');
   process.exit(1);
 });

@@ -8,6 +8,7 @@ import { AccountRuleError, auditActor } from '../../accounts';
 import type { AppEnv } from '../env';
 import { ApiError, type Problem, serviceUnavailable, toProblem } from '../errors';
 import { isDatabaseUnavailable } from '../../db/client';
+import { log } from '../../logging/logger';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -46,7 +47,7 @@ async function targetWithin(c: Context<AppEnv>): Promise<string | undefined> {
 export async function handleError(error: unknown, c: Context<AppEnv>): Promise<Response> {
   const apiError = asApiError(error);
   if (apiError.code === 'internal_error') {
-    console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, msg: String(error), stack: (error as Error)?.stack }));
+    log.error({ err: error }, 'request failed');
   }
   // A throttled request is not recorded: under a flood, one write per request is already the counter's.
   if (MUTATING.has(c.req.method) && apiError.status < 500 && apiError.code !== 'too_many_requests' && c.var.deps) {
@@ -61,7 +62,7 @@ export async function handleError(error: unknown, c: Context<AppEnv>): Promise<R
         detail: { code: apiError.code, detail: apiError.detail, errors: apiError.extra.errors },
       });
     } catch (auditError) {
-      console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, msg: 'audit of refusal failed', error: String(auditError) }));
+      log.error({ err: auditError }, 'audit of refusal failed');
     }
   }
   return problemResponse(c, apiError);

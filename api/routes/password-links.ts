@@ -20,9 +20,10 @@ import { errorResponses } from '../schemas/common';
 import { clockOf } from './accounts/present';
 import { deadLinkPage, passwordFormPage } from '../pages/password';
 import { runInBackground } from '../background';
+import { log } from '../../logging/logger';
 
 const backgroundFailure = (requestId: string, what: string) => (error: unknown) =>
-  console.error(JSON.stringify({ level: 'error', requestId, msg: `${what}: request not carried out`, error: String(error) }));
+  log.error({ requestId, err: error }, `${what}: request not carried out`);
 
 const tags = ['Mot de passe'];
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });

@@ -30,6 +30,7 @@ import { anyAuthenticated, establishmentAccess, operatorOnly } from '../middlewa
 import { errorResponses, EstablishmentParams, instant, isoDay, operatorSecurity, PaginationMeta, PaginationQuery, paginationMeta, sessionSecurity } from '../schemas/common';
 import { acceptTerms, termsViewFor } from '../terms';
 import { clockOf } from './accounts/present';
+import { log } from '../../logging/logger';
 
 const tags = ["Conditions générales d'utilisation"];
 /** Base64 of a PDF within the API's 1 MB body limit. */
@@ -417,7 +418,7 @@ export function registerTermsRoutes(app: OpenAPIHono<AppEnv>) {
       }
     };
     const csv = csvStream(['SIRET', 'Établissement', 'Version', 'Date limite', 'État', 'Validées le', 'Validées par'], rows(), (error) =>
-      console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, msg: 'CSV export interrupted', error: String(error) })),
+      log.error({ requestId: c.var.requestId, err: error }, 'CSV export interrupted'),
     );
     return c.body(csv, 200, {
       'Content-Type': 'text/csv; charset=utf-8',

@@ -36,6 +36,7 @@ import {
   updateAction,
 } from '../../../accounts';
 import { clockOf, frenchMonth, loadDetail, presentCreated, presentSummary } from './present';
+import { log } from '../../../logging/logger';
 import {
   bulkDeleteRoute,
   bulkRenewRoute,
@@ -129,7 +130,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
       for await (const account of accountsForExport(c.var.deps.db, { ...scope, ids })) yield exportRow(account);
     };
     const csv = csvStream(EXPORT_HEADERS, rows(), (error) =>
-      console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, msg: 'CSV export interrupted', error: String(error) })),
+      log.error({ requestId: c.var.requestId, err: error }, 'CSV export interrupted'),
     );
     const filename = `comptes-${establishment?.siret ?? establishmentId}-${scope.today}.csv`;
     return c.body(csv, 200, {
