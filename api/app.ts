@@ -22,6 +22,7 @@ import { registerPages } from './routes/pages';
 import { registerPasswordLinkRoutes } from './routes/password-links';
 import { registerServiceRoutes } from './routes/services';
 import { registerTermsRoutes } from './routes/terms';
+import { documentMiddlewareAnswers } from './schemas/common';
 import { validationHook } from './validation';
 
 export function createApp(deps: Deps) {
@@ -52,6 +53,7 @@ export function createApp(deps: Deps) {
   registerPasswordLinkRoutes(app);
   registerTermsRoutes(app);
 
+  documentMiddlewareAnswers(app.openAPIRegistry.definitions, (path, method) => method === 'post' && path in THROTTLES);
   app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
     type: 'http',
     scheme: 'bearer',

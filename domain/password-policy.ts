@@ -1,6 +1,8 @@
+export const PASSWORD_MIN_LENGTH = 8;
+
 /** The guide's password rules, each with the sentence shown to the holder when it is not met. */
 export const PASSWORD_RULES = [
-  { code: 'min_length', message: 'au moins 8 caractères', test: (p: string) => [...p].length >= 8 },
+  { code: 'min_length', message: `au moins ${PASSWORD_MIN_LENGTH} caractères`, test: (p: string) => [...p].length >= PASSWORD_MIN_LENGTH },
   { code: 'digit', message: 'au moins 1 chiffre', test: (p: string) => /\p{Nd}/u.test(p) },
   { code: 'uppercase', message: 'au moins 1 majuscule', test: (p: string) => /\p{Lu}/u.test(p) },
   { code: 'lowercase', message: 'au moins 1 minuscule', test: (p: string) => /\p{Ll}/u.test(p) },

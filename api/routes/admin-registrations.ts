@@ -10,18 +10,13 @@ import { OPPOSITION_CHANNELS } from '../../workflows/definitions';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { operatorOnly } from '../middleware/guards';
-import { errorResponses, isoDay, operatorSecurity, PaginationMeta, PaginationQuery, paginationMeta, uuidSchema } from '../schemas/common';
+import { dayInput, errorResponses, isoDay, operatorSecurity, PaginationMeta, PaginationQuery, paginationMeta, uuidSchema } from '../schemas/common';
 import { markLetterPosted, recordOpposition } from './admin-registration-updates';
 import { clockOf } from './accounts/present';
 
 const tags = ['Opérateur : inscriptions d’administrateurs'];
 
-const day = (description: string) =>
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.')
-    .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), 'Date invalide.')
-    .openapi({ description: `${description} (AAAA-MM-JJ, heure de Paris)`, example: '2026-11-23' });
+const day = dayInput;
 
 const referenceSchema = z
   .string()

@@ -6,7 +6,7 @@ import { CIVILITY_SHORT } from '../../domain/account';
 import { addDays, parisMidnight } from '../../domain/dates';
 import type { AppEnv } from '../env';
 import { CivilitySchema } from '../schemas/accounts';
-import { errorResponses, EstablishmentParams, instant, PaginationMeta, PaginationQuery, paginationMeta, sessionSecurity, uuidSchema } from '../schemas/common';
+import { dayInput, errorResponses, EstablishmentParams, instant, PaginationMeta, PaginationQuery, paginationMeta, sessionSecurity, uuidSchema } from '../schemas/common';
 import { establishmentAccess } from '../middleware/guards';
 import { clockOf } from './accounts/present';
 
@@ -93,13 +93,7 @@ const ACTION_LABELS: Record<string, string> = {
   'email.delegation_ended_sent': 'Envoi du courriel de fin de la délégation',
 };
 
-const day = (description: string) =>
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.')
-    .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'Cette date n’existe pas.')
-    .optional()
-    .openapi({ description, example: '2024-03-18' });
+const day = (description: string) => dayInput(description).optional();
 
 const HistoryQuery = PaginationQuery.extend({
   accountId: uuidSchema('Opérations portant sur ce compte').optional(),

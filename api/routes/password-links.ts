@@ -10,7 +10,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { callWorkflow, requestPasswordReset, sendLoginIdReminder } from '../../accounts';
 import { findAccountsByEmail, findResettableAccounts } from '../../db/queries/accounts';
 import { findLivingLink, findOpenToken, stagePassword } from '../../db/queries/one-time-tokens';
-import { unmetPasswordRules } from '../../domain/password-policy';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_RULES, unmetPasswordRules } from '../../domain/password-policy';
 import { hashPassword } from '../../security/passwords';
 import { hashToken } from '../../security/tokens';
 import { submitPasswordUpdate } from '../../workflows/definitions';
@@ -28,11 +28,15 @@ const backgroundFailure = (requestId: string, what: string) => (error: unknown) 
 const tags = ['Mot de passe'];
 const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
 
+const PASSWORD_LENGTHS = { minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH };
+const PASSWORD_RULES_TEXT = `${PASSWORD_RULES.map((r) => r.message).join(', ')}, au plus ${PASSWORD_MAX_LENGTH} caractères.`;
+
 const setPasswordBody = z
   .object({
     token: z.string().min(20).max(200).openapi({ description: 'Le jeton du lien reçu par courriel', example: 'q2Vn…' }),
-    password: z.string().min(1).max(512).openapi({ description: 'Le mot de passe choisi', example: 'Printemps-2026' }),
-    passwordConfirmation: z.string().max(512).openapi({ description: 'Le même mot de passe, une seconde fois', example: 'Printemps-2026' }),
+    // The rules are checked by the handler, which names each one unmet; the schema states them.
+    password: z.string().min(1).max(512).openapi({ description: `Le mot de passe choisi : ${PASSWORD_RULES_TEXT}`, example: 'Printemps-2026', ...PASSWORD_LENGTHS }),
+    passwordConfirmation: z.string().max(512).openapi({ description: 'Le même mot de passe, une seconde fois', example: 'Printemps-2026', ...PASSWORD_LENGTHS }),
   })
   .openapi('SetPassword');
 

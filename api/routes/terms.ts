@@ -27,7 +27,7 @@ import { csvStream } from '../csv';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { anyAuthenticated, establishmentAccess, operatorOnly } from '../middleware/guards';
-import { errorResponses, EstablishmentParams, instant, isoDay, operatorSecurity, PaginationMeta, PaginationQuery, paginationMeta, sessionSecurity } from '../schemas/common';
+import { dayInput, errorResponses, EstablishmentParams, instant, isoDay, operatorSecurity, PaginationMeta, PaginationQuery, paginationMeta, sessionSecurity } from '../schemas/common';
 import { acceptTerms, termsViewFor } from '../terms';
 import { clockOf } from './accounts/present';
 import { log } from '../../logging/logger';
@@ -41,11 +41,6 @@ const versionLabel = z
   .regex(TERMS_VERSION_PATTERN, 'Version invalide : lettres, chiffres, « . », « _ » ou « - », 32 caractères au plus.')
   .openapi({ description: 'Libellé de la version (entre dans les identifiants de workflow)', example: '2024-03' });
 
-const calendarDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.')
-  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'Cette date n’existe pas.');
-
 const PublishBody = z
   .object({
     version: versionLabel,
@@ -57,8 +52,7 @@ const PublishBody = z
       .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'PDF attendu encodé en base64.')
       .optional()
       .openapi({ description: 'Le PDF des CGU, encodé en base64 (ou `text`)', example: 'JVBERi0xLjQK…' }),
-    deadlineOn: calendarDay.openapi({
-      description: "Date limite : les CGU doivent être validées avant ce jour (« avant le 06/03/2024 »), au moins 9 jours après aujourd'hui",
+    deadlineOn: dayInput("Date limite : les CGU doivent être validées avant ce jour (« avant le 06/03/2024 »), au moins 9 jours après aujourd'hui").openapi({
       example: '2024-03-06',
     }),
     reminderDaysBefore: z

@@ -240,6 +240,18 @@ export const IdsBody = z
   })
   .openapi('AccountSelection');
 
+export const EXPORT_BODY_MAX_IDS = 1000;
+
+export const ExportSelectionBody = z
+  .object({
+    ids: z
+      .array(z.uuid({ error: 'Identifiant invalide.' }))
+      .min(1, 'Sélectionnez au moins un compte.')
+      .max(EXPORT_BODY_MAX_IDS, `${EXPORT_BODY_MAX_IDS} comptes au plus par export.`)
+      .openapi({ description: 'Comptes à exporter', example: ['0b8f3c1e-4c8a-4a57-9d55-0d3c5a1f2b77'] }),
+  })
+  .openapi('ExportSelection');
+
 export const BulkReportSchema = z
   .object({
     done: z.number().int().openapi({ description: 'Comptes traités', example: 2 }),

@@ -32,6 +32,35 @@ export const ProblemSchema = z
 
 const problemContent = { 'application/problem+json': { schema: ProblemSchema } };
 
+const RETRY_AFTER = {
+  'Retry-After': { description: 'Secondes à attendre avant de réessayer', schema: { type: 'integer' as const, example: 300 } },
+};
+
+/**
+ * The answers of the middleware every route goes through, which the routes themselves do not
+ * declare: 415 for a route with a JSON body (api/middleware/json-body.ts), 429 for a throttled one
+ * (api/middleware/throttle.ts). Added to the registered routes once, before the document is served.
+ */
+export function documentMiddlewareAnswers(
+  definitions: { type: string; route?: { path: string; method: string; request?: { body?: { content?: object } }; responses: Record<string, unknown> } }[],
+  throttled: (path: string, method: string) => boolean,
+) {
+  for (const definition of definitions) {
+    const route = definition.type === 'route' ? definition.route : undefined;
+    if (!route) continue;
+    if (route.request?.body?.content && 'application/json' in route.request.body.content) {
+      route.responses[415] ??= { description: `\`unsupported_media_type\` : ${ERRORS.unsupported_media_type.title} (le corps doit être du JSON)`, content: problemContent };
+    }
+    if (throttled(route.path, route.method)) {
+      route.responses[429] ??= {
+        description: `\`too_many_requests\` : ${ERRORS.too_many_requests.title} (par adresse et par identifiant ; voir Retry-After)`,
+        headers: RETRY_AFTER,
+        content: problemContent,
+      };
+    }
+  }
+}
+
 /** OpenAPI entries for the error answers a route may give, grouped by HTTP status. */
 export function errorResponses(...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
@@ -98,10 +127,18 @@ export function paginationMeta(page: number, pageSize: number, total: number) {
 }
 
 export const isoDay = (description: string) =>
-  z.string().openapi({ description: `${description} (jour calendaire, AAAA-MM-JJ, heure de Paris)`, example: '2025-09-18' });
+  z.string().openapi({ description: `${description} (jour calendaire, AAAA-MM-JJ, heure de Paris)`, example: '2025-09-18', format: 'date' });
 
 export const instant = (description: string) =>
-  z.string().openapi({ description: `${description} (instant ISO 8601)`, example: '2024-03-18T09:30:00.000Z' });
+  z.string().openapi({ description: `${description} (instant ISO 8601)`, example: '2024-03-18T09:30:00.000Z', format: 'date-time' });
+
+/** A calendar day given by the caller: AAAA-MM-JJ, and a day that exists (no 2026-02-30). */
+export const dayInput = (description: string) =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.')
+    .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'Cette date n’existe pas.')
+    .openapi({ description: `${description} (AAAA-MM-JJ, heure de Paris)`, example: '2026-11-23', format: 'date' });
 
 export const sessionSecurity = [{ session: [] }];
 export const operatorSecurity = [{ operator: [] }];

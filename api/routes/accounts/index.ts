@@ -43,6 +43,7 @@ import {
   createAccountRoute,
   deleteAccountRoute,
   exportAccountsRoute,
+  exportSelectionRoute,
   getAccountRoute,
   listAccountsRoute,
   renewAccountRoute,
@@ -50,6 +51,24 @@ import {
   unblockAccountRoute,
   updateAccountRoute,
 } from './routes';
+
+/** The establishment's accounts (all, or the selection `ids`) as a CSV file, streamed. */
+async function exportCsv(c: Context<AppEnv>, establishmentId: string, ids: string[] | undefined) {
+  const scope = requestScope(c, establishmentId);
+  const establishment = await findEstablishment(c.var.deps.db, establishmentId);
+  const rows = async function* () {
+    for await (const account of accountsForExport(c.var.deps.db, { ...scope, ids })) yield exportRow(account);
+  };
+  const csv = csvStream(EXPORT_HEADERS, rows(), (error) =>
+    log.error({ requestId: c.var.requestId, err: error }, 'CSV export interrupted'),
+  );
+  const filename = `comptes-${establishment?.siret ?? establishmentId}-${scope.today}.csv`;
+  return c.body(csv, 200, {
+    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Disposition': `attachment; filename="${filename}"`,
+    'Cache-Control': 'no-store',
+  });
+}
 
 /** Who acts, for which establishment, when (access was checked by the route's guard). */
 export function requestScope(c: Context<AppEnv>, establishmentId: string): AccountScope {
@@ -121,24 +140,8 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   // Before /accounts/{accountId}: `export.csv` is not an account id.
-  app.openapi(exportAccountsRoute, async (c) => {
-    const { establishmentId } = c.req.valid('param');
-    const { ids } = c.req.valid('query');
-    const scope = requestScope(c, establishmentId);
-    const establishment = await findEstablishment(c.var.deps.db, establishmentId);
-    const rows = async function* () {
-      for await (const account of accountsForExport(c.var.deps.db, { ...scope, ids })) yield exportRow(account);
-    };
-    const csv = csvStream(EXPORT_HEADERS, rows(), (error) =>
-      log.error({ requestId: c.var.requestId, err: error }, 'CSV export interrupted'),
-    );
-    const filename = `comptes-${establishment?.siret ?? establishmentId}-${scope.today}.csv`;
-    return c.body(csv, 200, {
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="${filename}"`,
-      'Cache-Control': 'no-store',
-    });
-  });
+  app.openapi(exportAccountsRoute, (c) => exportCsv(c, c.req.valid('param').establishmentId, c.req.valid('query').ids));
+  app.openapi(exportSelectionRoute, (c) => exportCsv(c, c.req.valid('param').establishmentId, c.req.valid('json').ids));
 
   app.openapi(bulkDeleteRoute, async (c) => {
     const { establishmentId } = c.req.valid('param');
