@@ -96,8 +96,25 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 423: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: {
+                    headers: {
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -385,6 +402,14 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -472,7 +497,71 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    establishmentId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ExportSelection"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -536,6 +625,14 @@ export interface paths {
                     };
                 };
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -608,6 +705,14 @@ export interface paths {
                     };
                 };
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -813,6 +918,14 @@ export interface paths {
                     };
                 };
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1285,6 +1398,14 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1472,6 +1593,14 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1519,6 +1648,14 @@ export interface paths {
                     };
                 };
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1604,6 +1741,14 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1677,6 +1822,14 @@ export interface paths {
                     };
                 };
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1868,6 +2021,14 @@ export interface paths {
                     };
                 };
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2202,6 +2363,23 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: {
+                    headers: {
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2268,6 +2446,23 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: {
+                    headers: {
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -2321,6 +2516,23 @@ export interface paths {
                 };
                 401: {
                     headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: {
+                    headers: {
+                        "Retry-After"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2423,6 +2635,14 @@ export interface paths {
                     };
                 };
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2788,6 +3008,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             version: string;
+                            /** Format: date-time */
                             acceptedAt: string;
                             acceptedByLoginId: string;
                             alreadyAccepted: boolean;
@@ -2835,6 +3056,14 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2873,6 +3102,7 @@ export interface components {
             token: string;
             /** @enum {string} */
             tokenType: "Bearer";
+            /** Format: date-time */
             expiresAt: string;
             account: {
                 id: string;
@@ -2919,14 +3149,21 @@ export interface components {
                 /** @enum {string} */
                 status: "pending_activation" | "active" | "expired" | "blocked" | "deleted";
                 statusLabel: string;
+                /** Format: date */
                 expiresOn: string;
+                /** Format: date-time */
                 lastLoginAt: string | null;
+                /** Format: date-time */
                 activationLinkExpiresAt: string | null;
                 activationLinkExpired: boolean | null;
+                /** Format: date-time */
                 createdAt: string;
                 professionalAddress: string[] | null;
+                /** Format: date-time */
                 adminSince: string | null;
+                /** Format: date */
                 termsAcceptableFrom: string | null;
+                /** Format: date-time */
                 blockedUntil: string | null;
                 createdBy: {
                     id: string;
@@ -2968,15 +3205,19 @@ export interface components {
         EstablishmentTerms: {
             version: string;
             title: string;
+            /** Format: date-time */
             publishedAt: string;
+            /** Format: date */
             deadlineOn: string;
             /** @enum {string} */
             standing: "pending" | "overdue" | "accepted";
             standingLabel: string;
+            /** Format: date-time */
             acceptedAt: string | null;
             acceptedByLoginId: string | null;
             canAccept: boolean;
             isAdmin: boolean;
+            /** Format: date */
             acceptableFrom: string | null;
         } | null;
         Catalogue: {
@@ -3028,11 +3269,18 @@ export interface components {
             /** @enum {string} */
             status: "pending_activation" | "active" | "expired" | "blocked" | "deleted";
             statusLabel: string;
+            /** Format: date */
             expiresOn: string;
+            /** Format: date-time */
             lastLoginAt: string | null;
+            /** Format: date-time */
             activationLinkExpiresAt: string | null;
             activationLinkExpired: boolean | null;
+            /** Format: date-time */
             createdAt: string;
+        };
+        ExportSelection: {
+            ids: string[];
         };
         BulkReport: {
             done: number;
@@ -3071,8 +3319,11 @@ export interface components {
         };
         AccountDetail: components["schemas"]["AccountSummary"] & {
             professionalAddress: string[] | null;
+            /** Format: date-time */
             adminSince: string | null;
+            /** Format: date */
             termsAcceptableFrom: string | null;
+            /** Format: date-time */
             blockedUntil: string | null;
             createdBy: {
                 id: string;
@@ -3119,6 +3370,7 @@ export interface components {
         };
         HistoryEntry: {
             id: number;
+            /** Format: date-time */
             at: string;
             action: string;
             actionLabel: string;
@@ -3180,6 +3432,7 @@ export interface components {
                 centralEstablishmentId: string | null;
                 accountCount: number;
                 activeAdminCount: number;
+                /** Format: date-time */
                 createdAt: string;
             }[];
             page: number;
@@ -3206,10 +3459,14 @@ export interface components {
                 siret: string;
                 name: string;
             };
+            /** Format: date */
             letterDate: string;
+            /** Format: date */
             statedDeadline: string;
             overdue: boolean;
+            /** Format: date */
             postedOn: string | null;
+            /** Format: date */
             oppositionDeadline: string | null;
             pdfBytes: number;
         };
@@ -3223,6 +3480,7 @@ export interface components {
                 reference: string;
                 /** @enum {string} */
                 outcome: "done" | "refused";
+                /** Format: date */
                 oppositionDeadline?: string;
                 code?: string;
                 message?: string;
@@ -3230,6 +3488,7 @@ export interface components {
         };
         LettersPosted: {
             references: string[];
+            /** Format: date */
             postedOn: string;
         };
         OppositionRecorded: {
@@ -3243,6 +3502,7 @@ export interface components {
         Opposition: {
             reference?: string;
             loginId?: string;
+            /** Format: date */
             requestedOn: string;
             /** @enum {string} */
             channel: "letter" | "email" | "phone" | "in_person";
@@ -3271,9 +3531,13 @@ export interface components {
             /** @enum {string} */
             state: "requested" | "accepted" | "refused" | "lapsed" | "ended";
             stateLabel: string;
+            /** Format: date-time */
             requestedAt: string;
+            /** Format: date-time */
             lapsesAt: string | null;
+            /** Format: date-time */
             decidedAt: string | null;
+            /** Format: date-time */
             endedAt: string | null;
             /** @enum {string|null} */
             endReason: "ended_by_central" | "ended_by_delegating" | "attachment_removed" | "establishment_closed" | null;
@@ -3305,7 +3569,9 @@ export interface components {
             documentType: "text" | "pdf";
             documentSha256: string;
             documentUrl: string;
+            /** Format: date-time */
             publishedAt: string;
+            /** Format: date */
             deadlineOn: string;
             reminderDaysBefore: number[];
             previousVersion: string | null;
@@ -3315,6 +3581,7 @@ export interface components {
             title: string;
             text?: string;
             pdfBase64?: string;
+            /** Format: date */
             deadlineOn: string;
             /**
              * @default [
@@ -3333,10 +3600,12 @@ export interface components {
             establishmentId: string;
             siret: string;
             name: string;
+            /** Format: date */
             deadlineOn: string;
             /** @enum {string} */
             standing: "pending" | "overdue" | "accepted";
             standingLabel: string;
+            /** Format: date-time */
             acceptedAt: string | null;
             acceptedByLoginId: string | null;
         };
