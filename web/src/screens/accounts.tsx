@@ -156,11 +156,12 @@ export function AccountsPage() {
   async function exportCsv() {
     try {
       const ids = [...selected.keys()];
+      // A selection goes in the body (up to 1,000 accounts, more than an address holds); none = every account.
+      const path = { establishmentId: establishment.id };
       const blob = await must(
-        api.GET('/establishments/{establishmentId}/accounts/export.csv', {
-          params: { path: { establishmentId: establishment.id }, query: { ids: ids.length ? ids.join(',') : undefined } },
-          parseAs: 'blob',
-        }),
+        ids.length
+          ? api.POST('/establishments/{establishmentId}/accounts/export.csv', { params: { path }, body: { ids }, parseAs: 'blob' })
+          : api.GET('/establishments/{establishmentId}/accounts/export.csv', { params: { path }, parseAs: 'blob' }),
       );
       const link = document.createElement('a');
       link.href = URL.createObjectURL(blob as Blob);
