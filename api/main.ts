@@ -2,7 +2,7 @@
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit } from '../config/env';
-import { configureLogging, log } from '../logging/logger';
+import { configureLogging, log, logStarted } from '../logging/logger';
 import { createDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { createApp } from './app';
@@ -19,7 +19,7 @@ async function main() {
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const app = createApp({ db: database.db, temporal, config, clock: systemClock });
   const server = serve({ fetch: app.fetch, port: config.api.port }, (info) =>
-    log.info({ port: info.port }, `api: listening on http://localhost:${info.port} (docs: /docs)`),
+    logStarted(`api: listening on http://localhost:${info.port} (docs: /docs)`, { port: info.port }),
   );
   const shutdown = () => {
     server.close(async () => {

@@ -57,3 +57,11 @@ export function configureLogging(options: { level: LogLevel; destination?: Desti
   log = createLogger(options);
   return log;
 }
+
+/**
+ * A process's start banner ("listening on", "polling"): written whatever `LOG_LEVEL` says, because
+ * the launcher (dev/start.ts) and the drill wait for it.
+ */
+export function logStarted(message: string, fields: Record<string, unknown> = {}): void {
+  log.child({}, { level: 'info' }).info(fields, message);
+}

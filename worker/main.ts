@@ -2,7 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfigOrExit } from '../config/env';
-import { configureLogging, log } from '../logging/logger';
+import { configureLogging, log, logStarted } from '../logging/logger';
 import { installTemporalRuntimeLogger } from '../logging/temporal';
 import { createMailer } from '../activities/mailer';
 import { createDatabase } from '../db/client';
@@ -31,7 +31,7 @@ async function main() {
   await ensureLinkReconcileSchedule(client, config.temporal.taskQueue);
   await startValidityReconcile(client, config.temporal.taskQueue);
   await clientConnection.close();
-  log.info(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
+  logStarted(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs those handlers).
   await worker.run();
   await connection.close();
