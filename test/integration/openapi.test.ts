@@ -39,9 +39,4 @@ describe('OpenAPI document', () => {
     }
     expect((await t.request('GET', '/docs/assets/nope.js')).status).toBe(404);
   });
-
-  it('rejects what it is given to check when it is broken', async () => {
-    const result = await validate({ openapi: '3.1.0', info: { title: 'x' }, paths: { '/a': { get: { responses: 'nope' } } } } as never);
-    expect(result.valid).toBe(false);
-  });
 });

@@ -11,12 +11,9 @@ describe('configuration', () => {
 
   it('names the variable of a wrong value', () => {
     expect(() => loadConfig({ API_PORT: 'abc' })).toThrow(ConfigError);
-    try {
-      loadConfig({ API_PORT: '70000', DATABASE_URL: 'mysql://x' });
-    } catch (error) {
-      expect((error as ConfigError).issues.map((i) => i.variable).sort()).toEqual(['API_PORT', 'DATABASE_URL']);
-      expect((error as Error).message).toContain('API_PORT');
-    }
+    const both = () => loadConfig({ API_PORT: '70000', DATABASE_URL: 'mysql://x' });
+    expect(both).toThrow(/API_PORT/);
+    expect(both).toThrow(expect.toSatisfy((error: ConfigError) => error.issues.map((i) => i.variable).sort().join() === 'API_PORT,DATABASE_URL'));
   });
 
   it('refuses development secrets in production', () => {
