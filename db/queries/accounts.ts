@@ -20,6 +20,16 @@ import { insertAdminRegistration } from './admin-registrations';
 import { effectiveStatus } from './account-status';
 import { upsertRights } from './services';
 
+/** Who the holder is and how to reach them: what « Mes intervenants » shows of an admin. */
+const contactColumns = {
+  civility: accounts.civility,
+  lastName: accounts.lastName,
+  firstName: accounts.firstName,
+  email: accounts.email,
+  phone: accounts.phone,
+  serviceFunction: accounts.serviceFunction,
+};
+
 /** What the API shows of an account (never the password hash nor the search column), with its displayed status. */
 export function accountColumns(today: string, now: Date) {
   return {
@@ -27,12 +37,7 @@ export function accountColumns(today: string, now: Date) {
     establishmentId: accounts.establishmentId,
     loginId: accounts.loginId,
     profile: accounts.profile,
-    civility: accounts.civility,
-    lastName: accounts.lastName,
-    firstName: accounts.firstName,
-    email: accounts.email,
-    phone: accounts.phone,
-    serviceFunction: accounts.serviceFunction,
+    ...contactColumns,
     professionalAddress: accounts.professionalAddress,
     storedStatus: accounts.status,
     status: effectiveStatus(today, now),
@@ -257,15 +262,7 @@ export async function countActiveAdmins(
 /** « Mes intervenants » : the establishment's active admins. */
 export async function listActiveAdmins(db: Db, params: Clockwise & { establishmentId: string }) {
   return db
-    .select({
-      id: accounts.id,
-      civility: accounts.civility,
-      lastName: accounts.lastName,
-      firstName: accounts.firstName,
-      email: accounts.email,
-      phone: accounts.phone,
-      serviceFunction: accounts.serviceFunction,
-    })
+    .select({ id: accounts.id, ...contactColumns })
     .from(accounts)
     .where(
       and(

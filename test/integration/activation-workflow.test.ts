@@ -2,95 +2,53 @@
  * The activation lifecycle on Temporal's time-skipping test server: days pass in milliseconds.
  * Real activities, real PostgreSQL, real mail sink, and the real API for the holder's side.
  */
-import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { createActivities } from '../../activities';
 import { createMailer } from '../../activities/mailer';
-import { createApp } from '../../api/app';
-import { type Deps, systemClock } from '../../api/deps';
 import { notifyAccountDeleted, resendActivation, startActivation } from '../../accounts';
-import { loadConfig } from '../../config/env';
-import { createDatabase } from '../../db/client';
 import { accounts, auditEvents, oneTimeTokens } from '../../db/schema';
 import { createMailSinkClient } from '../../dev/mail-sink';
 import { searchAttributes, statusQuery, workflowIds } from '../../workflows/definitions';
 import { insertAccount, insertEstablishment } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { useTimeSkippingStack } from '../support/time-skipping';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const PASSWORD = 'Printemps-2026';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-let deps: Deps;
-let close: () => Promise<void>;
-let app: ReturnType<typeof createApp>;
 const mail = () => createMailSinkClient(inject('stack').mailSinkUrl);
 
-beforeAll(async () => {
-  const stack = inject('stack');
-  env = await createTimeSkippingEnv();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: stack.databaseUrl,
-    RESEND_BASE_URL: stack.mailSinkUrl,
-    TEMPORAL_TASK_QUEUE: `time-skipping-${randomUUID()}`,
-    PUBLIC_BASE_URL: 'http://peps.test',
-  });
-  const database = createDatabase(config.database.url, { max: 5 });
-  deps = { db: database.db, temporal: env.client, config, clock: systemClock };
-  app = createApp(deps);
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: config.temporal.taskQueue,
-    workflowBundle: { codePath: stack.workflowBundlePath },
-    activities: createActivities({ db: database.db, mailer: createMailer(config.mail), config }),
-  });
-  running = worker.run();
-  close = () => database.close();
-});
+const ts = useTimeSkippingStack({ name: 'activation' });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await close?.();
-  await env?.teardown();
-});
 
 async function pendingAccount() {
-  const establishment = await insertEstablishment(deps.db);
-  const account = await insertAccount(deps.db, establishment.id, { status: 'pending_activation' });
-  await startActivation(deps, account, establishment.siret);
-  const handle = env.client.workflow.getHandle(workflowIds.activation(account.loginId));
+  const establishment = await insertEstablishment(ts.deps.db);
+  const account = await insertAccount(ts.deps.db, establishment.id, { status: 'pending_activation' });
+  await startActivation(ts.deps, account, establishment.siret);
+  const handle = ts.env.client.workflow.getHandle(workflowIds.activation(account.loginId));
   return { establishment, account, handle };
 }
 
-/** The token of the `n`th password-creation email the holder received. */
+/** The token of the `n`th password-creation email the holder received (within 20 s). */
 async function linkNo(email: string, n: number): Promise<string> {
-  const message = await mail().waitFor((m) => m.to.includes(email) && m.subject === 'Vous pouvez créer votre mot de passe', {
-    timeoutMs: 20_000,
-    to: email,
-  });
-  expect(message).toBeTruthy();
-  const all = (await mail().list({ to: email })).filter((m) => m.subject === 'Vous pouvez créer votre mot de passe').reverse();
-  if (all.length < n) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const all = (await mail().list({ to: email })).filter((m) => m.subject === 'Vous pouvez créer votre mot de passe').reverse();
+    if (all.length >= n) {
+      const token = /token=([A-Za-z0-9_-]+)/.exec(all[n - 1]!.text ?? '')?.[1];
+      expect(token).toBeTruthy();
+      return token!;
+    }
+    if (Date.now() > deadline) throw new Error(`email n°${n} to ${email} did not arrive within 20 s (${all.length} arrived)`);
     await new Promise((r) => setTimeout(r, 200));
-    return linkNo(email, n);
   }
-  const token = /token=([A-Za-z0-9_-]+)/.exec(all[n - 1]!.text ?? '')?.[1];
-  expect(token).toBeTruthy();
-  return token!;
 }
 
 function setPassword(token: string) {
-  return app.request('/auth/password', {
+  return ts.app.request('/auth/password', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ token, password: PASSWORD, passwordConfirmation: PASSWORD }),
@@ -99,7 +57,7 @@ function setPassword(token: string) {
 
 /** What the Temporal UI shows: static summary/details of the start, current details of the workflow. */
 async function operatorView(handle: { workflowId: string }) {
-  const h = env.client.workflow.getHandle(handle.workflowId);
+  const h = ts.env.client.workflow.getHandle(handle.workflowId);
   const description = await h.describe();
   const metadata = await h.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
   return {
@@ -113,14 +71,14 @@ async function operatorView(handle: { workflowId: string }) {
 /** The summaries the UI shows on the timeline (timers and activities), in history order. */
 async function eventSummaries(handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> }) {
   const history = await handle.fetchHistory();
-  const converter = env.client.options.loadedDataConverter.payloadConverter;
+  const converter = ts.env.client.options.loadedDataConverter.payloadConverter;
   return (history.events ?? [])
     .filter((e) => e.userMetadata?.summary && !e.workflowExecutionStartedEventAttributes)
     .map((e) => converter.fromPayload<string>(e.userMetadata!.summary!));
 }
 
 async function storedStatus(accountId: string) {
-  const [row] = await deps.db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId));
+  const [row] = await ts.deps.db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId));
   return row!.status;
 }
 
@@ -139,7 +97,7 @@ describe('activation workflow (time skipping)', () => {
     for (const view of [waiting.summary, waiting.details, waiting.current]) {
       expect(view, 'no personal data').not.toMatch(new RegExp(`${account.lastName}|${account.email}`));
     }
-    await env.sleep(14 * DAY);
+    await ts.env.sleep(14 * DAY);
 
     const res = await setPassword(token);
     expect(res.status).toBe(200);
@@ -158,7 +116,7 @@ describe('activation workflow (time skipping)', () => {
   it('kills the link at day 15 plus one minute; the account stays pending and shows the dead link', async () => {
     const { account, handle } = await pendingAccount();
     const token = await linkNo(account.email, 1);
-    await env.sleep(15 * DAY + MINUTE);
+    await ts.env.sleep(15 * DAY + MINUTE);
 
     expect(await handle.result()).toBe('link_expired');
     const expired = await operatorView(handle);
@@ -167,7 +125,7 @@ describe('activation workflow (time skipping)', () => {
     await recordHistory('activation-expired-with-details', handle);
     const res = await setPassword(token);
     expect(res.status).toBe(410);
-    const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, account.id));
+    const [row] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, account.id));
     expect(row!.status).toBe('pending_activation');
     expect(row!.passwordHash).toBeNull();
     expect(row!.activationLinkExpiresAt!.getTime()).toBeLessThan((await handle.describe()).closeTime!.getTime());
@@ -176,13 +134,13 @@ describe('activation workflow (time skipping)', () => {
   it('a resend on day 10 gives 15 new days and kills the old link', async () => {
     const { establishment, account, handle } = await pendingAccount();
     const first = await linkNo(account.email, 1);
-    await env.sleep(10 * DAY);
-    await resendActivation(deps, account, establishment.siret);
+    await ts.env.sleep(10 * DAY);
+    await resendActivation(ts.deps, account, establishment.siret);
     const second = await linkNo(account.email, 2);
     expect(second).not.toBe(first);
 
     expect((await setPassword(first)).status).toBe(410);
-    await env.sleep(14 * DAY); // day 24: past the first link's 15 days, within the second's
+    await ts.env.sleep(14 * DAY); // day 24: past the first link's 15 days, within the second's
     expect((await handle.query(statusQuery)).stage).toBe('link_sent');
     expect((await setPassword(second)).status).toBe(200);
     expect(await handle.result()).toBe('password_set');
@@ -199,14 +157,14 @@ describe('activation workflow (time skipping)', () => {
   it('a resend after the link died opens a new run that accepts the new link', async () => {
     const { establishment, account, handle } = await pendingAccount();
     const dead = await linkNo(account.email, 1);
-    await env.sleep(16 * DAY);
+    await ts.env.sleep(16 * DAY);
     expect(await handle.result()).toBe('link_expired');
 
-    await resendActivation(deps, account, establishment.siret);
+    await resendActivation(ts.deps, account, establishment.siret);
     const fresh = await linkNo(account.email, 2);
     expect((await setPassword(dead)).status).toBe(410);
     expect((await setPassword(fresh)).status).toBe(200);
-    const newRun = env.client.workflow.getHandle(workflowIds.activation(account.loginId));
+    const newRun = ts.env.client.workflow.getHandle(workflowIds.activation(account.loginId));
     expect(await newRun.result()).toBe('password_set');
     expect(await storedStatus(account.id)).toBe('active');
   });
@@ -214,9 +172,9 @@ describe('activation workflow (time skipping)', () => {
   it('deleting the account ends the workflow; a password sent afterwards changes nothing', async () => {
     const { account, handle } = await pendingAccount();
     const token = await linkNo(account.email, 1);
-    await deps.db.update(accounts).set({ status: 'deleted', deletedAt: new Date() }).where(eq(accounts.id, account.id));
-    await notifyAccountDeleted(deps, account);
-    await notifyAccountDeleted(deps, account); // twice: harmless
+    await ts.deps.db.update(accounts).set({ status: 'deleted', deletedAt: new Date() }).where(eq(accounts.id, account.id));
+    await notifyAccountDeleted(ts.deps, account);
+    await notifyAccountDeleted(ts.deps, account); // twice: harmless
     expect(await handle.result()).toBe('cancelled');
     expect((await setPassword(token)).status).toBe(410);
     expect(await storedStatus(account.id)).toBe('deleted');
@@ -228,8 +186,8 @@ describe('activation workflow (time skipping)', () => {
     const { establishment, account, handle } = await pendingAccount();
     expect((await setPassword(await linkNo(account.email, 1))).status).toBe(200);
     expect(await handle.result()).toBe('password_set');
-    await resendActivation(deps, account, establishment.siret); // a late signal: starts a run that finds the account active
-    const late = env.client.workflow.getHandle(workflowIds.activation(account.loginId));
+    await resendActivation(ts.deps, account, establishment.siret); // a late signal: starts a run that finds the account active
+    const late = ts.env.client.workflow.getHandle(workflowIds.activation(account.loginId));
     expect(await late.result()).toBe('account_not_eligible');
     expect((await operatorView(late)).current).toContain('aucun lien envoyé');
     expect((await mail().list({ to: account.email })).length).toBe(1);
@@ -240,9 +198,9 @@ describe('activation workflow (time skipping)', () => {
 describe('issuePasswordLink activity', () => {
   it('sends one email and stores one token however often it is retried', async () => {
     const stack = inject('stack');
-    const establishment = await insertEstablishment(deps.db);
-    const account = await insertAccount(deps.db, establishment.id, { status: 'pending_activation' });
-    const activities = createActivities({ db: deps.db, mailer: createMailer(deps.config.mail), config: deps.config });
+    const establishment = await insertEstablishment(ts.deps.db);
+    const account = await insertAccount(ts.deps.db, establishment.id, { status: 'pending_activation' });
+    const activities = createActivities({ db: ts.deps.db, mailer: createMailer(ts.deps.config.mail), config: ts.deps.config });
     const input = {
       purpose: 'activation' as const,
       accountId: account.id,
@@ -255,8 +213,8 @@ describe('issuePasswordLink activity', () => {
     const retry = await activities.issuePasswordLink(input);
     expect(retry.tokenHash).toBe(first.tokenHash);
     expect(await createMailSinkClient(stack.mailSinkUrl).list({ to: account.email })).toHaveLength(1);
-    expect(await deps.db.select().from(oneTimeTokens).where(eq(oneTimeTokens.accountId, account.id))).toHaveLength(1);
-    const sent = await deps.db.select().from(auditEvents).where(eq(auditEvents.targetAccountId, account.id));
+    expect(await ts.deps.db.select().from(oneTimeTokens).where(eq(oneTimeTokens.accountId, account.id))).toHaveLength(1);
+    const sent = await ts.deps.db.select().from(auditEvents).where(eq(auditEvents.targetAccountId, account.id));
     expect(sent.map((e) => e.action)).toEqual(['email.password_creation_sent']);
   });
 });

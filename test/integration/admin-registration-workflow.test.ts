@@ -4,95 +4,55 @@
  * real API.
  */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../activities';
-import { createMailer } from '../../activities/mailer';
-import { createApp } from '../../api/app';
-import { type Deps, systemClock } from '../../api/deps';
-import { loadConfig } from '../../config/env';
-import { createDatabase } from '../../db/client';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { accounts, adminRegistrations, auditEvents, sessions } from '../../db/schema';
 import { createMailSinkClient } from '../../dev/mail-sink';
 import { addDays, parisDay, termsAcceptableFrom } from '../../domain/dates';
 import { hashPassword } from '../../security/passwords';
 import { type AdminRegistrationStage, registrationStatusQuery, searchAttributes, workflowIds } from '../../workflows/definitions';
 import { insertAccount, insertEstablishment } from '../support/fixtures';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { recordHistory } from '../support/histories';
+import { useTimeSkippingStack } from '../support/time-skipping';
 
 const DAY = 24 * 60 * 60_000;
 const PASSWORD = 'Motdepasse-2026';
 const ADDRESS = ['Mairie – Service RH', '1 place de la Mairie', '44000 NANTES'];
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-let deps: Deps;
-let close: () => Promise<void>;
-let app: ReturnType<typeof createApp>;
 let passwordHash: string;
 const mail = () => createMailSinkClient(inject('stack').mailSinkUrl);
 
+const ts = useTimeSkippingStack({ name: 'admin-registration' });
 beforeAll(async () => {
-  const stack = inject('stack');
-  env = await createTimeSkippingEnv();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: stack.databaseUrl,
-    RESEND_BASE_URL: stack.mailSinkUrl,
-    TEMPORAL_TASK_QUEUE: `admin-registration-${randomUUID()}`,
-    PUBLIC_BASE_URL: 'http://peps.test',
-  });
-  const database = createDatabase(config.database.url, { max: 5 });
-  deps = { db: database.db, temporal: env.client, config, clock: systemClock };
-  app = createApp(deps);
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: config.temporal.taskQueue,
-    workflowBundle: { codePath: stack.workflowBundlePath },
-    activities: createActivities({ db: database.db, mailer: createMailer(config.mail), config }),
-  });
-  running = worker.run();
-  close = () => database.close();
   passwordHash = await hashPassword(PASSWORD);
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await close?.();
-  await env?.teardown();
-});
 
 async function call(method: string, url: string, options: { token?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = { authorization: `Bearer ${options.token ?? deps.config.operatorToken}` };
+  const headers: Record<string, string> = { authorization: `Bearer ${options.token ?? ts.deps.config.operatorToken}` };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await app.request(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const res = await ts.app.request(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
   const type = res.headers.get('content-type') ?? '';
   return { status: res.status, body: type.includes('json') ? await res.json() : await res.arrayBuffer() } as { status: number; body: any };
 }
 
 /** An establishment with an active admin who is logged in. */
 async function establishmentWithAdmin() {
-  const establishment = await insertEstablishment(deps.db);
-  const admin = await insertAccount(deps.db, establishment.id, { profile: 'admin', passwordHash, lastName: 'Première' });
+  const establishment = await insertEstablishment(ts.deps.db);
+  const admin = await insertAccount(ts.deps.db, establishment.id, { profile: 'admin', passwordHash, lastName: 'Première' });
   const login = await call('POST', '/auth/login', { body: { loginId: admin.loginId, password: PASSWORD } });
   return { establishment, admin, token: login.body.token as string };
 }
 
 async function promoteUser() {
   const ctx = await establishmentWithAdmin();
-  const account = await insertAccount(deps.db, ctx.establishment.id, { passwordHash, lastName: 'Promu', firstName: 'Paul' });
+  const account = await insertAccount(ts.deps.db, ctx.establishment.id, { passwordHash, lastName: 'Promu', firstName: 'Paul' });
   const res = await call('PATCH', `/establishments/${ctx.establishment.id}/accounts/${account.id}`, {
     token: ctx.token,
     body: { profile: 'admin', professionalAddress: ADDRESS },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return { ...ctx, account, handle: env.client.workflow.getHandle(workflowIds.adminRegistration(account.loginId)) };
+  return { ...ctx, account, handle: ts.env.client.workflow.getHandle(workflowIds.adminRegistration(account.loginId)) };
 }
 
 async function createAdmin() {
@@ -104,10 +64,10 @@ async function createAdmin() {
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   const account = { id: res.body.id as string, loginId: res.body.loginId as string, email };
-  return { ...ctx, account, handle: env.client.workflow.getHandle(workflowIds.adminRegistration(account.loginId)) };
+  return { ...ctx, account, handle: ts.env.client.workflow.getHandle(workflowIds.adminRegistration(account.loginId)) };
 }
 
-type Handle = ReturnType<typeof env.client.workflow.getHandle>;
+type Handle = ReturnType<typeof ts.env.client.workflow.getHandle>;
 
 async function stageOf(handle: Handle, stage: AdminRegistrationStage) {
   for (let i = 0; i < 100; i++) {
@@ -119,12 +79,12 @@ async function stageOf(handle: Handle, stage: AdminRegistrationStage) {
 }
 
 async function registrationOf(accountId: string) {
-  const [row] = await deps.db.select().from(adminRegistrations).where(eq(adminRegistrations.accountId, accountId));
+  const [row] = await ts.deps.db.select().from(adminRegistrations).where(eq(adminRegistrations.accountId, accountId));
   return row!;
 }
 
 async function workflowToday() {
-  return parisDay(new Date(await env.currentTimeMs()));
+  return parisDay(new Date(await ts.env.currentTimeMs()));
 }
 
 async function markPosted(reference: string, postedOn?: string) {
@@ -138,19 +98,10 @@ function oppose(by: { reference?: string; loginId?: string }, requestedOn: strin
 }
 
 async function actionsOf(accountId: string) {
-  const rows = await deps.db.select().from(auditEvents).where(eq(auditEvents.targetAccountId, accountId)).orderBy(auditEvents.id);
+  const rows = await ts.deps.db.select().from(auditEvents).where(eq(auditEvents.targetAccountId, accountId)).orderBy(auditEvents.id);
   return rows.map((r) => r.action);
 }
 
-/** `RECORD_HISTORIES=1` refreshes the histories that replay.test.ts replays against the current code. */
-async function recordHistory(name: string, handle: { fetchHistory(): Promise<unknown> }) {
-  if (!process.env.RECORD_HISTORIES) return;
-  const { writeFile, mkdir } = await import('node:fs/promises');
-  const dir = path.resolve(__dirname, '../fixtures/histories');
-  await mkdir(dir, { recursive: true });
-  const { History } = temporal.api.history.v1;
-  await writeFile(path.join(dir, `${name}.binpb`), History.encode(History.fromObject((await handle.fetchHistory()) as object)).finish());
-}
 
 describe('admin registration workflow (time skipping)', () => {
   it('letter generated → posted → the window closes → confirmed; the 8-day date is on the account', async () => {
@@ -160,23 +111,23 @@ describe('admin registration workflow (time skipping)', () => {
     expect(waiting.reference).toBe(row.reference);
     expect(row.letterPdf!.subarray(0, 5).toString()).toBe('%PDF-');
     expect(row.statedDeadline).toBe(addDays(row.letterDate!, 5 + 30));
-    const [holder] = await deps.db.select().from(accounts).where(eq(accounts.id, account.id));
+    const [holder] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, account.id));
     expect(holder!.termsAcceptableFrom).toBe(termsAcceptableFrom(holder!.adminSince!));
     expect(waiting.termsAcceptableFrom).toBe(holder!.termsAcceptableFrom);
 
-    await env.sleep(2 * DAY);
+    await ts.env.sleep(2 * DAY);
     const posted = await markPosted(row.reference!);
     expect(posted.body).toMatchObject({ done: 1, results: [{ outcome: 'done', oppositionDeadline: row.statedDeadline }] });
     const awaiting = await stageOf(handle, 'awaiting_opposition');
     expect(awaiting.oppositionDeadline).toBe(row.statedDeadline); // posted in time: the letter's date holds
     expect((await markPosted(row.reference!)).body.results[0]).toMatchObject({ outcome: 'refused', code: 'letter_not_waiting' });
 
-    await env.sleep(33 * DAY);
+    await ts.env.sleep(33 * DAY);
     expect((await handle.query(registrationStatusQuery)).stage).toBe('awaiting_opposition'); // the deadline day itself
-    await env.sleep(2 * DAY);
+    await ts.env.sleep(2 * DAY);
     expect(await handle.result()).toBe('confirmed');
     expect((await registrationOf(account.id)).status).toBe('confirmed');
-    const [after] = await deps.db.select().from(accounts).where(eq(accounts.id, account.id));
+    const [after] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, account.id));
     expect(after!.profile).toBe('admin');
     expect(await actionsOf(account.id)).toEqual(
       expect.arrayContaining(['account.promote', 'admin_registration.letter_generated', 'admin_registration.letter_posted', 'admin_registration.confirmed']),
@@ -192,22 +143,22 @@ describe('admin registration workflow (time skipping)', () => {
     const reference = (await stageOf(handle, 'letter_waiting')).reference!;
     await markPosted(reference);
     await stageOf(handle, 'awaiting_opposition');
-    await env.sleep(10 * DAY);
+    await ts.env.sleep(10 * DAY);
 
     const res = await oppose({ reference }, await workflowToday());
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ reference, loginId: account.loginId, account: 'deleted', noActiveAdminLeft: false });
     expect(await handle.result()).toBe('opposed');
-    const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, account.id));
+    const [row] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, account.id));
     expect(row!.status).toBe('deleted');
     expect(await registrationOf(account.id)).toMatchObject({ status: 'opposed', oppositionChannel: 'letter' });
     for (const to of [account.email, admin.email]) {
       expect(await mail().waitFor((m) => m.to.includes(to) && m.subject.startsWith('Opposition du représentant légal'), { timeoutMs: 10_000, to })).toBeTruthy();
     }
-    const entries = await deps.db.select().from(auditEvents).where(and(eq(auditEvents.targetAccountId, account.id), eq(auditEvents.action, 'admin_registration.opposed')));
+    const entries = await ts.deps.db.select().from(auditEvents).where(and(eq(auditEvents.targetAccountId, account.id), eq(auditEvents.action, 'admin_registration.opposed')));
     expect(entries).toMatchObject([{ actorType: 'operator', outcome: 'success' }]);
     // The activation run was told too: the link died with the account.
-    expect(await env.client.workflow.getHandle(workflowIds.activation(account.loginId)).result()).toBe('cancelled');
+    expect(await ts.env.client.workflow.getHandle(workflowIds.activation(account.loginId)).result()).toBe('cancelled');
     await recordHistory('admin-registration-opposed-created', handle);
   });
 
@@ -215,7 +166,7 @@ describe('admin registration workflow (time skipping)', () => {
     const { admin, account, handle, establishment } = await promoteUser();
     const reference = (await stageOf(handle, 'letter_waiting')).reference!;
     // The only other admin leaves: the promoted one is the last active admin.
-    await deps.db.update(accounts).set({ status: 'deleted', deletedAt: new Date() }).where(eq(accounts.id, admin.id));
+    await ts.deps.db.update(accounts).set({ status: 'deleted', deletedAt: new Date() }).where(eq(accounts.id, admin.id));
     const login = await call('POST', '/auth/login', { body: { loginId: account.loginId, password: PASSWORD } });
     expect(login.status).toBe(200);
 
@@ -224,11 +175,11 @@ describe('admin registration workflow (time skipping)', () => {
     expect(res.body).toMatchObject({ account: 'demoted', noActiveAdminLeft: true });
     expect(res.body.message).toContain("plus d'administrateur actif");
     expect(await handle.result()).toBe('opposed');
-    const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, account.id));
+    const [row] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, account.id));
     expect(row).toMatchObject({ profile: 'user', status: 'active', adminSince: null, termsAcceptableFrom: null });
-    const live = await deps.db.select().from(sessions).where(eq(sessions.accountId, account.id));
+    const live = await ts.deps.db.select().from(sessions).where(eq(sessions.accountId, account.id));
     expect(live.every((s) => s.revokedAt !== null)).toBe(true);
-    const [opposed] = await deps.db.select().from(auditEvents).where(and(eq(auditEvents.targetAccountId, account.id), eq(auditEvents.action, 'admin_registration.opposed')));
+    const [opposed] = await ts.deps.db.select().from(auditEvents).where(and(eq(auditEvents.targetAccountId, account.id), eq(auditEvents.action, 'admin_registration.opposed')));
     expect(opposed!.detail).toMatchObject({ noActiveAdminLeft: true, channel: 'letter' });
     expect(opposed!.establishmentId).toBe(establishment.id);
     expect(await actionsOf(account.id)).toContain('account.demote');
@@ -240,23 +191,23 @@ describe('admin registration workflow (time skipping)', () => {
     const reference = (await stageOf(handle, 'letter_waiting')).reference!;
     await markPosted(reference);
     await stageOf(handle, 'awaiting_opposition');
-    await env.sleep(40 * DAY);
+    await ts.env.sleep(40 * DAY);
     expect(await handle.result()).toBe('confirmed');
 
     const res = await oppose({ reference }, await workflowToday());
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ code: 'opposition_window_closed' });
     expect(res.body.detail).toContain('délai d\'opposition est écoulé');
-    const [row] = await deps.db.select().from(accounts).where(eq(accounts.id, account.id));
+    const [row] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, account.id));
     expect(row!.profile).toBe('admin');
-    const refused = await deps.db.select().from(auditEvents).where(and(eq(auditEvents.targetAccountId, account.id), eq(auditEvents.outcome, 'refused')));
+    const refused = await ts.deps.db.select().from(auditEvents).where(and(eq(auditEvents.targetAccountId, account.id), eq(auditEvents.outcome, 'refused')));
     expect(refused.map((e) => e.action)).toEqual(['admin_registration.opposed']);
   });
 
   it('flags a letter never posted (state and search attribute), and still waits for it', async () => {
     const { account, handle } = await promoteUser();
     await stageOf(handle, 'letter_waiting');
-    await env.sleep(5 * DAY + 60_000);
+    await ts.env.sleep(5 * DAY + 60_000);
     const status = await stageOf(handle, 'letter_overdue');
     expect(status.letterOverdue).toBe(true);
     expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.letterOverdue)).toBe(true);
@@ -265,7 +216,7 @@ describe('admin registration workflow (time skipping)', () => {
     expect(listed.body.items).toMatchObject([{ reference: status.reference, overdue: true, postedOn: null }]);
 
     // Posted late: the window counts from posting, beyond the date the letter stated.
-    await env.sleep(10 * DAY);
+    await ts.env.sleep(10 * DAY);
     const posted = await markPosted(status.reference!);
     expect(posted.body.results[0].oppositionDeadline).toBe(addDays(await workflowToday(), 30));
     await stageOf(handle, 'awaiting_opposition');

@@ -4,82 +4,46 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { and, asc, eq, like } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../activities';
-import { createMailer } from '../../activities/mailer';
-import { type Deps, systemClock } from '../../api/deps';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { answerDelegation, endDelegation, startDelegation } from '../../api/delegation-lifecycle';
-import { loadConfig } from '../../config/env';
-import { createDatabase } from '../../db/client';
 import { findDelegation, hasAcceptedDelegation, insertDelegationRequest } from '../../db/queries/delegations';
 import { auditEvents } from '../../db/schema';
 import { createMailSinkClient } from '../../dev/mail-sink';
 import { delegationStatusQuery, workflowIds } from '../../workflows/definitions';
 import { insertAccount, insertEstablishment } from '../support/fixtures';
-import { recordHistory } from '../support/record-history';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { recordHistory } from '../support/histories';
+import { useTimeSkippingStack } from '../support/time-skipping';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-let deps: Deps;
 let plain: Client;
-let close: () => Promise<void>;
 const mail = () => createMailSinkClient(inject('stack').mailSinkUrl);
 
-beforeAll(async () => {
-  const stack = inject('stack');
-  env = await createTimeSkippingEnv();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: stack.databaseUrl,
-    RESEND_BASE_URL: stack.mailSinkUrl,
-    TEMPORAL_TASK_QUEUE: `delegation-${randomUUID()}`,
-    PUBLIC_BASE_URL: 'http://peps.test',
-  });
-  const database = createDatabase(config.database.url, { max: 5 });
-  deps = { db: database.db, temporal: env.client, config, clock: systemClock };
-  plain = new Client({ connection: env.connection, namespace: env.namespace });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: config.temporal.taskQueue,
-    workflowBundle: { codePath: stack.workflowBundlePath },
-    activities: createActivities({ db: database.db, mailer: createMailer(config.mail), config }),
-  });
-  running = worker.run();
-  close = () => database.close();
+const ts = useTimeSkippingStack({ name: 'delegation' });
+beforeAll(() => {
+  plain = new Client({ connection: ts.env.connection, namespace: ts.env.namespace });
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await close?.();
-  await env?.teardown();
-});
 
 /** A central establishment A and an establishment B attached to it, one active admin each, and A's request to B. */
 async function requested() {
-  const central = await insertEstablishment(deps.db);
-  const delegating = await insertEstablishment(deps.db, { centralEstablishmentId: central.id });
-  const centralAdmin = await insertAccount(deps.db, central.id, { profile: 'admin' });
-  const delegatingAdmin = await insertAccount(deps.db, delegating.id, { profile: 'admin' });
+  const central = await insertEstablishment(ts.deps.db);
+  const delegating = await insertEstablishment(ts.deps.db, { centralEstablishmentId: central.id });
+  const centralAdmin = await insertAccount(ts.deps.db, central.id, { profile: 'admin' });
+  const delegatingAdmin = await insertAccount(ts.deps.db, delegating.id, { profile: 'admin' });
   const workflowId = workflowIds.delegation(central.siret, delegating.siret);
-  const row = await insertDelegationRequest(deps.db, {
+  const row = await insertDelegationRequest(ts.deps.db, {
     centralEstablishmentId: central.id,
     delegatingEstablishmentId: delegating.id,
     workflowId,
     requestedByAccountId: centralAdmin.id,
     now: new Date(),
   });
-  expect(await startDelegation(deps, { id: row.id, centralSiret: central.siret, delegatingSiret: delegating.siret })).toBe('started');
+  expect(await startDelegation(ts.deps, { id: row.id, centralSiret: central.siret, delegatingSiret: delegating.siret })).toBe('started');
   // Not the time-skipping client: its result() skips time while it waits, and an accepted delegation
-  // has no timer to skip to, so the server would jump to the end of time. Tests move time with env.sleep.
+  // has no timer to skip to, so the server would jump to the end of time. Tests move time with ts.env.sleep.
   const handle = plain.workflow.getHandle(workflowId);
   // The request email reaches the delegating establishment's admin.
   await mail().waitFor((m) => m.subject.includes('demande de délégation de gestion'), { to: delegatingAdmin.email, timeoutMs: 20_000 });
@@ -91,7 +55,7 @@ async function subjectsTo(email: string): Promise<string[]> {
 }
 
 async function delegationHistory(establishmentId: string) {
-  return deps.db
+  return ts.deps.db
     .select({ action: auditEvents.action, actorAccountId: auditEvents.actorAccountId, detail: auditEvents.detail })
     .from(auditEvents)
     .where(and(eq(auditEvents.establishmentId, establishmentId), like(auditEvents.action, '%delegation%')))
@@ -101,18 +65,18 @@ async function delegationHistory(establishmentId: string) {
 describe('delegation workflow (time skipping)', () => {
   it('request → accept → end by the central establishment', async () => {
     const p = await requested();
-    expect(await answerDelegation(deps, p.workflowId, { delegationId: p.delegationId, decision: 'accept', accountId: p.delegatingAdmin.id })).toBe('accepted');
+    expect(await answerDelegation(ts.deps, p.workflowId, { delegationId: p.delegationId, decision: 'accept', accountId: p.delegatingAdmin.id })).toBe('accepted');
     // Recorded before the answer returns: access is open at once.
-    expect(await hasAcceptedDelegation(deps.db, p.central.id, p.delegating.id)).toBe(true);
-    expect(await findDelegation(deps.db, p.delegationId)).toMatchObject({ status: 'accepted', decidedByAccountId: p.delegatingAdmin.id });
+    expect(await hasAcceptedDelegation(ts.deps.db, p.central.id, p.delegating.id)).toBe(true);
+    expect(await findDelegation(ts.deps.db, p.delegationId)).toMatchObject({ status: 'accepted', decidedByAccountId: p.delegatingAdmin.id });
 
-    await env.sleep(90 * DAY); // an accepted delegation does not lapse
+    await ts.env.sleep(90 * DAY); // an accepted delegation does not lapse
     expect((await p.handle.query(delegationStatusQuery)).stage).toBe('accepted');
 
-    expect(await endDelegation(deps, p.workflowId, { delegationId: p.delegationId, reason: 'ended_by_central', accountId: p.centralAdmin.id })).toBe('ended');
-    expect(await hasAcceptedDelegation(deps.db, p.central.id, p.delegating.id)).toBe(false);
+    expect(await endDelegation(ts.deps, p.workflowId, { delegationId: p.delegationId, reason: 'ended_by_central', accountId: p.centralAdmin.id })).toBe('ended');
+    expect(await hasAcceptedDelegation(ts.deps.db, p.central.id, p.delegating.id)).toBe(false);
     expect(await p.handle.result()).toBe('ended');
-    expect(await findDelegation(deps.db, p.delegationId)).toMatchObject({ status: 'ended', endReason: 'ended_by_central', endedByAccountId: p.centralAdmin.id });
+    expect(await findDelegation(ts.deps.db, p.delegationId)).toMatchObject({ status: 'ended', endReason: 'ended_by_central', endedByAccountId: p.centralAdmin.id });
 
     expect(await subjectsTo(p.centralAdmin.email)).toEqual([
       'Accès multicomptes : délégation de gestion acceptée',
@@ -133,21 +97,21 @@ describe('delegation workflow (time skipping)', () => {
 
   it('request → accept → end by the delegating establishment', async () => {
     const p = await requested();
-    await answerDelegation(deps, p.workflowId, { delegationId: p.delegationId, decision: 'accept', accountId: p.delegatingAdmin.id });
-    expect(await endDelegation(deps, p.workflowId, { delegationId: p.delegationId, reason: 'ended_by_delegating', accountId: p.delegatingAdmin.id })).toBe('ended');
-    expect(await hasAcceptedDelegation(deps.db, p.central.id, p.delegating.id)).toBe(false);
+    await answerDelegation(ts.deps, p.workflowId, { delegationId: p.delegationId, decision: 'accept', accountId: p.delegatingAdmin.id });
+    expect(await endDelegation(ts.deps, p.workflowId, { delegationId: p.delegationId, reason: 'ended_by_delegating', accountId: p.delegatingAdmin.id })).toBe('ended');
+    expect(await hasAcceptedDelegation(ts.deps.db, p.central.id, p.delegating.id)).toBe(false);
     expect(await p.handle.result()).toBe('ended');
     // A second end, or an answer, changes nothing.
-    expect(await endDelegation(deps, p.workflowId, { delegationId: p.delegationId, reason: 'ended_by_central', accountId: p.centralAdmin.id })).toBeNull();
-    expect(await findDelegation(deps.db, p.delegationId)).toMatchObject({ status: 'ended', endReason: 'ended_by_delegating' });
+    expect(await endDelegation(ts.deps, p.workflowId, { delegationId: p.delegationId, reason: 'ended_by_central', accountId: p.centralAdmin.id })).toBeNull();
+    expect(await findDelegation(ts.deps.db, p.delegationId)).toMatchObject({ status: 'ended', endReason: 'ended_by_delegating' });
   });
 
   it('request → refuse: both sides are told, the central establishment gets no access', async () => {
     const p = await requested();
-    expect(await answerDelegation(deps, p.workflowId, { delegationId: p.delegationId, decision: 'refuse', accountId: p.delegatingAdmin.id })).toBe('refused');
+    expect(await answerDelegation(ts.deps, p.workflowId, { delegationId: p.delegationId, decision: 'refuse', accountId: p.delegatingAdmin.id })).toBe('refused');
     expect(await p.handle.result()).toBe('refused');
-    expect(await hasAcceptedDelegation(deps.db, p.central.id, p.delegating.id)).toBe(false);
-    expect(await findDelegation(deps.db, p.delegationId)).toMatchObject({ status: 'refused', decidedByAccountId: p.delegatingAdmin.id });
+    expect(await hasAcceptedDelegation(ts.deps.db, p.central.id, p.delegating.id)).toBe(false);
+    expect(await findDelegation(ts.deps.db, p.delegationId)).toMatchObject({ status: 'refused', decidedByAccountId: p.delegatingAdmin.id });
     expect(await subjectsTo(p.centralAdmin.email)).toEqual(['Accès multicomptes : délégation de gestion refusée']);
     expect((await subjectsTo(p.delegatingAdmin.email)).at(-1)).toBe('Accès multicomptes : délégation de gestion refusée');
     const refusal = (await delegationHistory(p.central.id)).find((e) => e.action === 'delegation.refused');
@@ -160,7 +124,7 @@ describe('delegation workflow (time skipping)', () => {
     const { lapsesAt, requestedAt } = await p.handle.query(delegationStatusQuery);
     expect(Date.parse(lapsesAt) - Date.parse(requestedAt)).toBe(30 * DAY);
 
-    await env.sleep(23 * DAY + MINUTE); // day 23: the reminder has gone
+    await ts.env.sleep(23 * DAY + MINUTE); // day 23: the reminder has gone
     await mail().waitFor((m) => m.subject.startsWith('Rappel'), { to: p.delegatingAdmin.email, timeoutMs: 20_000 });
     const status = await p.handle.query(delegationStatusQuery);
     expect(status.stage).toBe('requested');
@@ -168,10 +132,10 @@ describe('delegation workflow (time skipping)', () => {
     expect(remindedAfter).toBeGreaterThanOrEqual(23 * DAY);
     expect(remindedAfter).toBeLessThan(23 * DAY + MINUTE);
 
-    await env.sleep(7 * DAY); // day 30 and a minute
+    await ts.env.sleep(7 * DAY); // day 30 and a minute
     expect(await p.handle.result()).toBe('lapsed');
-    expect(await findDelegation(deps.db, p.delegationId)).toMatchObject({ status: 'lapsed' });
-    expect(await answerDelegation(deps, p.workflowId, { delegationId: p.delegationId, decision: 'accept', accountId: p.delegatingAdmin.id })).toBeNull();
+    expect(await findDelegation(ts.deps.db, p.delegationId)).toMatchObject({ status: 'lapsed' });
+    expect(await answerDelegation(ts.deps, p.workflowId, { delegationId: p.delegationId, decision: 'accept', accountId: p.delegatingAdmin.id })).toBeNull();
     expect(await subjectsTo(p.delegatingAdmin.email)).toEqual([
       'Accès multicomptes : demande de délégation de gestion',
       'Rappel : une demande de délégation de gestion attend votre réponse',
@@ -192,7 +156,7 @@ describe('delegation workflow (time skipping)', () => {
     const { runId } = await p.handle.describe();
     // The database refuses a second living request for the pair...
     await expect(
-      insertDelegationRequest(deps.db, {
+      insertDelegationRequest(ts.deps.db, {
         centralEstablishmentId: p.central.id,
         delegatingEstablishmentId: p.delegating.id,
         workflowId: p.workflowId,
@@ -201,42 +165,42 @@ describe('delegation workflow (time skipping)', () => {
       }),
     ).rejects.toThrow();
     // ...and Temporal a second run under the pair's ID.
-    expect(await startDelegation(deps, { id: randomUUID(), centralSiret: p.central.siret, delegatingSiret: p.delegating.siret })).toBe('already_running');
+    expect(await startDelegation(ts.deps, { id: randomUUID(), centralSiret: p.central.siret, delegatingSiret: p.delegating.siret })).toBe('already_running');
     expect((await p.handle.describe()).runId).toBe(runId);
     expect((await p.handle.query(delegationStatusQuery)).delegationId).toBe(p.delegationId);
-    await endDelegation(deps, p.workflowId, { delegationId: p.delegationId, reason: 'ended_by_central', accountId: p.centralAdmin.id });
+    await endDelegation(ts.deps, p.workflowId, { delegationId: p.delegationId, reason: 'ended_by_central', accountId: p.centralAdmin.id });
   });
 
   it('an acceptance and a refusal arriving together settle once', async () => {
     const p = await requested();
-    const other = await insertAccount(deps.db, p.delegating.id, { profile: 'admin' });
+    const other = await insertAccount(ts.deps.db, p.delegating.id, { profile: 'admin' });
     const answers = await Promise.all([
-      answerDelegation(deps, p.workflowId, { delegationId: p.delegationId, decision: 'accept', accountId: p.delegatingAdmin.id }),
-      answerDelegation(deps, p.workflowId, { delegationId: p.delegationId, decision: 'refuse', accountId: other.id }),
+      answerDelegation(ts.deps, p.workflowId, { delegationId: p.delegationId, decision: 'accept', accountId: p.delegatingAdmin.id }),
+      answerDelegation(ts.deps, p.workflowId, { delegationId: p.delegationId, decision: 'refuse', accountId: other.id }),
     ]);
     const winners = answers.filter((a) => a !== null);
     expect(winners).toHaveLength(1);
-    const row = await findDelegation(deps.db, p.delegationId);
+    const row = await findDelegation(ts.deps.db, p.delegationId);
     expect(row!.status).toBe(winners[0]);
     const settled = (await delegationHistory(p.delegating.id)).filter((e) => e.action === 'delegation.accepted' || e.action === 'delegation.refused');
     expect(settled).toHaveLength(1);
-    if (row!.status === 'accepted') await endDelegation(deps, p.workflowId, { delegationId: p.delegationId, reason: 'ended_by_central' });
+    if (row!.status === 'accepted') await endDelegation(ts.deps, p.workflowId, { delegationId: p.delegationId, reason: 'ended_by_central' });
     expect(['ended', 'refused']).toContain(await p.handle.result());
   });
 
   it('removing the attachment ends a pending request too (the operator is named)', async () => {
     const p = await requested();
-    expect(await endDelegation(deps, p.workflowId, { delegationId: p.delegationId, reason: 'attachment_removed' })).toBe('ended');
+    expect(await endDelegation(ts.deps, p.workflowId, { delegationId: p.delegationId, reason: 'attachment_removed' })).toBe('ended');
     expect(await p.handle.result()).toBe('ended');
     const ended = (await delegationHistory(p.central.id)).find((e) => e.action === 'delegation.ended');
     expect(ended).toBeTruthy();
-    const [entry] = await deps.db
+    const [entry] = await ts.deps.db
       .select({ actorType: auditEvents.actorType, actorLabel: auditEvents.actorLabel })
       .from(auditEvents)
       .where(and(eq(auditEvents.establishmentId, p.delegating.id), eq(auditEvents.action, 'delegation.ended')));
     expect(entry).toEqual({ actorType: 'operator', actorLabel: 'DRS' });
     // A new request after the end is a new run under the same ID.
-    const next = await insertDelegationRequest(deps.db, {
+    const next = await insertDelegationRequest(ts.deps.db, {
       centralEstablishmentId: p.central.id,
       delegatingEstablishmentId: p.delegating.id,
       workflowId: p.workflowId,
@@ -244,11 +208,11 @@ describe('delegation workflow (time skipping)', () => {
       now: new Date(),
     });
     const { runId } = await p.handle.describe();
-    expect(await startDelegation(deps, { id: next.id, centralSiret: p.central.siret, delegatingSiret: p.delegating.siret })).toBe('started');
+    expect(await startDelegation(ts.deps, { id: next.id, centralSiret: p.central.siret, delegatingSiret: p.delegating.siret })).toBe('started');
     const fresh = plain.workflow.getHandle(p.workflowId);
     expect((await fresh.describe()).runId).not.toBe(runId);
     expect((await fresh.query(delegationStatusQuery)).delegationId).toBe(next.id);
-    await endDelegation(deps, p.workflowId, { delegationId: next.id, reason: 'ended_by_central', accountId: p.centralAdmin.id });
+    await endDelegation(ts.deps, p.workflowId, { delegationId: next.id, reason: 'ended_by_central', accountId: p.centralAdmin.id });
     expect(await fresh.result()).toBe('ended');
   });
 });

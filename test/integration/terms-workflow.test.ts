@@ -4,19 +4,9 @@
  * real mail sink, and the real API — its clock follows the test server's time.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../activities';
-import { createMailer } from '../../activities/mailer';
-import { createApp } from '../../api/app';
-import type { Deps } from '../../api/deps';
-import { loadConfig } from '../../config/env';
-import { createDatabase } from '../../db/client';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditEvents, establishmentTerms } from '../../db/schema';
 import { createMailSinkClient, type MailSinkMessage } from '../../dev/mail-sink';
 import { addDays, frenchDate, parisDay, parisMidnight, termsAcceptableFrom } from '../../domain/dates';
@@ -25,57 +15,27 @@ import { hashPassword } from '../../security/passwords';
 import { termsCampaignStatusQuery, termsStatusQuery, workflowIds } from '../../workflows/definitions';
 import { insertAccount, insertEstablishment } from '../support/fixtures';
 import { createIsolatedDatabase } from '../support/isolated-database';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { recordHistory } from '../support/histories';
+import { useTimeSkippingStack } from '../support/time-skipping';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const PASSWORD = 'Printemps-2026';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-let deps: Deps;
-let app: ReturnType<typeof createApp>;
-let close: () => Promise<void>;
 let passwordHash: string;
 let fixed = new Date();
 const mail = () => createMailSinkClient(inject('stack').mailSinkUrl);
 
+const ts = useTimeSkippingStack({ name: 'terms-ts', database: (url) => createIsolatedDatabase(url, 'peps_terms_ts'), clock: { now: () => fixed } });
 beforeAll(async () => {
-  const stack = inject('stack');
-  env = await createTimeSkippingEnv();
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: await createIsolatedDatabase(stack.databaseUrl, 'peps_terms_ts'),
-    RESEND_BASE_URL: stack.mailSinkUrl,
-    TEMPORAL_TASK_QUEUE: `terms-ts-${randomUUID()}`,
-    PUBLIC_BASE_URL: 'http://peps.test',
-  });
-  const database = createDatabase(config.database.url, { max: 5 });
-  deps = { db: database.db, temporal: env.client, config, clock: { now: () => fixed } };
-  app = createApp(deps);
   passwordHash = await hashPassword(PASSWORD);
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: config.temporal.taskQueue,
-    workflowBundle: { codePath: stack.workflowBundlePath },
-    activities: createActivities({ db: database.db, mailer: createMailer(config.mail), config }),
-  });
-  running = worker.run();
-  close = () => database.close();
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await close?.();
-  await env?.teardown();
-});
 
 /** The API's clock reads the test server's time, which moves on with every skip. */
 async function syncClock(): Promise<Date> {
-  fixed = new Date(await env.currentTimeMs());
+  fixed = new Date(await ts.env.currentTimeMs());
   return fixed;
 }
 
@@ -83,12 +43,12 @@ async function call(method: string, url: string, options: { token?: string; body
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await app.request(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const res = await ts.app.request(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
   const text = await res.text();
   return { status: res.status, body: (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
 }
 
-const operator = (method: string, url: string, body?: unknown) => call(method, url, { token: deps.config.operatorToken, body });
+const operator = (method: string, url: string, body?: unknown) => call(method, url, { token: ts.deps.config.operatorToken, body });
 
 async function login(loginId: string) {
   await syncClock();
@@ -104,10 +64,10 @@ async function token(loginId: string): Promise<string> {
 /** An establishment with an admin who became admin `adminDaysAgo` days ago (test server time) and a user. */
 async function establishment(adminDaysAgo: number) {
   const now = await syncClock();
-  const est = await insertEstablishment(deps.db);
+  const est = await insertEstablishment(ts.deps.db);
   const adminSince = new Date(now.getTime() - adminDaysAgo * DAY);
-  const admin = await insertAccount(deps.db, est.id, { profile: 'admin', adminSince, termsAcceptableFrom: termsAcceptableFrom(adminSince), passwordHash });
-  const user = await insertAccount(deps.db, est.id, { passwordHash });
+  const admin = await insertAccount(ts.deps.db, est.id, { profile: 'admin', adminSince, termsAcceptableFrom: termsAcceptableFrom(adminSince), passwordHash });
+  const user = await insertAccount(ts.deps.db, est.id, { passwordHash });
   return { est, admin, user };
 }
 
@@ -139,19 +99,11 @@ async function termsEmails(email: string, version: string, atLeast: number): Pro
 
 /** Moves the test server's time to just after `at`. */
 async function skipTo(at: Date) {
-  const now = await env.currentTimeMs();
-  if (at.getTime() > now) await env.sleep(at.getTime() - now + MINUTE);
+  const now = await ts.env.currentTimeMs();
+  if (at.getTime() > now) await ts.env.sleep(at.getTime() - now + MINUTE);
   await syncClock();
 }
 
-async function recordHistory(name: string, handle: { fetchHistory(): Promise<unknown> }) {
-  if (!process.env.RECORD_HISTORIES) return;
-  const { writeFile, mkdir } = await import('node:fs/promises');
-  const dir = path.resolve(__dirname, '../fixtures/histories');
-  await mkdir(dir, { recursive: true });
-  const { History } = temporal.api.history.v1;
-  await writeFile(path.join(dir, `${name}.binpb`), History.encode(History.fromObject((await handle.fetchHistory()) as object)).finish());
-}
 
 /**
  * The run's result once it closed, through a plain client: the environment's client skips time while
@@ -159,18 +111,18 @@ async function recordHistory(name: string, handle: { fetchHistory(): Promise<unk
  */
 async function outcome(handle: { workflowId: string; describe(): Promise<{ status: { name: string } }> }) {
   await expect.poll(async () => (await handle.describe()).status.name, { timeout: 20_000 }).not.toBe('RUNNING');
-  return new Client({ connection: env.connection, namespace: env.namespace }).workflow.getHandle(handle.workflowId).result();
+  return new Client({ connection: ts.env.connection, namespace: ts.env.namespace }).workflow.getHandle(handle.workflowId).result();
 }
 
 async function historyOf(establishmentId: string, action: string) {
-  return deps.db.select().from(auditEvents).where(and(eq(auditEvents.establishmentId, establishmentId), eq(auditEvents.action, action)));
+  return ts.deps.db.select().from(auditEvents).where(and(eq(auditEvents.establishmentId, establishmentId), eq(auditEvents.action, action)));
 }
 
 describe('terms-of-use workflow (time skipping)', () => {
   it('publication emails the active admins, reminds them 7 and 1 days before, and ends when one accepts', async () => {
     const { est, admin, user } = await establishment(30);
     const { version, deadlineOn } = await publish(30, [7, 1]);
-    const handle = env.client.workflow.getHandle(workflowIds.terms(version, est.siret));
+    const handle = ts.env.client.workflow.getHandle(workflowIds.terms(version, est.siret));
 
     const [published] = await termsEmails(admin.email, version, 1);
     expect(published!.subject).toBe(`Nouvelles conditions générales d'utilisation à valider avant le ${frenchDate(deadlineOn)}`);
@@ -213,13 +165,13 @@ describe('terms-of-use workflow (time skipping)', () => {
     expect(after.body.notices.filter((n: { code: string }) => n.code.startsWith('terms_'))).toEqual([]);
     expect(after.body.terms).toMatchObject({ standing: 'accepted', acceptedByLoginId: admin.loginId });
     await recordHistory('terms-reminders-then-accepted', handle);
-    await recordHistory('terms-campaign', env.client.workflow.getHandle(workflowIds.termsCampaign(version)));
+    await recordHistory('terms-campaign', ts.env.client.workflow.getHandle(workflowIds.termsCampaign(version)));
   });
 
   it('without acceptance the deadline passes: overdue, users refused at login, admins still accept', async () => {
     const { est, admin, user } = await establishment(30);
     const { version, deadlineOn } = await publish(20, [3]);
-    const handle = env.client.workflow.getHandle(workflowIds.terms(version, est.siret));
+    const handle = ts.env.client.workflow.getHandle(workflowIds.terms(version, est.siret));
     await termsEmails(admin.email, version, 1);
 
     await skipTo(new Date(deadlineInstant(deadlineOn).getTime() + HOUR));
@@ -253,7 +205,7 @@ describe('terms-of-use workflow (time skipping)', () => {
   it('refuses an admin inside the 8-day delay, naming the date, and accepts after it', async () => {
     const { est, admin } = await establishment(0);
     const { version } = await publish(30);
-    const handle = env.client.workflow.getHandle(workflowIds.terms(version, est.siret));
+    const handle = ts.env.client.workflow.getHandle(workflowIds.terms(version, est.siret));
     const [email] = await termsEmails(admin.email, version, 1);
     const from = frenchDate(admin.termsAcceptableFrom!);
     expect(email!.text).toContain(`vous pourrez les valider à partir du ${from}`);
@@ -276,20 +228,20 @@ describe('terms-of-use workflow (time skipping)', () => {
   it('a newer version supersedes the pending campaign of the older one', async () => {
     const { est, admin } = await establishment(30);
     const older = await publish(30);
-    const oldHandle = env.client.workflow.getHandle(workflowIds.terms(older.version, est.siret));
+    const oldHandle = ts.env.client.workflow.getHandle(workflowIds.terms(older.version, est.siret));
     await termsEmails(admin.email, older.version, 1);
     const newer = await publish(40);
     expect(await outcome(oldHandle)).toBe('superseded');
     expect(await oldHandle.query(termsStatusQuery)).toMatchObject({ stage: 'superseded', supersededBy: newer.version });
     await termsEmails(admin.email, newer.version, 1);
-    const newHandle = env.client.workflow.getHandle(workflowIds.terms(newer.version, est.siret));
+    const newHandle = ts.env.client.workflow.getHandle(workflowIds.terms(newer.version, est.siret));
     await expect.poll(async () => (await newHandle.query(termsStatusQuery)).stage).toBe('awaiting_acceptance');
 
     const adminToken = await token(admin.loginId);
     const stale = await call('POST', `/establishments/${est.id}/terms/acceptance`, { token: adminToken, body: { version: older.version, declaration: true } });
     expect(stale.status).toBe(409);
     expect(stale.body).toMatchObject({ code: 'terms_version_not_current', currentVersion: newer.version });
-    const campaign = env.client.workflow.getHandle(workflowIds.termsCampaign(newer.version));
+    const campaign = ts.env.client.workflow.getHandle(workflowIds.termsCampaign(newer.version));
     expect(await outcome(campaign)).toMatchObject({ stage: 'all_started' });
     expect((await campaign.query(termsCampaignStatusQuery)).started).toBeGreaterThanOrEqual(1);
     await recordHistory('terms-superseded', oldHandle);
@@ -316,9 +268,9 @@ describe('terms-of-use workflow (time skipping)', () => {
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const establishmentId = created.body.establishment.id;
-    const handle = env.client.workflow.getHandle(workflowIds.terms(version, siret));
+    const handle = ts.env.client.workflow.getHandle(workflowIds.terms(version, siret));
     // As long to accept as the others had: 30 days from its registration, 5 days after the version's own deadline.
-    const [row] = await deps.db.select().from(establishmentTerms).where(eq(establishmentTerms.establishmentId, establishmentId));
+    const [row] = await ts.deps.db.select().from(establishmentTerms).where(eq(establishmentTerms.establishmentId, establishmentId));
     expect(row!.deadlineOn).toBe(addDays(deadlineOn, 5));
     await expect.poll(async () => (await handle.query(termsStatusQuery)).stage, { timeout: 20_000 }).toBe('awaiting_acceptance');
     // Its only admin is not active yet (password to create): nobody to email at publication.

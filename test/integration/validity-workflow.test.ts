@@ -4,105 +4,63 @@
  * renewal see the same day as the workflow.
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../../activities';
-import { createMailer } from '../../activities/mailer';
-import { createApp } from '../../api/app';
-import type { Deps } from '../../api/deps';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { notifyAccountDeleted, startAccountValidity } from '../../accounts/lifecycles';
-import { loadConfig } from '../../config/env';
-import { createDatabase } from '../../db/client';
 import { accounts, auditEvents } from '../../db/schema';
 import { addDays, expiryFrom, expiryInstant, parisDay, parisMidnight, reminderDayFor } from '../../domain/dates';
 import { hashPassword } from '../../security/passwords';
 import { searchAttributes, validityStatusQuery, type ValidityStage, type ValidityStatus, workflowIds } from '../../workflows/definitions';
 import { recordHistory } from '../support/histories';
 import { insertAccount, insertEstablishment } from '../support/fixtures';
-import { createTimeSkippingEnv } from '../support/time-skipping';
+import { useTimeSkippingStack } from '../support/time-skipping';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const PASSWORD = 'Printemps-2026';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-let deps: Deps;
-let app: ReturnType<typeof createApp>;
 let envNow = Date.now();
 let passwordHash: string;
 
-let config: ReturnType<typeof loadConfig>;
-let database: ReturnType<typeof createDatabase>;
+
+// One time-skipping server per test: a later test's jumps in time would fire the earlier tests' timers.
+const ts = useTimeSkippingStack({ name: 'validity', perTest: true, clock: { now: () => new Date(envNow) } });
 
 beforeAll(async () => {
-  const stack = inject('stack');
-  config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: stack.databaseUrl,
-    RESEND_BASE_URL: stack.mailSinkUrl,
-    TEMPORAL_TASK_QUEUE: `validity-${randomUUID()}`,
-    PUBLIC_BASE_URL: 'http://peps.test',
-  });
-  database = createDatabase(config.database.url, { max: 5 });
   passwordHash = await hashPassword(PASSWORD);
 });
 
-afterAll(async () => {
-  await database?.close();
-});
-
-// One time-skipping server per test: a later test's jumps in time would fire the earlier tests' timers.
 beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-  deps = { db: database.db, temporal: env.client, config, clock: { now: () => new Date(envNow) } };
-  app = createApp(deps);
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: config.temporal.taskQueue,
-    workflowBundle: { codePath: inject('stack').workflowBundlePath },
-    activities: createActivities({ db: database.db, mailer: createMailer(config.mail), config }),
-  });
-  running = worker.run();
-  envNow = await env.currentTimeMs();
-});
-
-afterEach(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+  envNow = await ts.env.currentTimeMs();
 });
 
 /** Moves the test server's clock to `instant` (and the API's with it). */
 async function sleepUntil(instant: number) {
-  const now = await env.currentTimeMs();
-  if (instant > now) await env.sleep(instant - now);
-  envNow = await env.currentTimeMs();
+  const now = await ts.env.currentTimeMs();
+  if (instant > now) await ts.env.sleep(instant - now);
+  envNow = await ts.env.currentTimeMs();
 }
 
 async function sleepFor(ms: number) {
-  await sleepUntil((await env.currentTimeMs()) + ms);
+  await sleepUntil((await ts.env.currentTimeMs()) + ms);
 }
 
 /** An active account created "today" (the test server's today), with its validity workflow started as at creation. */
 async function createdAccount() {
-  envNow = await env.currentTimeMs();
-  const establishment = await insertEstablishment(deps.db);
-  const account = await insertAccount(deps.db, establishment.id, {
+  envNow = await ts.env.currentTimeMs();
+  const establishment = await insertEstablishment(ts.deps.db);
+  const account = await insertAccount(ts.deps.db, establishment.id, {
     passwordHash,
     expiresOn: expiryFrom(parisDay(new Date(envNow))),
   });
-  await startAccountValidity(deps, account, establishment.siret);
-  const handle = env.client.workflow.getHandle(workflowIds.validity(account.loginId));
+  await startAccountValidity(ts.deps, account, establishment.siret);
+  const handle = ts.env.client.workflow.getHandle(workflowIds.validity(account.loginId));
   return { establishment, account, handle };
 }
 
 /** Waits (real time) until the workflow has reached `stage`: after a timer fires, its activities run in real time. */
-async function stageOf(handle: ReturnType<typeof env.client.workflow.getHandle>, stage: ValidityStage, match: Partial<ValidityStatus> = {}) {
+async function stageOf(handle: ReturnType<typeof ts.env.client.workflow.getHandle>, stage: ValidityStage, match: Partial<ValidityStatus> = {}) {
   for (let i = 0; i < 150; i++) {
     const status = await handle.query(validityStatusQuery);
     if (status.stage === stage && Object.entries(match).every(([k, v]) => status[k as keyof ValidityStatus] === v)) return status;
@@ -115,7 +73,7 @@ async function stageOf(handle: ReturnType<typeof env.client.workflow.getHandle>,
  * Waits until the renewal's continue-as-new has happened (the run changed). The test server does not
  * answer a query that arrives while its run closes by continue-as-new, so we look with describe first.
  */
-async function nextRun(handle: ReturnType<typeof env.client.workflow.getHandle>, previousRunId: string) {
+async function nextRun(handle: ReturnType<typeof ts.env.client.workflow.getHandle>, previousRunId: string) {
   for (let i = 0; i < 150; i++) {
     if ((await handle.describe()).runId !== previousRunId) return;
     await new Promise((r) => setTimeout(r, 100));
@@ -130,12 +88,12 @@ async function nextRun(handle: ReturnType<typeof env.client.workflow.getHandle>,
 async function renew(account: { id: string; establishmentId: string }, _siret: string, opts: { signal: boolean } = { signal: true }) {
   if (!opts.signal) {
     const expiresOn = expiryFrom(parisDay(new Date(envNow)));
-    await deps.db.update(accounts).set({ expiresOn }).where(eq(accounts.id, account.id));
+    await ts.deps.db.update(accounts).set({ expiresOn }).where(eq(accounts.id, account.id));
     return expiresOn;
   }
-  const admin = await insertAccount(deps.db, account.establishmentId, { profile: 'admin', passwordHash, expiresOn: '2099-12-31' });
+  const admin = await insertAccount(ts.deps.db, account.establishmentId, { profile: 'admin', passwordHash, expiresOn: '2099-12-31' });
   const token = (await login(admin.loginId)).body.token;
-  const res = await app.request(`/establishments/${account.establishmentId}/accounts/${account.id}/renew`, {
+  const res = await ts.app.request(`/establishments/${account.establishmentId}/accounts/${account.id}/renew`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
   });
@@ -146,14 +104,14 @@ async function renew(account: { id: string; establishmentId: string }, _siret: s
 }
 
 async function expiredEntries(accountId: string) {
-  return deps.db
+  return ts.deps.db
     .select()
     .from(auditEvents)
     .where(and(eq(auditEvents.targetAccountId, accountId), eq(auditEvents.action, 'account.expired')));
 }
 
 async function login(loginId: string) {
-  const res = await app.request('/auth/login', {
+  const res = await ts.app.request('/auth/login', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ loginId, password: PASSWORD }),
@@ -192,7 +150,7 @@ describe('validity workflow (time skipping)', () => {
     expect(parisDay(expiredAt)).toBe(addDays(expiresOn, 1));
     expect(expiredAt.getTime()).toBeGreaterThanOrEqual(expiryInstant(expiresOn).getTime());
     expect(expired.expiredAt).toBe(expiredAt.toISOString());
-    const me = await app.request('/me', { headers: { authorization: `Bearer ${session.body.token}` } });
+    const me = await ts.app.request('/me', { headers: { authorization: `Bearer ${session.body.token}` } });
     expect(me.status).toBe(401);
     const refused = await login(account.loginId);
     expect(refused.status).toBe(403);
@@ -209,7 +167,7 @@ describe('validity workflow (time skipping)', () => {
     expect(renewed).toMatchObject({ expiredAt: null, reminderOn: reminderDayFor(renewedOn) });
     expect((await handle.describe()).runId).not.toBe(expiredRun);
     expect((await login(account.loginId)).status).toBe(200);
-    await recordHistory('validity-expired-then-renewed', env.client.workflow.getHandle(handle.workflowId, expiredRun));
+    await recordHistory('validity-expired-then-renewed', ts.env.client.workflow.getHandle(handle.workflowId, expiredRun));
   });
 
   it('a renewal before the expiry moves the timer: nothing happens at the old date', async () => {
@@ -243,7 +201,7 @@ describe('validity workflow (time skipping)', () => {
   it('deletion ends it, before or after the expiry', async () => {
     const before = await createdAccount();
     await sleepFor(30 * DAY);
-    await notifyAccountDeleted(deps, before.account);
+    await notifyAccountDeleted(ts.deps, before.account);
     expect(await before.handle.result()).toBe('deleted');
     expect((await before.handle.query(validityStatusQuery)).stage).toBe('ended');
     await recordHistory('validity-deleted', before.handle);
@@ -251,15 +209,15 @@ describe('validity workflow (time skipping)', () => {
     const after = await createdAccount();
     await sleepUntil(expiryInstant(after.account.expiresOn).getTime() + MINUTE);
     await stageOf(after.handle, 'expired');
-    await deps.db.update(accounts).set({ status: 'deleted', deletedAt: new Date(envNow) }).where(eq(accounts.id, after.account.id));
-    await notifyAccountDeleted(deps, after.account);
+    await ts.deps.db.update(accounts).set({ status: 'deleted', deletedAt: new Date(envNow) }).where(eq(accounts.id, after.account.id));
+    await notifyAccountDeleted(ts.deps, after.account);
     expect(await after.handle.result()).toBe('deleted');
   });
 
   it('a creation that rolled back ends the run at once', async () => {
-    const establishment = await insertEstablishment(deps.db);
+    const establishment = await insertEstablishment(ts.deps.db);
     const ghost = { id: randomUUID(), loginId: `GHO${String(Date.now()).slice(-6)}`, expiresOn: expiryFrom(parisDay(new Date())) };
-    await startAccountValidity(deps, ghost, establishment.siret);
-    expect(await env.client.workflow.getHandle(workflowIds.validity(ghost.loginId)).result()).toBe('account_not_found');
+    await startAccountValidity(ts.deps, ghost, establishment.siret);
+    expect(await ts.env.client.workflow.getHandle(workflowIds.validity(ghost.loginId)).result()).toBe('account_not_found');
   });
 });

@@ -6,18 +6,14 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
-import { createApp } from '../../../api/app';
-import { systemClock } from '../../../api/deps';
 import { loadConfig } from '../../../config/env';
 import { createDatabase, isDatabaseUnavailable } from '../../../db/client';
 import { migrateDatabase } from '../../../db/migrate';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../../dev/postgres';
 import { findFreePort } from '../../../dev/ports';
-import { hashPassword } from '../../../security/passwords';
-import { insertAccount, insertEstablishment } from '../../support/fixtures';
+import { outageApp } from '../../support/outage';
 import { moveLoginIdsAway } from '../../support/isolated-database';
 
 describe('PostgreSQL outage under load', () => {
@@ -33,35 +29,18 @@ describe('PostgreSQL outage under load', () => {
     await moveLoginIdsAway(url);
     const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url, TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'pg-outage-no-worker' });
     const database = createDatabase(url, { max: 4 });
-    const connection = await Connection.connect({ address: config.temporal.address });
-    const app = createApp({ db: database.db, temporal: new Client({ connection }), config, clock: systemClock });
+    const { app, est, auth, createAccount, close } = await outageApp(database.db, config);
     const uncaught: unknown[] = [];
     const onUncaught = (error: unknown) => uncaught.push(error);
     process.on('uncaughtException', onUncaught);
 
     try {
-      const est = await insertEstablishment(database.db);
-      const admin = await insertAccount(database.db, est.id, { profile: 'admin', passwordHash: await hashPassword('Motdepasse-2026') });
-      const login = await app.request('/auth/login', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ loginId: admin.loginId, password: 'Motdepasse-2026' }),
-      });
-      const { token } = (await login.json()) as { token: string };
-      const auth = { authorization: `Bearer ${token}` };
       let n = 0;
       const calls = [
         () => app.request('/me', { headers: auth }),
         () => app.request(`/establishments/${est.id}/accounts?q=louty`, { headers: auth }),
         () => app.request(`/establishments/${est.id}/history`, { headers: auth }),
-        () => {
-          const email = `outage-${(n += 1)}-${Date.now()}@employeur.test`;
-          return app.request(`/establishments/${est.id}/accounts`, {
-            method: 'POST',
-            headers: { ...auth, 'content-type': 'application/json' },
-            body: JSON.stringify({ profile: 'user', civility: 'madame', lastName: 'Louty', firstName: 'Jeanne', email, emailConfirmation: email }),
-          });
-        },
+        () => createAccount(`outage-${(n += 1)}-${Date.now()}@employeur.test`),
       ];
       const seen: { status: number; retryAfter: string | null; code?: string; phase: string }[] = [];
       let phase = 'up';
@@ -105,7 +84,7 @@ describe('PostgreSQL outage under load', () => {
     } finally {
       process.off('uncaughtException', onUncaught);
       await database.close().catch(() => {});
-      await connection.close();
+      await close();
       await pg.stop();
       await rm(dir, { recursive: true, force: true });
     }

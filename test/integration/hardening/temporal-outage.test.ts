@@ -6,16 +6,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { describe, expect, inject, it } from 'vitest';
-import { createApp } from '../../../api/app';
-import { systemClock } from '../../../api/deps';
 import { loadConfig } from '../../../config/env';
 import { createDatabase } from '../../../db/client';
 import { findFreePort } from '../../../dev/ports';
 import { startTemporalDevServer } from '../../../dev/temporal';
-import { hashPassword } from '../../../security/passwords';
-import { insertAccount, insertEstablishment } from '../../support/fixtures';
+import { outageApp } from '../../support/outage';
 import { countAccounts } from '../accounts/helpers';
 
 describe('Temporal outage', () => {
@@ -32,26 +28,9 @@ describe('Temporal outage', () => {
     const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: temporalServer.address, TEMPORAL_TASK_QUEUE: 'temporal-outage' });
     // One connection: if creation held it while waiting for Temporal, GET /me would wait too.
     const database = createDatabase(config.database.url, { max: 1 });
-    const connection = await Connection.connect({ address: config.temporal.address });
-    const app = createApp({ db: database.db, temporal: new Client({ connection }), config, clock: systemClock });
+    const { app, est, auth, createAccount, close } = await outageApp(database.db, config);
     try {
-      const est = await insertEstablishment(database.db);
-      const admin = await insertAccount(database.db, est.id, { profile: 'admin', passwordHash: await hashPassword('Motdepasse-2026') });
-      const login = await app.request('/auth/login', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ loginId: admin.loginId, password: 'Motdepasse-2026' }),
-      });
-      const { token } = (await login.json()) as { token: string };
-      const auth = { authorization: `Bearer ${token}` };
-      const create = (n: number) => {
-        const email = `temporal-outage-${n}@employeur.test`;
-        return app.request(`/establishments/${est.id}/accounts`, {
-          method: 'POST',
-          headers: { ...auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ profile: 'user', civility: 'madame', lastName: 'Louty', firstName: 'Jeanne', email, emailConfirmation: email }),
-        });
-      };
+      const create = (n: number) => createAccount(`temporal-outage-${n}@employeur.test`);
       expect((await create(1)).status).toBe(201);
       const before = await countAccounts(database.db, est.id);
 
@@ -74,7 +53,7 @@ describe('Temporal outage', () => {
       expect(await countAccounts(database.db, est.id)).toBe(before);
     } finally {
       await database.close();
-      await connection.close();
+      await close();
       await temporalServer.stop();
       await rm(dir, { recursive: true, force: true });
     }
