@@ -42,6 +42,11 @@ describe('account validity', () => {
     expect(parisMidnight('2025-07-01').toISOString()).toBe('2025-06-30T22:00:00.000Z');
     expect(parisMidnight('2025-12-01').toISOString()).toBe('2025-11-30T23:00:00.000Z');
     expect(expiryInstant('2025-09-18').toISOString()).toBe('2025-09-18T22:00:00.000Z');
+    // The days of the clock changes (at 02:00 and 03:00): their midnight still has the previous offset.
+    expect(parisMidnight('2026-03-29').toISOString()).toBe('2026-03-28T23:00:00.000Z');
+    expect(parisMidnight('2026-03-30').toISOString()).toBe('2026-03-29T22:00:00.000Z');
+    expect(parisMidnight('2026-10-25').toISOString()).toBe('2026-10-24T22:00:00.000Z');
+    expect(parisMidnight('2026-10-26').toISOString()).toBe('2026-10-25T23:00:00.000Z');
   });
 
   it('writes dates the French way', () => {
