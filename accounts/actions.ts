@@ -18,27 +18,10 @@ import { listServiceCodes, rightsOf, unknownServiceErrors, upsertRights } from '
 import { revokeAccountSessions } from '../db/queries/sessions';
 import type { NewAccount } from '../db/schema';
 import type { Civility, Profile, RightLevel } from '../domain/account';
-import { expiryFrom, termsAcceptableFrom } from '../domain/dates';
+import { termsAcceptableFrom } from '../domain/dates';
 import type { AccountAction, AccountScope } from './apply';
 import { AccountRuleError, ADDRESS_REQUIRED, unknownServicesError } from './errors';
-import { notifyAccountDeleted, notifyRenewal, resendActivation, startAdminRegistration } from './lifecycles';
-
-/** Renewal: expiry = today + 18 months. The one action an expired account accepts. */
-export const renewAction: AccountAction = {
-  name: 'account.renew',
-  allowExpired: true,
-  async apply(tx, scope, account) {
-    const updated = await updateAccount(tx, account.id, { expiresOn: expiryFrom(scope.today) }, scope);
-    const establishment = await findEstablishment(tx, account.establishmentId);
-    return {
-      before: { expiresOn: account.expiresOn, status: account.status },
-      after: { expiresOn: updated.expiresOn, status: updated.status },
-      account: updated,
-      // The validity workflow follows the new expiry, whether the account was still valid or expired.
-      lastStep: () => notifyRenewal(scope.lifecycles, updated, establishment!.siret),
-    };
-  },
-};
+import { notifyAccountDeleted, resendActivation, startAdminRegistration } from './lifecycles';
 
 export const unblockAction: AccountAction = {
   name: 'account.unblock',

@@ -15,6 +15,7 @@ export const RULE_CODES = [
   'admin_demotion_refused',
   'account_not_pending',
   'account_not_blocked',
+  'account_not_admin',
   'service_unavailable',
   'internal_error',
 ] as const;

@@ -11,12 +11,12 @@ export {
   deleteAction,
   demoteAction,
   demotion,
-  renewAction,
   resendActivationAction,
   revokeSessionsAction,
   unblockAction,
   updateAction,
 } from './actions';
 export { createAccount, startAccountActivation } from './create';
+export { previewRenewal, renewAction, renewAdminAction, renewalConfirmation, renewalExpiry, type RenewalSelection, renewSelection } from './renew';
 export { AccountRuleError, accountExpiredError, accountNotFound, ADDRESS_REQUIRED, type FieldError, RULE_CODES, type RuleCode } from './errors';
 export { callWorkflow, ensureTemporalReachable, type LifecycleDeps, notifyAccountDeleted, resendActivation, requestPasswordReset, sendLoginIdReminder, startActivation } from './lifecycles';

@@ -10,7 +10,8 @@ import type { PasswordLinkInput } from '../workflows/password-link';
 import { type LinkPurpose, passwordLinkStartMetadata } from '../workflows/password-link-story';
 import { DEFAULT_REGISTRATION_DELAYS } from '../domain/admin-registration';
 import { AccountRuleError, serviceUnavailable } from './errors';
-import { signalExpiryChanged, startValidity, type ValidityAccount } from '../workflows/validity-client';
+import { signalExpiryChanged, startRenewalSignals, startValidity, type ValidityAccount } from '../workflows/validity-client';
+import type { RenewalSignalsInput } from '../workflows/validity-renewal';
 import { log } from '../logging/logger';
 
 /**
@@ -209,4 +210,9 @@ export async function startAccountValidity(deps: LifecycleDeps, account: Validit
 /** A single renewal: the account's validity workflow follows the new expiry (started if missing). */
 export async function notifyRenewal(deps: LifecycleDeps, account: ValidityAccount, establishmentSiret: string) {
   await signalExpiryChanged(validityTarget(deps), account, establishmentSiret);
+}
+
+/** A bulk renewal's one Temporal call: the workflow that signals its accounts' validity workflows. */
+export async function notifyBulkRenewal(deps: LifecycleDeps, batch: RenewalSignalsInput, establishmentSiret: string) {
+  await startRenewalSignals(validityTarget(deps), batch, establishmentSiret);
 }

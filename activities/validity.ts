@@ -1,8 +1,12 @@
-/** The validity workflow's I/O: read an account's expiry, record its expiry. */
+/** The validity workflows' I/O: read an account's expiry, record its expiry, reconcile, a bulk renewal's signals. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { renewalBatchPage } from '../db/queries/renewals';
 import { accountsToTrack, accountValidity, recordExpiry } from '../db/queries/validity';
-import { ensureValidity } from '../workflows/validity-client';
+import { ensureValidity, signalExpiryChanged } from '../workflows/validity-client';
 import type { ActivityDeps } from './deps';
+
+/** Signals sent concurrently by one activity: enough to hide the round trips, few enough for a small server. */
+const SIGNALS_IN_FLIGHT = 50;
 
 export function createValidityActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
   return {
@@ -39,6 +43,31 @@ export function createValidityActivities({ db, config }: Pick<ActivityDeps, 'db'
         Context.current().heartbeat(i);
       }
       return { checked: page.length, lastId: page.at(-1)?.id ?? null };
+    },
+
+    /**
+     * A page of a bulk renewal: each renewed account's validity workflow learns the expiry the
+     * database holds (signalWithStart: started when missing), a few dozen calls in flight at a time.
+     * Idempotent: a repeated signal of the same expiry changes nothing in the workflow.
+     * `expectEntries`: the first page must find the batch, or its transaction has not committed (yet).
+     */
+    async signalRenewedAccounts(p: {
+      batchId: string;
+      establishmentId: string;
+      afterAuditId: number;
+      lastAuditId: number;
+      limit: number;
+      expectEntries: boolean;
+    }): Promise<{ signalled: number; lastAuditId: number | null }> {
+      const page = await renewalBatchPage(db, p);
+      if (page.length === 0 && p.expectEntries) throw ApplicationFailure.retryable(`renewal batch ${p.batchId} not found (yet)`, 'BatchNotFound');
+      const target = { client: Context.current().client, taskQueue: config.temporal.taskQueue };
+      const alive = page.filter((a) => a.status !== 'deleted');
+      for (let i = 0; i < alive.length; i += SIGNALS_IN_FLIGHT) {
+        await Promise.all(alive.slice(i, i + SIGNALS_IN_FLIGHT).map((a) => signalExpiryChanged(target, a, a.siret)));
+        Context.current().heartbeat(i);
+      }
+      return { signalled: alive.length, lastAuditId: page.at(-1)?.auditId ?? null };
     },
   };
 }

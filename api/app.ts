@@ -18,6 +18,7 @@ import { registerDelegationRoutes } from './routes/delegations';
 import { registerEstablishmentRoutes } from './routes/establishments';
 import { registerHealth } from './routes/health';
 import { registerOperatorRoutes } from './routes/operator';
+import { registerOperatorValidityRoutes } from './routes/operator-validity';
 import { registerPages } from './routes/pages';
 import { registerPasswordLinkRoutes } from './routes/password-links';
 import { registerServiceRoutes } from './routes/services';
@@ -47,6 +48,7 @@ export function createApp(deps: Deps) {
   registerAccountRoutes(app);
   registerEstablishmentRoutes(app);
   registerOperatorRoutes(app);
+  registerOperatorValidityRoutes(app);
   registerAdminRegistrationRoutes(app);
   registerAttachmentRoutes(app);
   registerDelegationRoutes(app);

@@ -18,6 +18,7 @@ export const ERRORS = {
   admin_demotion_refused: { status: 409, title: 'Profil administrateur non modifiable' },
   account_not_pending: { status: 409, title: 'Compte déjà activé' },
   account_not_blocked: { status: 409, title: 'Compte non bloqué' },
+  account_not_admin: { status: 409, title: 'Compte non administrateur' },
   siret_already_registered: { status: 409, title: 'Établissement déjà inscrit' },
   terms_version_exists: { status: 409, title: 'Version des CGU déjà publiée' },
   terms_version_not_current: { status: 409, title: "Cette version des CGU n'est pas celle en vigueur" },

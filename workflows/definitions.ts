@@ -45,8 +45,8 @@ export const workflowIds = {
   /** One run per admin grant; a grant after a cancelled registration is a new run under the same ID. */
   adminRegistration: (loginId: string) => `admin-registration-${loginId}`,
   validity: (loginId: string) => `validity-${loginId}`,
-  /** Signals a bulk renewal's workflows off the request path; one per renewal request. */
-  renewalFanOut: (requestId: string) => `validity-renewal-signals-${requestId}`,
+  /** Tells a bulk renewal's validity workflows of their new expiry, off the request path; one per renewal batch. */
+  renewalFanOut: (batchId: string) => `validity-renewal-signals-${batchId}`,
   /** Starts the missing validity workflows (accounts created before the lifecycle existed). */
   validityReconcile: () => 'validity-reconcile',
   /** The monthly reminder schedule; its runs are `validity-reminders-<scheduled time>`. */
@@ -231,6 +231,15 @@ export interface ReminderRunStatus {
 }
 
 export const reminderRunStatusQuery = defineQuery<ReminderRunStatus>('status');
+
+export interface RenewalSignalsStatus {
+  /** Accounts renewed by the batch, and those whose validity workflow has been told so far. */
+  total: number;
+  signalled: number;
+  done: boolean;
+}
+
+export const renewalSignalsStatusQuery = defineQuery<RenewalSignalsStatus>('status');
 
 // ---- Delegation (multi-account access) ----
 

@@ -10,3 +10,4 @@ export { validityRemindersWorkflow } from './validity-reminders';
 export { validityReconcileWorkflow } from './validity-reconcile';
 export { delegationWorkflow } from './delegation';
 export { linkReconcileWorkflow } from './link-reconcile';
+export { validityRenewalSignalsWorkflow } from './validity-renewal';

@@ -2,13 +2,14 @@
  * Client side of the validity lifecycle: how the API and the worker's activities (reconcile, renewal
  * signals) start and signal `validity-<loginId>`. Not part of the workflow bundle.
  */
-import { type Client, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import { ensureSchedule } from './schedules';
-import { expiryInstant, frenchDate, PLATFORM_TIME_ZONE, REMINDER_DAY_OF_MONTH, reminderDayFor } from '../domain/dates';
+import { expiryInstant, frenchDate, frenchMonth, PLATFORM_TIME_ZONE, REMINDER_DAY_OF_MONTH, reminderDayFor } from '../domain/dates';
 import { expiryChangedSignal, searchAttributes, workflowIds } from './definitions';
 import { type ValidityInput, validityWorkflow } from './validity';
 import { type ReminderRunInput, validityRemindersWorkflow } from './validity-reminders';
 import { validityReconcileWorkflow } from './validity-reconcile';
+import { type RenewalSignalsInput, validityRenewalSignalsWorkflow } from './validity-renewal';
 
 export interface ValidityAccount {
   id: string;
@@ -59,15 +60,35 @@ export async function ensureValidity(target: ValidityTarget, account: ValidityAc
 
 /**
  * A renewal moved the expiry: the running workflow follows it. When none runs (an account from before
- * the lifecycle, not reconciled yet), this starts it with the new expiry.
+ * the lifecycle, not reconciled yet), this starts it with the new expiry. One round trip either way.
  */
 export async function signalExpiryChanged(target: ValidityTarget, account: ValidityAccount, siret: string) {
-  try {
-    await target.client.workflow.getHandle(workflowIds.validity(account.loginId)).signal(expiryChangedSignal, { expiresOn: account.expiresOn });
-  } catch (error) {
-    if (!(error instanceof WorkflowNotFoundError)) throw error;
-    await startValidity(target, account, siret);
-  }
+  await target.client.workflow.signalWithStart(validityWorkflow, {
+    ...validityStartOptions(target.taskQueue, account, siret),
+    signal: expiryChangedSignal,
+    signalArgs: [{ expiresOn: account.expiresOn }],
+  });
+}
+
+/**
+ * Starts the signals of a bulk renewal (`validity-renewal-signals-<batchId>`): the last step of the
+ * renewal's transaction, so one Temporal call per request whatever the number of accounts.
+ */
+export async function startRenewalSignals(target: ValidityTarget, input: RenewalSignalsInput, siret: string) {
+  await target.client.workflow.start(validityRenewalSignalsWorkflow, {
+    workflowId: workflowIds.renewalFanOut(input.batchId),
+    taskQueue: target.taskQueue,
+    args: [input],
+    typedSearchAttributes: [
+      { key: searchAttributes.establishmentSiret, value: siret },
+      { key: searchAttributes.lifecycleState, value: 'signalling' },
+    ],
+    staticSummary: `Renouvellement groupé : ${input.total} compte(s) du SIRET ${siret} jusqu'au ${frenchDate(input.expiresOn)}`,
+    staticDetails:
+      `Les comptes sont déjà renouvelés en base (une entrée « account.renew » par compte, lot ${input.batchId}). ` +
+      'Ce workflow informe le suivi de validité (validity-<identifiant>) de chacun de sa nouvelle date, par pages de 500, ' +
+      "et démarre ceux qui manquent. Requête `status` : comptes informés / total. Fins possibles : done, ended (renouvellement annulé).",
+  });
 }
 
 /** The monthly reminder: the 20th at 07:00 in Paris; a server down that day catches up within 7 days. */
@@ -100,8 +121,26 @@ export async function ensureReminderSchedule(client: Client, taskQueue: string):
   await ensureSchedule(client, { scheduleId: workflowIds.validityReminderSchedule(), ...reminderScheduleOptions(taskQueue) });
 }
 
+/**
+ * A run of the monthly reminder for one expiry month, on the operator's request (`validity-reminders-<month>`;
+ * joins the one running, if any). Sends nothing already sent: each email is claimed per (establishment, month, recipient).
+ */
+export async function startReminderRun(client: Client, taskQueue: string, expiryMonth: string) {
+  const handle = await client.workflow.start(validityRemindersWorkflow, {
+    workflowId: workflowIds.validityReminderRun(expiryMonth),
+    taskQueue,
+    args: [{ expiryMonth }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `Rappel d'expiration des comptes expirant en ${frenchMonth(expiryMonth)} (demandé par l'opérateur)`,
+    staticDetails:
+      "Même traitement que le rappel mensuel du 20 : un courriel par administrateur actif des établissements concernés. " +
+      "Les courriels déjà envoyés pour ce mois ne repartent pas (un envoi par établissement, mois et destinataire).",
+  });
+  return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+}
+
 /** Starts the reconcile run unless one is running already (worker start, operator request). */
-export async function startValidityReconcile(client: Client, taskQueue: string): Promise<string> {
+export async function startValidityReconcile(client: Client, taskQueue: string) {
   const handle = await client.workflow.start(validityReconcileWorkflow, {
     workflowId: workflowIds.validityReconcile(),
     taskQueue,
@@ -110,5 +149,5 @@ export async function startValidityReconcile(client: Client, taskQueue: string):
     staticSummary: 'Rattrapage des suivis de validité des comptes',
     staticDetails: "Démarre le suivi de validité (validity-<identifiant>) de chaque compte non supprimé qui n'en a pas. Sans effet sur les suivis en cours.",
   });
-  return handle.firstExecutionRunId;
+  return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
 }

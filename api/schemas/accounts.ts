@@ -267,3 +267,44 @@ export const BulkReportSchema = z
     ),
   })
   .openapi('BulkReport');
+
+/** A renewal's selection: the accounts ticked on the list screen, or all of them. */
+export const RenewalSelectionBody = z
+  .object({
+    ids: z
+      .array(z.uuid({ error: 'Identifiant invalide.' }))
+      .min(1, 'Sélectionnez au moins un compte.')
+      .max(10_000, '10 000 comptes au plus par sélection : au-delà, renouvelez tous les comptes (`all`).')
+      .optional()
+      .openapi({ description: 'Comptes sélectionnés (absent si `all`)', example: ['0b8f3c1e-4c8a-4a57-9d55-0d3c5a1f2b77'] }),
+    all: z
+      .literal(true)
+      .optional()
+      .openapi({ description: "Tous les comptes non supprimés de l'établissement, expirés compris (absent si `ids`)", example: true }),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.ids === undefined) === (body.all === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['ids'], message: 'Indiquez soit les comptes sélectionnés (`ids`), soit tous les comptes (`all: true`).' });
+    }
+  })
+  .openapi('RenewalSelection');
+
+export const RenewalReportSchema = BulkReportSchema.extend({
+  expiresOn: z.string().openapi({ description: 'Nouvelle date d’expiration des comptes renouvelés (AAAA-MM-JJ)', example: '2027-05-23' }),
+  signalsWorkflowId: z.string().nullable().openapi({
+    description: 'Workflow Temporal qui informe les suivis de validité des comptes renouvelés (null si aucun compte ne l’a été)',
+    example: 'validity-renewal-signals-5d1c2a44-0a52-4c55-a0a6-7f2f4f7b9f11',
+  }),
+}).openapi('RenewalReport');
+
+export const RenewalPreviewSchema = z
+  .object({
+    count: z.number().int().openapi({ description: 'Comptes qui seraient renouvelés', example: 2 }),
+    expiresOn: z.string().openapi({ description: 'Date d’expiration qu’ils recevraient (AAAA-MM-JJ)', example: '2025-09-18' }),
+    message: z.string().openapi({
+      description: 'La phrase de confirmation du guide, à afficher avant de confirmer',
+      example: "Vous allez renouveler les droits pour : 2 utilisateurs jusqu'au 18/09/2025",
+    }),
+    notFound: z.array(z.string()).openapi({ description: 'Comptes sélectionnés introuvables dans l’établissement (ils seraient refusés)', example: [] }),
+  })
+  .openapi('RenewalPreview');

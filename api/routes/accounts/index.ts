@@ -29,8 +29,10 @@ import {
   createAccount,
   ensureTemporalReachable,
   deleteAction,
+  previewRenewal,
   renewAction,
   resendActivationAction,
+  renewSelection,
   startAccountActivation,
   unblockAction,
   updateAction,
@@ -48,6 +50,7 @@ import {
   listAccountsRoute,
   renewAccountRoute,
   resendActivationRoute,
+  renewalPreviewRoute,
   unblockAccountRoute,
   updateAccountRoute,
 } from './routes';
@@ -154,7 +157,14 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
     const { establishmentId } = c.req.valid('param');
     const scope = requestScope(c, establishmentId);
     const { ids } = c.req.valid('json');
-    return c.json(await applyToSelection(c.var.deps.db, scope, ids, renewAction), 200);
+    await ensureTemporalReachable(c.var.deps, c.var.requestId);
+    return c.json(await renewSelection(c.var.deps.db, scope, ids ? { ids } : { all: true }), 200);
+  });
+
+  app.openapi(renewalPreviewRoute, async (c) => {
+    const { establishmentId } = c.req.valid('param');
+    const { ids } = c.req.valid('json');
+    return c.json(await previewRenewal(c.var.deps.db, requestScope(c, establishmentId), ids ? { ids } : { all: true }), 200);
   });
 
   app.openapi(createAccountRoute, async (c) => {

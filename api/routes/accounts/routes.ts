@@ -11,6 +11,9 @@ import {
   ExportSelectionBody,
   IdsBody,
   ListAccountsQuery,
+  RenewalPreviewSchema,
+  RenewalReportSchema,
+  RenewalSelectionBody,
   UpdateAccountBody,
 } from '../../schemas/accounts';
 import { establishmentAccess } from '../../middleware/guards';
@@ -242,17 +245,43 @@ export const bulkDeleteRoute = createRoute({
   },
 });
 
+const RENEWAL =
+  "Nouvelle expiration : 18 mois après aujourd'hui, pour les comptes sélectionnés (`ids`) ou tous les comptes (`all: true`), expirés compris. ";
+
 export const bulkRenewRoute = createRoute({
   middleware: [establishmentAccess('admin', 'account.renew')] as const,
   method: 'post',
   path: '/establishments/{establishmentId}/accounts/bulk-renew',
   tags,
-  summary: 'Renouveler une sélection de comptes',
-  description: `${BULK} ${ADMIN_ONLY}`,
+  summary: 'Renouveler une sélection de comptes, ou tous',
+  description:
+    RENEWAL +
+    "Une seule transaction : chaque compte trouvé est renouvelé avec son entrée d'historique (avant/après) ; un compte introuvable est refusé (`not_found`) avec la sienne. " +
+    'La réponse est 200 avec un compte rendu par compte (`done` ou `refused` avec code et message). ' +
+    'Les suivis de validité (Temporal) des comptes sont informés juste après, hors de la requête, par le workflow `signalsWorkflowId`. ' +
+    `Temporal injoignable : 503, rien n'est renouvelé. ${ADMIN_ONLY}`,
   security: sessionSecurity,
-  request: { params: EstablishmentParams, body: { content: json(IdsBody), required: true } },
+  request: { params: EstablishmentParams, body: { content: json(RenewalSelectionBody), required: true } },
   responses: {
-    200: { description: 'Compte rendu par compte', content: json(BulkReportSchema) },
+    200: { description: 'Compte rendu par compte', content: json(RenewalReportSchema) },
+    ...errorResponses('forbidden', 'not_found', 'service_unavailable'),
+  },
+});
+
+export const renewalPreviewRoute = createRoute({
+  middleware: [establishmentAccess('admin')] as const,
+  method: 'post',
+  path: '/establishments/{establishmentId}/accounts/renewal-preview',
+  tags,
+  summary: 'Aperçu d’un renouvellement (avant confirmation)',
+  description:
+    RENEWAL +
+    "Ne change rien : donne le nombre de comptes qui seraient renouvelés, leur nouvelle date et la phrase de confirmation du guide " +
+    `(« Vous allez renouveler les droits pour : 2 utilisateurs jusqu'au 18/09/2025 »). Même corps que le renouvellement. ${ADMIN_ONLY}`,
+  security: sessionSecurity,
+  request: { params: EstablishmentParams, body: { content: json(RenewalSelectionBody), required: true } },
+  responses: {
+    200: { description: 'Ce que ferait le renouvellement', content: json(RenewalPreviewSchema) },
     ...errorResponses('forbidden', 'not_found'),
   },
 });

@@ -297,6 +297,8 @@ describe('changing accounts: each test its own establishment', () => {
     expect(res.body).toEqual({
       done: 2,
       refused: 0,
+      expiresOn: expect.any(String),
+      signalsWorkflowId: expect.stringMatching(/^validity-renewal-signals-/),
       results: [
         { id: ids[0], loginId: first.loginId, outcome: 'done' },
         { id: ids[1], loginId: second.loginId, outcome: 'done' },
