@@ -230,13 +230,16 @@ export const CreatedAccountSchema = AccountSummarySchema.extend({
 })
   .openapi('CreatedAccount');
 
+/** Accounts ticked on the list screen, at most `max`. */
+const selectedAccountIds = (max: number, tooMany: string) =>
+  z.array(z.uuid({ error: 'Identifiant invalide.' })).min(1, 'Sélectionnez au moins un compte.').max(max, tooMany);
+
 export const IdsBody = z
   .object({
-    ids: z
-      .array(z.uuid({ error: 'Identifiant invalide.' }))
-      .min(1, 'Sélectionnez au moins un compte.')
-      .max(500, '500 comptes au plus par opération.')
-      .openapi({ description: 'Comptes sélectionnés', example: ['0b8f3c1e-4c8a-4a57-9d55-0d3c5a1f2b77'] }),
+    ids: selectedAccountIds(500, '500 comptes au plus par opération.').openapi({
+      description: 'Comptes sélectionnés',
+      example: ['0b8f3c1e-4c8a-4a57-9d55-0d3c5a1f2b77'],
+    }),
   })
   .openapi('AccountSelection');
 
@@ -271,10 +274,7 @@ export const BulkReportSchema = z
 /** A renewal's selection: the accounts ticked on the list screen, or all of them. */
 export const RenewalSelectionBody = z
   .object({
-    ids: z
-      .array(z.uuid({ error: 'Identifiant invalide.' }))
-      .min(1, 'Sélectionnez au moins un compte.')
-      .max(10_000, '10 000 comptes au plus par sélection : au-delà, renouvelez tous les comptes (`all`).')
+    ids: selectedAccountIds(10_000, '10 000 comptes au plus par sélection : au-delà, renouvelez tous les comptes (`all`).')
       .optional()
       .openapi({ description: 'Comptes sélectionnés (absent si `all`)', example: ['0b8f3c1e-4c8a-4a57-9d55-0d3c5a1f2b77'] }),
     all: z
