@@ -148,6 +148,7 @@ async function main() {
     log(`reconcile checked ${reconciled} accounts; ${RENEW_N} validity workflows open; worker RSS ${mb(rssOpen)}`);
 
     // ---- 2. Bulk renewal of every account through the API, and its raw limits
+    // (the seeded expiries all lie before the renewal's, so `ExpiresAt >= new` counts the workflows that moved)
     const newExpiry = expiryFrom(today);
     const password = 'Banc-Essai-2026';
     await db.execute(sql`update accounts set password_hash = ${await hashPassword(password)} where login_id = 'R00000001'`);
@@ -192,7 +193,7 @@ async function main() {
     const report = (await res.json()) as { done: number; signalsWorkflowId: string };
     const result = (await temporal.workflow.getHandle(report.signalsWorkflowId).result()) as { signalled: number };
     const signalledMs = performance.now() - b0;
-    const moved = `WorkflowType = "validityWorkflow" AND ExecutionStatus = "Running" AND ExpiresAt = "${expiryInstant(newExpiry).toISOString()}"`;
+    const moved = `WorkflowType = "validityWorkflow" AND ExecutionStatus = "Running" AND ExpiresAt >= "${expiryInstant(newExpiry).toISOString()}"`;
     const movedMs = await until('every ExpiresAt moved', async () => (await open(moved)) >= RENEW_N, b0);
     const [auditCount] = (await db.execute(sql`select count(*)::int as n from audit_events where action = 'account.renew' and detail->>'batch' is not null`)) as unknown as [{ n: number }];
 
