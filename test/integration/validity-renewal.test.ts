@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { startAccountValidity } from '../../accounts/lifecycles';
+import { platformScope, renewSelection } from '../../accounts';
+import { type LifecycleDeps, startAccountValidity } from '../../accounts/lifecycles';
 import { accounts, auditEvents } from '../../db/schema';
 import { addDays, expiryFrom, expiryInstant, frenchDate, parisDay } from '../../domain/dates';
 import { searchAttributes, workflowIds } from '../../workflows/definitions';
@@ -131,5 +132,19 @@ describe('bulk renewal', () => {
       expect(bad.body.code).toBe('validation_failed');
     }
     expect(await renewEntries([mine.id])).toHaveLength(1);
+  });
+
+  it('when Temporal refuses the signals workflow, nothing is renewed (service_unavailable)', async () => {
+    const est = await t.createEstablishment();
+    const account = await t.insertActiveAccount(est.establishment.id, { expiresOn: addDays(parisDay(new Date()), 10) });
+    const down = {
+      temporal: { workflow: { start: async () => Promise.reject(new Error('Temporal injoignable')) } },
+      config: t.config,
+    } as unknown as LifecycleDeps;
+    const scope = platformScope({ workflowId: 'test-outage', establishmentId: est.establishment.id, lifecycles: down });
+    await expect(renewSelection(t.db, scope, { all: true })).rejects.toMatchObject({ code: 'service_unavailable' });
+    const [row] = await t.db.select({ expiresOn: accounts.expiresOn }).from(accounts).where(eq(accounts.id, account.id));
+    expect(row!.expiresOn).toBe(addDays(parisDay(new Date()), 10));
+    expect(await renewEntries([account.id, est.admin.id])).toHaveLength(0);
   });
 });
