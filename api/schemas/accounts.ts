@@ -290,7 +290,7 @@ export const RenewalSelectionBody = z
   .openapi('RenewalSelection');
 
 export const RenewalReportSchema = BulkReportSchema.extend({
-  expiresOn: z.string().openapi({ description: 'Nouvelle date d’expiration des comptes renouvelés (AAAA-MM-JJ)', example: '2027-05-23' }),
+  expiresOn: isoDay('Nouvelle date d’expiration des comptes renouvelés'),
   signalsWorkflowId: z.string().nullable().openapi({
     description: 'Workflow Temporal qui informe les suivis de validité des comptes renouvelés (null si aucun compte ne l’a été)',
     example: 'validity-renewal-signals-5d1c2a44-0a52-4c55-a0a6-7f2f4f7b9f11',
@@ -300,7 +300,7 @@ export const RenewalReportSchema = BulkReportSchema.extend({
 export const RenewalPreviewSchema = z
   .object({
     count: z.number().int().openapi({ description: 'Comptes qui seraient renouvelés', example: 2 }),
-    expiresOn: z.string().openapi({ description: 'Date d’expiration qu’ils recevraient (AAAA-MM-JJ)', example: '2025-09-18' }),
+    expiresOn: isoDay('Date d’expiration qu’ils recevraient'),
     message: z.string().openapi({
       description: 'La phrase de confirmation du guide, à afficher avant de confirmer',
       example: "Vous allez renouveler les droits pour : 2 utilisateurs jusqu'au 18/09/2025",

@@ -3591,6 +3591,7 @@ export interface components {
             ids: string[];
         };
         RenewalReport: components["schemas"]["BulkReport"] & {
+            /** Format: date */
             expiresOn: string;
             signalsWorkflowId: string | null;
         };
@@ -3601,6 +3602,7 @@ export interface components {
         };
         RenewalPreview: {
             count: number;
+            /** Format: date */
             expiresOn: string;
             message: string;
             notFound: string[];
