@@ -52,6 +52,14 @@ export const envSchema = z
     LETTER_POSTING_DAYS: z.coerce.number().int().min(1).max(60).default(5).describe('Days after which an unposted letter is flagged'),
     DELEGATION_ANSWER_DAYS: z.coerce.number().int().min(1).max(365).default(30).describe('Days to answer a delegation request before it lapses'),
     DELEGATION_REMINDER_DAYS: z.coerce.number().int().min(1).max(365).default(7).describe('Days before the lapse the reminder goes'),
+
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(100_000)
+      .default(500)
+      .describe('Workflows the worker keeps in memory between their tasks (~0.3 MB each); the others replay from their history'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -108,6 +116,7 @@ function toConfig(env: Env) {
     trustProxyHops: env.TRUST_PROXY_HOPS,
     adminRegistration: { oppositionWindowDays: env.OPPOSITION_WINDOW_DAYS, letterPostingDays: env.LETTER_POSTING_DAYS },
     delegation: { answerWithinDays: env.DELEGATION_ANSWER_DAYS, remindDaysBefore: env.DELEGATION_REMINDER_DAYS },
+    worker: { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS },
   };
 }
 

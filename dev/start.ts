@@ -14,6 +14,7 @@ import { buildConsole } from '../web/build';
 import { startMailSink } from './mail-sink';
 import { startEmbeddedPostgres } from './postgres';
 import { startTemporalDevServer } from './temporal';
+import { WORKER_NODE_FLAGS } from '../worker/node-flags';
 
 const ROOT = path.resolve(__dirname, '..');
 const running: { name: string; stop(): Promise<void> }[] = [];
@@ -30,8 +31,8 @@ async function stopAll(exitCode: number): Promise<never> {
 }
 
 /** Runs worker/main.ts or api/main.ts with its output prefixed; resolves when `readyLine` shows, stops everything if it dies. */
-function startChild(name: string, script: string, env: NodeJS.ProcessEnv, readyLine: RegExp): Promise<void> {
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(name: string, script: string, env: NodeJS.ProcessEnv, readyLine: RegExp, nodeFlags: string[] = []): Promise<void> {
+  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [...nodeFlags, path.join(ROOT, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   running.push({
     name,
@@ -104,7 +105,7 @@ async function main() {
 
   await buildConsole();
   await Promise.all([
-    startChild('worker', 'worker/main.ts', env, /polling task queue/),
+    startChild('worker', 'worker/main.ts', env, /polling task queue/, WORKER_NODE_FLAGS),
     startChild('api', 'api/main.ts', env, /listening on/),
   ]);
 

@@ -22,6 +22,7 @@ async function main() {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     deps: { db: database.db, mailer: createMailer(config.mail), config },
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
   });
   // The monthly reminder schedule (created or updated) and the reconcile of missing validity
   // workflows: an upgraded installation needs no manual step.

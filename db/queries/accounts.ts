@@ -17,7 +17,8 @@ import { foldForSearch } from '../../domain/text';
 import type { Db } from '../client';
 import { accounts, establishments, type NewAccount, oneTimeTokens } from '../schema';
 import { insertAdminRegistration } from './admin-registrations';
-import { effectiveStatus } from './account-status';
+import { countableAccounts, monthEnd } from './account-counts';
+import { effectiveStatus, hasEffectiveStatus } from './account-status';
 import { upsertRights } from './services';
 
 /** Who the holder is and how to reach them: what « Mes intervenants » shows of an admin. */
@@ -160,12 +161,11 @@ export interface AccountFilters extends Clockwise {
 }
 
 function filterConditions(f: AccountFilters): SQL[] {
-  const status = effectiveStatus(f.today, f.now);
   const conditions: SQL[] = [eq(accounts.establishmentId, f.establishmentId), ne(accounts.status, 'deleted')];
   for (const word of foldForSearch(f.q ?? '').split(' ').filter(Boolean)) {
     conditions.push(sql`${accounts.searchText} like ${`%${escapeLike(word)}%`} escape '\\'`);
   }
-  if (f.status) conditions.push(sql`${status} = ${f.status}`);
+  if (f.status) conditions.push(hasEffectiveStatus(f.status, f.today, f.now));
   if (f.profile) conditions.push(eq(accounts.profile, f.profile));
   if (f.ids) conditions.push(inArray(accounts.id, f.ids));
   return conditions;
@@ -173,16 +173,31 @@ function filterConditions(f: AccountFilters): SQL[] {
 
 const STATUS_ORDER = sql.raw(`array[${ACCOUNT_STATUSES.map((s) => `'${s}'`).join(',')}]::text[]`);
 
-function groupExpressions(groupBy: AccountGroupBy, clock: Clockwise): { key: SQL<string>; order: SQL } {
+interface GroupExpressions {
+  key: SQL<string>;
+  order: SQL;
+  /** The accounts of the group whose key is `key`, as an indexable condition. */
+  has(key: string): SQL;
+}
+
+function groupExpressions(groupBy: AccountGroupBy, clock: Clockwise): GroupExpressions {
   switch (groupBy) {
     case 'profile':
-      return { key: sql<string>`${accounts.profile}::text`, order: sql`${accounts.profile}` };
+      return { key: sql<string>`${accounts.profile}::text`, order: sql`${accounts.profile}`, has: (key) => sql`${accounts.profile} = ${key}` };
     case 'status': {
       const status = effectiveStatus(clock.today, clock.now);
-      return { key: sql<string>`${status}`, order: sql`array_position(${STATUS_ORDER}, ${status})` };
+      return {
+        key: sql<string>`${status}`,
+        order: sql`array_position(${STATUS_ORDER}, ${status})`,
+        has: (key) => hasEffectiveStatus(key as AccountStatus, clock.today, clock.now),
+      };
     }
     case 'expiryMonth':
-      return { key: sql<string>`to_char(${accounts.expiresOn}, 'YYYY-MM')`, order: sql`to_char(${accounts.expiresOn}, 'YYYY-MM')` };
+      return {
+        key: sql<string>`to_char(${accounts.expiresOn}, 'YYYY-MM')`,
+        order: sql`to_char(${accounts.expiresOn}, 'YYYY-MM')`,
+        has: (key) => sql`${accounts.expiresOn} between ${`${key}-01`}::date and ${monthEnd(`${key}-01`)}::date`,
+      };
   }
 }
 
@@ -193,32 +208,73 @@ function groupExpressions(groupBy: AccountGroupBy, clock: Clockwise): { key: SQL
  */
 const NAME_ORDER = [asc(accounts.searchText), asc(accounts.id)];
 
+/**
+ * The total and, when grouping, the count of each group, in one statement. Without a search or a
+ * selection they come from the maintained counters (db/queries/account-counts.ts: a few hundred rows
+ * whatever the size of the establishment); a search counts its matches.
+ */
+async function countAccounts(db: Db, f: AccountFilters, group: GroupExpressions | undefined) {
+  const fromCounters = !f.ids && foldForSearch(f.q ?? '') === '';
+  const source = fromCounters ? sql`(${countableAccounts(f.establishmentId, f.today, f.now)}) as ${accounts}` : sql`${accounts}`;
+  const weight = fromCounters ? sql`w` : sql`1`;
+  const where = and(...filterConditions(f));
+  if (!group) {
+    const [row] = (await db.execute(sql`select coalesce(sum(${weight}), 0)::int as total from ${source} where ${where}`)) as unknown as [
+      { total: number },
+    ];
+    return { total: row.total };
+  }
+  const groups = (await db.execute(
+    // Parameters differ between the select and a repeated expression: group by position.
+    sql`select ${group.key} as key, sum(${weight})::int as count from ${source} where ${where}
+        group by 1 having sum(${weight}) <> 0 order by min(${group.order})`,
+  )) as unknown as { key: string; count: number }[];
+  return { total: groups.reduce((sum, g) => sum + g.count, 0), groups: groups.map((g) => ({ key: g.key, count: g.count })) };
+}
+
+/**
+ * One stretch of the list in name order. The ids come first, off the list index (the rows skipped
+ * by the offset are index entries, not accounts read and thrown away), then their columns.
+ */
+async function accountsInNameOrder(db: Db, f: AccountFilters, extra: SQL | undefined, offset: number, limit: number) {
+  const ids = db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(and(...filterConditions(f), extra))
+    .orderBy(...NAME_ORDER)
+    .limit(limit)
+    .offset(offset);
+  const rows: AccountView[] = await db
+    .select(accountColumns(f.today, f.now))
+    .from(accounts)
+    .where(inArray(accounts.id, ids))
+    .orderBy(...NAME_ORDER);
+  return rows;
+}
+
 export async function listAccounts(
   db: Db,
   f: AccountFilters & { groupBy?: AccountGroupBy; page: number; pageSize: number },
 ): Promise<{ items: (AccountView & { groupKey?: string })[]; total: number; groups?: { key: string; count: number }[] }> {
-  const where = and(...filterConditions(f));
   const group = f.groupBy ? groupExpressions(f.groupBy, f) : undefined;
-  const columns = { ...accountColumns(f.today, f.now), ...(group ? { groupKey: group.key } : {}) };
-  const items: (AccountView & { groupKey?: string })[] = await db
-    .select(columns)
-    .from(accounts)
-    .where(where)
-    .orderBy(...(group ? [group.order] : []), ...NAME_ORDER)
-    .limit(f.pageSize)
-    .offset((f.page - 1) * f.pageSize);
-  const [counted] = await db.select({ total: sql<number>`count(*)::int` }).from(accounts).where(where);
-  let groups: { key: string; count: number }[] | undefined;
-  if (group) {
-    groups = await db
-      .select({ key: group.key, count: sql<number>`count(*)::int` })
-      .from(accounts)
-      .where(where)
-      // Parameters differ between the select and a repeated expression: group by position.
-      .groupBy(sql`1`)
-      .orderBy(sql`min(${group.order})`);
+  const { total, groups } = await countAccounts(db, f, group);
+  const offset = (f.page - 1) * f.pageSize;
+  if (!group || !groups) return { items: await accountsInNameOrder(db, f, undefined, offset, f.pageSize), total };
+  // Grouped: the group counts say which groups the page spans; each is read in name order off the
+  // index with its own condition, instead of sorting every account by group.
+  const items: (AccountView & { groupKey?: string })[] = [];
+  let start = 0;
+  for (const g of groups) {
+    const from = Math.max(offset, start);
+    const to = Math.min(offset + f.pageSize, start + g.count);
+    if (from < to) {
+      const rows = await accountsInNameOrder(db, f, group.has(g.key), from - start, to - from);
+      items.push(...rows.map((row) => ({ ...row, groupKey: g.key })));
+    }
+    start += g.count;
+    if (start >= offset + f.pageSize) break;
   }
-  return { items, total: counted?.total ?? 0, groups };
+  return { items, total, groups };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigserial, index, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const actorTypeEnum = pgEnum('actor_type', ['account', 'operator', 'system', 'anonymous']);
@@ -25,8 +26,19 @@ export const auditEvents = pgTable(
     before: jsonb(),
     after: jsonb(),
     detail: jsonb(),
+    /**
+     * The provider idempotency key of an email entry, lifted out of `detail` so that the check
+     * « already recorded? » of a retried send is one index probe, not a scan of the whole history
+     * (the scan cost 141 ms per email at 300,000 entries). Generated: writers keep writing `detail`.
+     */
+    idempotencyKey: text().generatedAlwaysAs(sql`(detail ->> 'idempotencyKey')`),
   },
-  (t) => [index().on(t.establishmentId, t.id), index().on(t.targetAccountId), index().on(t.actorAccountId)],
+  (t) => [
+    index().on(t.establishmentId, t.id),
+    index().on(t.targetAccountId),
+    index().on(t.actorAccountId),
+    index().on(t.idempotencyKey).where(sql`idempotency_key is not null`),
+  ],
 );
 
 export type AuditEvent = typeof auditEvents.$inferSelect;

@@ -12,3 +12,4 @@ export * from './rate-limits';
 export * from './terms-versions';
 export * from './establishment-terms';
 export * from './expiry-reminders';
+export * from './account-counts';

@@ -1,0 +1,49 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { addDays } from '../../domain/dates';
+import { accountCounts, accounts } from '../schema';
+
+/**
+ * The establishment's non-deleted accounts as PostgreSQL can count them without reading them all:
+ * a relation with the columns the list's filters and groups look at (establishment, profile, stored
+ * status, expiry day, lockout end) and a weight `w`, whose weighted rows add up, for any of those
+ * filters and groups, to the same counts as the accounts themselves.
+ *
+ * - account_counts (kept by triggers, db/schema/account-counts.ts) knows each account's month of
+ *   expiry only. Its rows of the current month are given today as expiry day: « not yet expired ».
+ * - The accounts for which that is wrong — expired earlier this month — and those locked out right
+ *   now are read from the accounts table (a few thousand at most, off small indexes), each twice: once
+ *   as the counters see it (weight -1) and once as it is (weight +1).
+ *
+ * Used as `from (${countableAccounts(...)}) as "accounts"`, so that the very conditions and group
+ * expressions written for the accounts table (`accounts.status`, effectiveStatus()…) apply unchanged.
+ */
+export function countableAccounts(establishmentId: string, today: string, now: Date): SQL {
+  const monthStart = `${today.slice(0, 7)}-01`;
+  const asCounted = (expiresOn: SQL) =>
+    sql`case when date_trunc('month', ${expiresOn})::date = ${monthStart}::date then ${today}::date else date_trunc('month', ${expiresOn})::date end`;
+  const expiredThisMonth = sql`${accounts.expiresOn} >= ${monthStart}::date and ${accounts.expiresOn} < ${today}::date`;
+  const blockedNow = sql`${accounts.blockedUntil} > ${now.toISOString()}::timestamptz`;
+  const misCounted = (which: SQL) => sql`
+    select ${accounts.establishmentId} as establishment_id, ${accounts.profile} as profile, ${accounts.status} as status,
+           fix.expires_on, fix.blocked_until, fix.w
+    from ${accounts}
+    cross join lateral (values
+      (${asCounted(sql`${accounts.expiresOn}`)}, null::timestamptz, -1),
+      (${accounts.expiresOn}, ${accounts.blockedUntil}, 1)
+    ) as fix(expires_on, blocked_until, w)
+    where ${accounts.establishmentId} = ${establishmentId} and ${accounts.status} <> 'deleted' and ${which}`;
+  return sql`
+    select ${accountCounts.establishmentId} as establishment_id, ${accountCounts.profile} as profile, ${accountCounts.status} as status,
+           ${asCounted(sql`${accountCounts.expiryMonth}`)} as expires_on, null::timestamptz as blocked_until, ${accountCounts.n} as w
+    from ${accountCounts}
+    where ${accountCounts.establishmentId} = ${establishmentId} and ${accountCounts.n} <> 0
+    union all ${misCounted(expiredThisMonth)}
+    union all ${misCounted(sql`${blockedNow} and not (${expiredThisMonth})`)}`;
+}
+
+/** The last day of `day`'s month. */
+export function monthEnd(day: string): string {
+  const [y, m] = day.split('-').map(Number) as [number, number];
+  const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+  return addDays(next, -1);
+}

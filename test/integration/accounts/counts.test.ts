@@ -1,0 +1,119 @@
+/**
+ * The list's totals and group counts come from maintained counters (account_counts, kept by
+ * triggers) corrected for the clock (accounts expired earlier this month, lockouts running now); its
+ * grouped pages are read group by group. Both must give exactly what counting and sorting the
+ * accounts themselves gives, for every filter and grouping, after inserts, updates and deletions.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { effectiveStatus } from '../../../db/queries/account-status';
+import { type AccountGroupBy, listAccounts } from '../../../db/queries/accounts';
+import { accounts } from '../../../db/schema';
+import { ACCOUNT_STATUSES, type AccountStatus, type Profile } from '../../../domain/account';
+import { insertAccount, insertEstablishment } from '../../support/fixtures';
+import { useTestApp } from '../../support/harness';
+
+const t = useTestApp();
+
+// A fixed clock in the middle of a month: some accounts expired earlier this month, some today.
+const today = '2026-11-20';
+const now = new Date('2026-11-20T10:00:00Z');
+const clock = { today, now };
+
+const GROUP_ORDER: Record<AccountGroupBy, string> = {
+  profile: 'profile',
+  status: `array_position(array[${ACCOUNT_STATUSES.map((s) => `'${s}'`).join(',')}]::text[], status)`,
+  expiryMonth: 'expiry_month',
+};
+
+/** The list as the plain query on the accounts gives it: every matching account, sorted, with its group. */
+async function reference(establishmentId: string, groupBy: AccountGroupBy | undefined, filter: { status?: AccountStatus; profile?: Profile; q?: string }) {
+  const rows = (await t.db.execute(sql`
+    select id, profile::text as profile, status, expiry_month from (
+      select ${accounts.id} as id, ${accounts.profile} as profile, ${effectiveStatus(today, now)} as status,
+             to_char(${accounts.expiresOn}, 'YYYY-MM') as expiry_month, ${accounts.searchText} as search_text
+      from ${accounts} where ${accounts.establishmentId} = ${establishmentId}
+    ) a
+    where status <> 'deleted'
+      and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
+      and (${filter.profile ?? null}::text is null or profile::text = ${filter.profile ?? null})
+      and (${filter.q ?? null}::text is null or search_text like '%' || ${filter.q ?? null} || '%')
+    order by ${sql.raw(groupBy ? `${GROUP_ORDER[groupBy]}, ` : '')} search_text, id`)) as unknown as {
+    id: string;
+    profile: string;
+    status: string;
+    expiry_month: string;
+  }[];
+  const keyOf = (r: (typeof rows)[number]) => (groupBy === 'profile' ? r.profile : groupBy === 'status' ? r.status : r.expiry_month);
+  const groups: { key: string; count: number }[] = [];
+  for (const r of rows) {
+    const last = groups.at(-1);
+    if (last?.key === keyOf(r)) last.count++;
+    else groups.push({ key: keyOf(r), count: 1 });
+  }
+  return { ids: rows.map((r) => r.id), total: rows.length, groups: groupBy ? groups : undefined };
+}
+
+async function seedEstablishment() {
+  const establishment = await insertEstablishment(t.db);
+  const id = establishment.id;
+  const blocked = new Date(now.getTime() + 10 * 60_000);
+  const unblocked = new Date(now.getTime() - 10 * 60_000);
+  const expiries = ['2026-10-31', '2026-11-01', '2026-11-05', '2026-11-19', today, '2026-11-30', '2026-12-01', '2027-05-17'];
+  const inserted: string[] = [];
+  let i = 0;
+  for (const expiresOn of expiries) {
+    for (const status of ['active', 'pending_activation', 'deleted'] as const) {
+      for (const blockedUntil of [null, blocked, unblocked]) {
+        const row = await insertAccount(t.db, id, {
+          profile: i % 4 === 0 ? 'admin' : 'user',
+          status,
+          expiresOn,
+          blockedUntil,
+          lastName: ['Dupont', 'Lefèvre', 'Zola', 'Émile'][i % 4]!,
+          firstName: `Prénom${String(i).padStart(3, '0')}`,
+        });
+        inserted.push(row.id);
+        i++;
+      }
+    }
+  }
+  // Every kind of change the counters follow: a renewal, a deletion, a promotion, a set-based update, a real delete.
+  await t.db.update(accounts).set({ expiresOn: '2028-01-31' }).where(eq(accounts.id, inserted[0]!));
+  await t.db.update(accounts).set({ status: 'deleted' }).where(eq(accounts.id, inserted[3]!));
+  await t.db.update(accounts).set({ profile: 'admin' }).where(eq(accounts.id, inserted[6]!));
+  await t.db.update(accounts).set({ expiresOn: '2026-11-10' }).where(sql`${accounts.establishmentId} = ${id} and ${accounts.lastName} = 'Zola'`);
+  await t.db.delete(accounts).where(eq(accounts.id, inserted[9]!));
+  return id;
+}
+
+describe('list counts and grouped pages', () => {
+  it('equal those of the accounts themselves for every grouping and filter', async () => {
+    const establishmentId = await seedEstablishment();
+    const filters: { status?: AccountStatus; profile?: Profile; q?: string }[] = [
+      {},
+      ...ACCOUNT_STATUSES.filter((s) => s !== 'deleted').map((status) => ({ status })),
+      { profile: 'admin' },
+      { profile: 'user', status: 'active' },
+      { q: 'dupont' },
+    ];
+    let checkedPages = 0;
+    for (const groupBy of [undefined, 'profile', 'status', 'expiryMonth'] as const) {
+      for (const filter of filters) {
+        const expected = await reference(establishmentId, groupBy, filter);
+        const pages: string[] = [];
+        for (let page = 1; page <= Math.max(1, Math.ceil(expected.total / 25)); page++) {
+          const listed = await listAccounts(t.db, { ...clock, establishmentId, ...filter, groupBy, page, pageSize: 25 });
+          const context = JSON.stringify({ groupBy, filter, page });
+          expect(listed.total, context).toBe(expected.total);
+          expect(listed.groups, context).toEqual(expected.groups);
+          pages.push(...listed.items.map((a) => a.id));
+          if (groupBy) expect(listed.items.every((a) => a.groupKey !== undefined), context).toBe(true);
+          checkedPages++;
+        }
+        expect(pages, JSON.stringify({ groupBy, filter })).toEqual(expected.ids);
+      }
+    }
+    expect(checkedPages).toBeGreaterThanOrEqual(40);
+  });
+});
