@@ -38,7 +38,11 @@ export async function hasAuditEntry(db: Db, match: AuditEntryMatch): Promise<boo
   if (match.establishmentId) conditions.push(eq(auditEvents.establishmentId, match.establishmentId));
   if (match.targetAccountId) conditions.push(eq(auditEvents.targetAccountId, match.targetAccountId));
   if (match.requestId) conditions.push(eq(auditEvents.requestId, match.requestId));
-  for (const [key, value] of Object.entries(match.detail ?? {})) conditions.push(sql`${auditEvents.detail}->>${key} = ${value}`);
+  for (const [key, value] of Object.entries(match.detail ?? {})) {
+    // The email's idempotency key has its own indexed column (generated from `detail`): one index
+    // probe per email instead of a scan of the history, which grows forever.
+    conditions.push(key === 'idempotencyKey' ? eq(auditEvents.idempotencyKey, value) : sql`${auditEvents.detail}->>${key} = ${value}`);
+  }
   const [row] = await db.select({ id: auditEvents.id }).from(auditEvents).where(and(...conditions)).limit(1);
   return row !== undefined;
 }

@@ -1,35 +1,42 @@
 /**
- * Benchmark of the account-management API on a large establishment: `npm run bench`.
+ * Benchmark of the account-management API at the platform's scale (issue 13): `npm run bench`.
  *
  * A script that prints figures, not a test (it asserts nothing about speed). Self-contained like
  * test/support/global-setup.ts: an embedded PostgreSQL in a temporary directory (migrated), a
  * Temporal dev server (temporary SQLite file, the project's search attributes) and the mail sink,
- * then the real app from `createApp` with real dependencies. No worker: account creation starts its
- * activation workflow, which simply waits on its task queue.
+ * then the real app from `createApp` with real dependencies, called in-process (`app.request`).
  *
- * One establishment gets BENCH_ACCOUNTS accounts inserted straight into the database (default 2000,
- * a large hospital) with their rights and one history entry each, plus an admin with a known password.
- * Each operation is then called in-process through `app.request(...)`, one request at a time, so the
- * figures are the app and its SQL, not the network. An operation runs BENCH_ROUNDS rounds (default
- * 200; login: a handful, scrypt is deliberately slow) after a few uncounted warm-up rounds, and stops
- * early once it has used BENCH_MAX_SECONDS (default 20 s).
+ * One establishment gets BENCH_ACCOUNTS accounts inserted straight into the database (default
+ * 100,000) with their rights and one history entry each, plus an admin with a known password.
+ * Every figure is printed beside its raw limit measured in the same run, interleaved (the machine is
+ * shared: the ratios are what count):
+ * - lists, searches, filters, groups, first/middle/last page: the API against the same query layer
+ *   called directly (no HTTP, session, JSON); BENCH_ROUNDS rounds (default 100), app and raw alternating;
+ * - the CSV export against `COPY … TO STDOUT` of the same rows, with the API process's memory growth;
+ * - account creation (BENCH_CREATE, default 200, at concurrency 8 then 1) against the bare start of
+ *   the same workflow, batches alternating;
+ * - then a worker (its own process, production heap and cache settings) sends every activation email
+ *   of those creations: emails per second, and its resident memory with that many open workflows.
  *
- *   BENCH_ACCOUNTS=10000 BENCH_ROUNDS=100 npm run bench
+ *   BENCH_ACCOUNTS=20000 BENCH_ROUNDS=50 npm run bench
  *
  * Everything started is stopped and the temporary directory removed, even on error or Ctrl-C.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { startActivation } from '../../accounts/lifecycles';
 import { createApp } from '../../api/app';
 import { systemClock } from '../../api/deps';
 import { loadConfig } from '../../config/env';
 import { createDatabase } from '../../db/client';
-import { accountColumns, escapeLike } from '../../db/queries/accounts';
+import { listAccounts } from '../../db/queries/accounts';
 import { listServiceCodes } from '../../db/queries/services';
 import { accountRights, accounts, auditEvents, type NewAccount } from '../../db/schema';
 import type { RightLevel } from '../../domain/account';
@@ -37,8 +44,11 @@ import { addDays, addMonths, parisDay, parisMidnight } from '../../domain/dates'
 import { loginIdFor } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
 import { hashPassword } from '../../security/passwords';
+import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 import { insertEstablishment } from '../support/fixtures';
 import { startLocalStack } from '../support/local-stack';
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
@@ -51,9 +61,8 @@ function intFromEnv(name: string, fallback: number, min = 1): number {
   return value;
 }
 
-const ACCOUNT_COUNT = intFromEnv('BENCH_ACCOUNTS', 2000);
-const ROUNDS = intFromEnv('BENCH_ROUNDS', 200);
-const LOGIN_ROUNDS = Math.min(ROUNDS, intFromEnv('BENCH_LOGIN_ROUNDS', 10));
+const ACCOUNT_COUNT = intFromEnv('BENCH_ACCOUNTS', 100_000);
+const ROUNDS = intFromEnv('BENCH_ROUNDS', 100);
 const WARMUP_ROUNDS = intFromEnv('BENCH_WARMUP', 3, 0);
 const MAX_SECONDS_PER_OPERATION = intFromEnv('BENCH_MAX_SECONDS', 20);
 const ADMIN_PASSWORD = 'Banc-Essai-2026';
@@ -139,8 +148,8 @@ function emailPart(text: string) {
 interface Seeded {
   establishmentId: string;
   adminLoginId: string;
-  /** Non-deleted, non-expired seeded accounts: the ones GET one account reads. */
-  visibleAccountIds: string[];
+  /** Non-deleted seeded accounts: the ones the list shows. */
+  visibleCount: number;
   storedStatuses: Record<string, number>;
 }
 
@@ -270,30 +279,19 @@ async function seed(db: ReturnType<typeof createDatabase>['db'], count: number):
   return {
     establishmentId: establishment.id,
     adminLoginId: admin.loginId,
-    visibleAccountIds: inserted.filter((a) => a.status !== 'deleted' && a.expiresOn >= today).map((a) => a.id),
+    visibleCount: inserted.filter((a) => a.status !== 'deleted').length,
     storedStatuses,
   };
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Measuring
+// Measuring: each figure of the app beside its raw limit, measured in the same run, interleaved
 
-interface Result {
-  operation: string;
+interface Timing {
   rounds: number;
   p50: number;
   p95: number;
-  max: number;
-  reqPerSecond: number;
-  /** From pg_stat_statements over the counted rounds: statements run and their execution time, per request. */
-  sql?: { statements: number; ms: number };
-  note: string;
-}
-
-/** Server-side SQL figures (pg_stat_statements). */
-interface SqlStats {
-  reset(): Promise<void>;
-  read(): Promise<{ statements: number; ms: number }>;
+  p99: number;
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -301,85 +299,113 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-async function measure(
-  stats: SqlStats | null,
-  operation: string,
-  rounds: number,
-  /** One request; may return a description of its result, computed after the clock stops. */
-  call: (round: number) => Promise<(() => string) | void>,
-): Promise<Result> {
-  for (let i = 0; i < Math.min(WARMUP_ROUNDS, rounds); i++) await call(-1 - i);
-  await stats?.reset();
-  const times: number[] = [];
-  let describe: (() => string) | void = undefined;
-  const deadline = performance.now() + MAX_SECONDS_PER_OPERATION * 1000;
-  const started = performance.now();
-  for (let i = 0; i < rounds; i++) {
-    const t0 = performance.now();
-    const described = await call(i);
-    times.push(performance.now() - t0);
-    if (described) describe = described;
-    if (performance.now() > deadline && times.length >= 5) break;
-  }
-  const elapsed = performance.now() - started;
-  const sqlTotals = await stats?.read();
+function timing(times: number[]): Timing {
   const sorted = [...times].sort((a, b) => a - b);
-  const result: Result = {
-    operation,
-    rounds: times.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    max: sorted[sorted.length - 1]!,
-    reqPerSecond: times.length / (elapsed / 1000),
-    sql: sqlTotals && { statements: sqlTotals.statements / times.length, ms: sqlTotals.ms / times.length },
-    note: describe ? describe() : '',
-  };
-  log(`${operation}: p50 ${result.p50.toFixed(1)} ms (${result.rounds} rounds)`);
-  return result;
+  return { rounds: times.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
 }
 
-function printTable(results: Result[]) {
-  const header = ['operation', 'rounds', 'p50 ms', 'p95 ms', 'max ms', 'req/s', 'SQL/req', 'SQL ms/req', 'result'];
-  const lines = results.map((r) => [
-    r.operation,
-    String(r.rounds),
-    r.p50.toFixed(1),
-    r.p95.toFixed(1),
-    r.max.toFixed(1),
-    r.reqPerSecond.toFixed(1),
-    r.sql ? r.sql.statements.toFixed(1) : '-',
-    r.sql ? r.sql.ms.toFixed(1) : '-',
-    r.note,
-  ]);
+interface Row {
+  operation: string;
+  app: string;
+  raw: string;
+  rawLabel: string;
+  ratio: string;
+  goal: string;
+  note: string;
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+/**
+ * One request of the app and one of its raw limit per round, in alternating order (the machine's
+ * load weighs on both alike), after a few uncounted warm-up rounds.
+ */
+async function measurePair(
+  rounds: number,
+  app: (round: number) => Promise<(() => string) | void>,
+  raw: (round: number) => Promise<unknown>,
+): Promise<{ app: Timing; raw: Timing; note: string }> {
+  for (let i = 0; i < WARMUP_ROUNDS; i++) {
+    await app(-1 - i);
+    await raw(-1 - i);
+  }
+  const appTimes: number[] = [];
+  const rawTimes: number[] = [];
+  let describe: (() => string) | undefined;
+  const deadline = performance.now() + MAX_SECONDS_PER_OPERATION * 1000;
+  for (let i = 0; i < rounds; i++) {
+    const runApp = async () => {
+      const t0 = performance.now();
+      const described = await app(i);
+      appTimes.push(performance.now() - t0);
+      if (typeof described === 'function') describe = described;
+    };
+    const runRaw = async () => {
+      const t0 = performance.now();
+      await raw(i);
+      rawTimes.push(performance.now() - t0);
+    };
+    if (i % 2 === 0) {
+      await runApp();
+      await runRaw();
+    } else {
+      await runRaw();
+      await runApp();
+    }
+    if (performance.now() > deadline && appTimes.length >= 10) break;
+  }
+  return { app: timing(appTimes), raw: timing(rawTimes), note: describe ? describe() : '' };
+}
+
+/** `count` calls of `call`, `concurrency` at a time: each call's latency and the overall rate. */
+async function runConcurrently(count: number, concurrency: number, call: (i: number) => Promise<unknown>) {
+  const times: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t0 = performance.now();
+        await call(i);
+        times.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { ...timing(times), perSecond: count / ((performance.now() - started) / 1000) };
+}
+
+/** Peak resident memory of this process above its level at the start, while `work` runs. */
+async function peakRssGrowth<T>(work: () => Promise<T>): Promise<{ result: T; growthMb: number }> {
+  const before = process.memoryUsage.rss();
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 5);
+  try {
+    const result = await work();
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { result, growthMb: (peak - before) / 2 ** 20 };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+function printTable(rows: Row[]) {
+  const header = ['operation', 'app', 'raw limit (same run)', 'raw', 'app/raw', 'goal', 'result'];
+  const lines = rows.map((r) => [r.operation, r.app, r.rawLabel, r.raw, r.ratio, r.goal, r.note]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const numeric = (i: number) => i >= 1 && i <= 7;
-  const format = (cells: string[]) =>
-    cells.map((c, i) => (numeric(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   console.log(format(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const line of lines) console.log(format(line));
 }
 
-async function sqlStats(client: ReturnType<typeof createDatabase>['client']): Promise<SqlStats | null> {
-  try {
-    await client`create extension if not exists pg_stat_statements`;
-  } catch (error) {
-    log(`pg_stat_statements unavailable, no SQL columns: ${String(error)}`);
-    return null;
-  }
-  return {
-    async reset() {
-      await client`select pg_stat_statements_reset()`;
-    },
-    async read() {
-      const [row] = await client<{ statements: number; ms: number }[]>`
-        select coalesce(sum(calls), 0)::float8 as statements, coalesce(sum(total_exec_time), 0)::float8 as ms
-        from pg_stat_statements
-        where dbid = (select oid from pg_database where datname = current_database())
-          and query not ilike '%pg_stat_statements%'`;
-      return row ?? { statements: 0, ms: 0 };
-    },
-  };
+/** Resident memory of another process, from /proc (Linux). */
+async function rssOfProcessMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -406,16 +432,11 @@ async function main() {
   try {
     log(`starting PostgreSQL, Temporal dev server and mail sink in ${root}`);
     const t0 = performance.now();
-    const stack = await startLocalStack({
-      root,
-      database: 'peps_bench',
-      // Per-operation SQL figures; top-level statements only (those the app sends).
-      postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=top'],
-    });
+    const stack = await startLocalStack({ root, database: 'peps_bench' });
     closers.push(() => stack.stop());
     log(`stack ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    const config = loadConfig({
+    const env = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       DATABASE_URL: stack.databaseUrl,
@@ -425,18 +446,20 @@ async function main() {
       RESEND_BASE_URL: stack.mailSinkUrl,
       PUBLIC_BASE_URL: 'http://peps.bench',
       DATA_DIR: root,
-    });
+    };
+    const config = loadConfig(env);
     const database = createDatabase(config.database.url);
     closers.push(() => database.close());
     const connection = await Connection.connect({ address: config.temporal.address });
     closers.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.temporal.namespace });
     const app = createApp({ db: database.db, temporal, config, clock: systemClock });
-    const stats = await sqlStats(database.client);
 
     const t1 = performance.now();
     log(`seeding ${ACCOUNT_COUNT} accounts`);
     const seeded = await seed(database.db, ACCOUNT_COUNT);
+    // As autovacuum would have done on a table of that age (visibility map: index-only scans).
+    await database.db.execute(sql`vacuum analyze`);
     log(`seeded in ${((performance.now() - t1) / 1000).toFixed(1)} s (stored statuses ${JSON.stringify(seeded.storedStatuses)})`);
 
     const base = `/establishments/${seeded.establishmentId}`;
@@ -459,137 +482,241 @@ async function main() {
     const json = async (method: string, url: string, opts: { token?: string; body?: unknown; expect?: number } = {}) =>
       JSON.parse((await call(method, url, opts)).toString('utf8')) as any;
 
-    const results: Result[] = [];
-    let token = '';
-    results.push(
-      await measure(stats, 'POST /auth/login', LOGIN_ROUNDS, async () => {
-        const body = await json('POST', '/auth/login', { body: { loginId: seeded.adminLoginId, password: ADMIN_PASSWORD } });
-        token = body.token;
-        return () => 'scrypt N=2^15 by design';
-      }),
-    );
-    const list = (query: string) => async () => {
-      const body = await json('GET', `${base}/accounts?${query}`, { token });
-      return () => `total ${body.total}, ${body.items.length} items`;
-    };
-    results.push(await measure(stats, 'list page 1 (25)', ROUNDS, list(`pageSize=${PAGE_SIZE}`)));
-    results.push(await measure(stats, 'list q=celine', ROUNDS, list('q=celine')));
-    results.push(await measure(stats, 'list q=ressources', ROUNDS, list('q=ressources')));
-    results.push(
-      await measure(stats, 'list groupBy=status', ROUNDS, async () => {
-        const body = await json('GET', `${base}/accounts?groupBy=status`, { token });
-        return () => (body.groups as { key: string; count: number }[]).map((g) => `${g.key} ${g.count}`).join(', ');
-      }),
-    );
-    results.push(await measure(stats, `list page ${FAR_PAGE} (25)`, ROUNDS, list(`page=${FAR_PAGE}&pageSize=${PAGE_SIZE}`)));
-    results.push(
-      await measure(stats, 'export.csv (all)', ROUNDS, async () => {
-        const csv = await call('GET', `${base}/accounts/export.csv`, { token });
-        return () => `${csv.toString('utf8').split('\r\n').length - 2} rows, ${(csv.length / 1024).toFixed(0)} KiB`;
-      }),
-    );
-    results.push(
-      await measure(stats, 'POST accounts (create)', ROUNDS, async (round) => {
-        const email = `nouvelle.recrue.${randomUUID()}@ch-banc-essai.fr`;
-        const body = await json('POST', `${base}/accounts`, {
-          token,
-          expect: 201,
-          body: {
-            profile: 'user',
-            civility: 'madame',
-            lastName: 'Lefèvre-Nouvel',
-            firstName: round % 2 ? 'Jérôme' : 'Anaïs', // no Céline: the searches' figures stay those of the seed
-            email,
-            emailConfirmation: email,
-            phone: '0240123456',
-            serviceFunction: 'Ressources humaines – recrutement',
-            rights: { 'affiliation-cnracl': 'write', 'validations-periodes-cnracl': 'read' },
-          },
-        });
-        return () => `last ${body.loginId} (+ its activation workflow)`;
-      }),
-    );
-    const ids = seeded.visibleAccountIds;
-    results.push(
-      await measure(stats, 'GET one account', ROUNDS, async (round) => {
-        const id = ids[(round + ids.length) % ids.length]!;
-        const body = await json('GET', `${base}/accounts/${id}`, { token });
-        return () => `e.g. ${body.loginId}`;
-      }),
-    );
-    results.push(
-      await measure(stats, 'GET /history (25)', ROUNDS, async () => {
-        const body = await json('GET', `${base}/history`, { token });
-        return () => `total ${body.total}`;
-      }),
-    );
+    const rows: Row[] = [];
+    const { token } = await json('POST', '/auth/login', { body: { loginId: seeded.adminLoginId, password: ADMIN_PASSWORD } });
 
-    // Plans of the list and history queries, mirroring db/queries/accounts.ts (listAccounts: page, then
-    // count) and db/queries/history.ts (listHistory), same columns, filters and order.
-    const listColumns = accountColumns(parisDay(new Date()), new Date());
-    const target = alias(accounts, 'target');
-    const explain = async (title: string, q: { toSQL(): { sql: string; params: unknown[] } }) => {
-      const { sql: text, params } = q.toSQL();
-      const rows = await database.client.unsafe(`explain (analyze, buffers) ${text}`, params as never[]);
-      return `${title}\n${rows.map((r) => `    ${String(r['QUERY PLAN'])}`).join('\n')}`;
-    };
-    const searchWhere = and(
-      eq(accounts.establishmentId, seeded.establishmentId),
-      ne(accounts.status, 'deleted'),
-      sql`${accounts.searchText} like ${`%${escapeLike('celine')}%`} escape '\\'`,
-    );
-    const plans = [
-      await explain(
-        'list q=celine, page 1:',
-        database.db
-          .select(listColumns)
-          .from(accounts)
-          .where(searchWhere)
-          .orderBy(asc(accounts.searchText), asc(accounts.id))
-          .limit(PAGE_SIZE),
-      ),
-      await explain(
-        'list q=celine, count:',
-        database.db.select({ total: sql<number>`count(*)::int` }).from(accounts).where(searchWhere),
-      ),
-      await explain(
-        `list page ${FAR_PAGE}:`,
-        database.db
-          .select(listColumns)
-          .from(accounts)
-          .where(and(eq(accounts.establishmentId, seeded.establishmentId), ne(accounts.status, 'deleted')))
-          .orderBy(asc(accounts.searchText), asc(accounts.id))
-          .limit(PAGE_SIZE)
-          .offset((FAR_PAGE - 1) * PAGE_SIZE),
-      ),
-      await explain(
-        'history, page 1:',
-        database.db
-          .select({ id: auditEvents.id, at: auditEvents.at, action: auditEvents.action, targetLoginId: target.loginId, after: auditEvents.after })
-          .from(auditEvents)
-          .leftJoin(target, eq(target.id, auditEvents.targetAccountId))
-          .where(eq(auditEvents.establishmentId, seeded.establishmentId))
-          .orderBy(desc(auditEvents.id))
-          .limit(PAGE_SIZE),
-      ),
-      await explain(
-        'history, count:',
-        database.db
-          .select({ total: sql<number>`count(*)::int` })
-          .from(auditEvents)
-          .where(eq(auditEvents.establishmentId, seeded.establishmentId)),
-      ),
+    // Lists: the API (routing, access, session, JSON) against the query layer alone (the statements
+    // the API runs, straight on the driver).
+    const lastPage = Math.ceil(seeded.visibleCount / PAGE_SIZE);
+    const lists: { operation: string; query: string; filters: Record<string, unknown> }[] = [
+      { operation: 'list page 1 (25)', query: '', filters: {} },
+      { operation: 'list q=celine', query: 'q=celine', filters: { q: 'celine' } },
+      { operation: 'list q=ressources', query: 'q=ressources', filters: { q: 'ressources' } },
+      { operation: 'list q=ressources celine', query: 'q=ressources%20celine', filters: { q: 'ressources celine' } },
+      { operation: 'list status=blocked', query: 'status=blocked', filters: { status: 'blocked' } },
+      { operation: 'list profile=admin', query: 'profile=admin', filters: { profile: 'admin' } },
+      { operation: 'list groupBy=status', query: 'groupBy=status', filters: { groupBy: 'status' } },
+      { operation: 'list groupBy=expiryMonth', query: 'groupBy=expiryMonth', filters: { groupBy: 'expiryMonth' } },
+      { operation: `list page ${FAR_PAGE}`, query: `page=${FAR_PAGE}`, filters: { page: FAR_PAGE } },
+      { operation: `list page ${Math.ceil(lastPage / 2)} (middle)`, query: `page=${Math.ceil(lastPage / 2)}`, filters: { page: Math.ceil(lastPage / 2) } },
+      { operation: `list page ${lastPage} (last)`, query: `page=${lastPage}`, filters: { page: lastPage } },
     ];
+    for (const list of lists) {
+      log(list.operation);
+      const measured = await measurePair(
+        ROUNDS,
+        async () => {
+          const body = await json('GET', `${base}/accounts?pageSize=${PAGE_SIZE}&${list.query}`, { token });
+          return () => `total ${body.total}, ${body.items.length} items${body.groups ? `, ${body.groups.length} groups` : ''}`;
+        },
+        () => {
+          const now = new Date();
+          return listAccounts(database.db, {
+            establishmentId: seeded.establishmentId,
+            today: parisDay(now),
+            now,
+            page: 1,
+            pageSize: PAGE_SIZE,
+            ...list.filters,
+          } as Parameters<typeof listAccounts>[1]);
+        },
+      );
+      rows.push({
+        operation: list.operation,
+        app: `p50 ${ms(measured.app.p50)}, p95 ${ms(measured.app.p95)}`,
+        rawLabel: 'same queries, no HTTP',
+        raw: `p95 ${ms(measured.raw.p95)}`,
+        ratio: `${(measured.app.p95 / measured.raw.p95).toFixed(2)} ×`,
+        goal: `p95 ≤ 15 ms: ${measured.app.p95 <= 15 ? 'met' : 'NOT met'}`,
+        note: `${measured.app.rounds} rounds; ${measured.note}`,
+      });
+    }
+
+    // CSV export against COPY of the same rows, and the API's memory growth while it streams.
+    log('export');
+    const exportRounds = Math.min(ROUNDS, intFromEnv('BENCH_EXPORT_ROUNDS', 3));
+    let exportGrowth = 0;
+    let exportDescription = '';
+    const connectedClient = async () => {
+      const client = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+      await client`select 1`;
+      return client;
+    };
+    let nextCopyClient = connectedClient();
+    const exportTimes = await measurePair(
+      exportRounds,
+      async () => {
+        // Read as a client would save it, chunk by chunk: the growth measured is the API's, not a buffered copy.
+        const { result, growthMb } = await peakRssGrowth(async () => {
+          const response = await app.request(`${base}/accounts/export.csv`, { headers: { authorization: `Bearer ${token}` } });
+          if (response.status !== 200 || !response.body) throw new Error(`export: ${response.status}`);
+          let bytes = 0;
+          let lines = 0;
+          for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+            bytes += chunk.length;
+            for (const byte of chunk) if (byte === 0x0a) lines++;
+          }
+          return { bytes, lines };
+        });
+        exportGrowth = Math.max(exportGrowth, growthMb);
+        exportDescription = `${result.lines - 1} rows, ${(result.bytes / 2 ** 20).toFixed(1)} MiB`;
+      },
+      async () => {
+        // COPY takes no parameters: the id is the seed's own uuid. postgres.js leaves a connection
+        // unusable after a COPY stream: each round has its own, connected before the clock starts.
+        const copyClient = await nextCopyClient;
+        nextCopyClient = connectedClient();
+        const stream = await copyClient
+          .unsafe(
+            `copy (select civility, last_name, first_name, login_id, email, phone, service_function, profile, status, expires_on, last_login_at
+                   from accounts where establishment_id = '${seeded.establishmentId}' and status <> 'deleted'
+                   order by search_text, id)
+             to stdout with (format csv, delimiter ';', header)`,
+          )
+          .readable();
+        for await (const _chunk of stream) {
+          // drained
+        }
+        void copyClient.end({ timeout: 0 });
+      },
+    );
+    void (await nextCopyClient).end({ timeout: 0 });
+    rows.push({
+      operation: 'export.csv (all)',
+      app: `p50 ${ms(exportTimes.app.p50)}, RSS +${exportGrowth.toFixed(0)} MB`,
+      rawLabel: 'COPY … TO STDOUT (csv)',
+      raw: `p50 ${ms(exportTimes.raw.p50)}`,
+      ratio: `${(exportTimes.app.p50 / exportTimes.raw.p50).toFixed(2)} ×`,
+      goal: `≤ 1.5 × COPY, ≤ +100 MB: ${exportTimes.app.p50 <= 1.5 * exportTimes.raw.p50 ? 'time met' : 'time NOT met'}, ${exportGrowth <= 100 ? 'memory met' : 'memory NOT met'}`,
+      note: `${exportTimes.app.rounds} rounds; ${exportDescription}`,
+    });
+
+    // Account creation against the raw start of the same workflow (same options, another task
+    // queue so that nothing runs it), at concurrency 8 (rate) and 1 (latency), batches alternating.
+    const createCount = intFromEnv('BENCH_CREATE', 200);
+    const lifecycleDeps = { temporal, config: { temporal: { taskQueue: `bench-raw-${randomUUID()}` } } };
+    let created = 0;
+    const create = () => {
+      const email = `nouvelle.recrue.${randomUUID()}@ch-banc-essai.fr`;
+      created++;
+      return json('POST', `${base}/accounts`, {
+        token,
+        expect: 201,
+        body: {
+          profile: 'user',
+          civility: 'madame',
+          lastName: 'Lefèvre-Nouvel',
+          firstName: created % 2 ? 'Jérôme' : 'Anaïs', // no Céline: the searches' figures stay those of the seed
+          email,
+          emailConfirmation: email,
+          phone: '0240123456',
+          serviceFunction: 'Ressources humaines – recrutement',
+          rights: { 'affiliation-cnracl': 'write', 'validations-periodes-cnracl': 'read' },
+        },
+      });
+    };
+    let rawStarts = 0;
+    const rawStart = () => {
+      rawStarts++;
+      return startActivation(lifecycleDeps, { id: randomUUID(), loginId: `RAW${String(rawStarts).padStart(6, '0')}` }, '00000000000000');
+    };
+    for (const concurrency of [8, 1]) {
+      log(`create, concurrency ${concurrency}`);
+      const batch = Math.max(10, Math.floor(createCount / (concurrency === 1 ? 4 : 2)));
+      const appRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
+      const rawRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
+      for (let i = 0; i < 2; i++) {
+        appRuns.push(await runConcurrently(batch, concurrency, create));
+        rawRuns.push(await runConcurrently(batch, concurrency, rawStart));
+      }
+      const rate = (runs: typeof appRuns) => runs.reduce((s, r) => s + r.perSecond, 0) / runs.length;
+      const p99 = (runs: typeof appRuns) => Math.max(...runs.map((r) => r.p99));
+      if (concurrency === 8) {
+        rows.push({
+          operation: 'POST accounts, concurrency 8',
+          app: `${rate(appRuns).toFixed(1)}/s, p99 ${ms(p99(appRuns))}`,
+          rawLabel: 'workflow start alone',
+          raw: `${rate(rawRuns).toFixed(1)}/s`,
+          ratio: `${(rate(appRuns) / rate(rawRuns)).toFixed(2)} ×`,
+          goal: `≥ 0.8 × raw rate: ${rate(appRuns) >= 0.8 * rate(rawRuns) ? 'met' : 'NOT met'}`,
+          note: `${2 * batch} creations, ${2 * batch} raw starts`,
+        });
+      } else {
+        rows.push({
+          operation: 'POST accounts, concurrency 1',
+          app: `p50 ${ms(Math.max(...appRuns.map((r) => r.p50)))}, p99 ${ms(p99(appRuns))}`,
+          rawLabel: 'workflow start alone',
+          raw: `p99 ${ms(p99(rawRuns))}`,
+          ratio: `${(p99(appRuns) / p99(rawRuns)).toFixed(2)} ×`,
+          goal: `p99 ≤ 60 ms: ${p99(appRuns) <= 60 ? 'met' : 'NOT met'}`,
+          note: `${2 * batch} creations`,
+        });
+      }
+    }
+
+    // Drain: the worker (its own process, production heap and cache settings) sends the activation
+    // emails of every account created above; its resident memory is sampled while the workflows open.
+    log(`drain: ${created} activation emails`);
+    const worker = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [...WORKER_NODE_FLAGS, path.join(__dirname, 'worker-process.ts')], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const workerExited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    closers.push(async () => {
+      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
+      await workerExited;
+    });
+    worker.stderr.on('data', (chunk: Buffer) => log(`worker: ${chunk.toString().trim()}`));
+    let workerPeakMb = 0;
+    const rssSampler = setInterval(() => {
+      void rssOfProcessMb(worker.pid!).then((mb) => (workerPeakMb = Math.max(workerPeakMb, mb)));
+    }, 250);
+    const sentAction = 'email.password_creation_sent';
+    const drainDeadline = performance.now() + intFromEnv('BENCH_DRAIN_SECONDS', 600) * 1000;
+    let sent = { n: 0, first: null as Date | null, last: null as Date | null };
+    while (performance.now() < drainDeadline) {
+      const [row] = (await database.db.execute(
+        sql`select count(*)::int as n, min(${auditEvents.at}) as first, max(${auditEvents.at}) as last
+            from ${auditEvents} where ${auditEvents.action} = ${sentAction}`,
+      )) as unknown as [{ n: number; first: string | null; last: string | null }];
+      sent = { n: row.n, first: row.first ? new Date(row.first) : null, last: row.last ? new Date(row.last) : null };
+      if (sent.n >= created) break;
+      await sleep(250);
+    }
+    await sleep(2000); // the memory once the workflows wait on their timers
+    clearInterval(rssSampler);
+    const workerSettledMb = await rssOfProcessMb(worker.pid!);
+    const drainSeconds = sent.first && sent.last ? (sent.last.getTime() - sent.first.getTime()) / 1000 : NaN;
+    const drainRate = sent.n > 1 ? (sent.n - 1) / drainSeconds : NaN;
+    rows.push({
+      operation: `drain ${created} activation emails`,
+      app: `${drainRate.toFixed(1)} emails/s`,
+      rawLabel: '-',
+      raw: '-',
+      ratio: '-',
+      goal: `≥ 50/s: ${drainRate >= 50 ? 'met' : 'NOT met'}`,
+      note: `${sent.n} sent in ${drainSeconds.toFixed(1)} s (first to last)`,
+    });
+    rows.push({
+      operation: `worker RSS, ${created} open workflows`,
+      app: `peak ${workerPeakMb.toFixed(0)} MB, then ${workerSettledMb.toFixed(0)} MB`,
+      rawLabel: '-',
+      raw: '-',
+      ratio: '-',
+      goal: `≤ 400 MB: ${workerPeakMb <= 400 ? 'met' : 'NOT met'}`,
+      note: `cache ${config.worker.maxCachedWorkflows} workflows, ${WORKER_NODE_FLAGS.join(' ')}`,
+    });
+
     const [{ version }] = (await database.db.execute(sql`select current_setting('server_version') as version`)) as unknown as [
       { version: string },
     ];
-
     const cpus = os.cpus();
+    const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
     console.log('');
     console.log(`PEP's accounts benchmark — ${new Date().toISOString()}`);
     console.log(
       `machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}; ` +
-        `node ${process.version}; PostgreSQL ${version} (embedded)`,
+        `node ${process.version}; PostgreSQL ${version} (embedded); load average at the end ${load} (shared machine: read the ratios)`,
     );
     console.log(
       `data: 1 establishment, ${ACCOUNT_COUNT} accounts + 1 admin (stored: ${Object.entries(seeded.storedStatuses)
@@ -597,19 +724,11 @@ async function main() {
         .join(', ')}), ${ACCOUNT_COUNT + 1} history entries`,
     );
     console.log(
-      `in-process app.request, one request at a time; ${WARMUP_ROUNDS} warm-up rounds; ` +
-        `at most ${ROUNDS} rounds (login ${LOGIN_ROUNDS}) or ${MAX_SECONDS_PER_OPERATION} s per operation`,
-    );
-    console.log(
-      stats
-        ? 'SQL/req, SQL ms/req: statements per request (BEGIN/COMMIT included) and their execution time inside PostgreSQL (pg_stat_statements; planning and round trips excluded)'
-        : 'SQL/req, SQL ms/req: not available (pg_stat_statements could not be loaded)',
+      `in-process app.request; lists: ${WARMUP_ROUNDS} warm-up rounds, at most ${ROUNDS} rounds or ${MAX_SECONDS_PER_OPERATION} s, ` +
+        'app and raw alternating within each round',
     );
     console.log('');
-    printTable(results);
-    console.log('');
-    console.log('EXPLAIN (ANALYZE, BUFFERS) of mirrors of the list and history queries, after the runs above:');
-    for (const plan of plans) console.log(plan);
+    printTable(rows);
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
