@@ -92,15 +92,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     let stopping: Promise<void> | undefined;
     return {
       url,
-      async createDatabase(name) {
-        const sql = postgres(url('postgres'), { max: 1, onnotice: () => undefined });
-        try {
-          const [exists] = await sql`select 1 from pg_database where datname = ${name}`;
-          if (!exists) await sql`create database ${sql(name)}`;
-        } finally {
-          await sql.end();
-        }
-      },
+      createDatabase: (name) => createDatabaseIfMissing(url('postgres'), name),
       stop: () =>
         (stopping ??= (async () => {
           const child = internals.process;
@@ -112,6 +104,17 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   } catch (error) {
     logStream.end();
     throw error;
+  }
+}
+
+/** Creates database `name` on the server of `serverUrl` (any database URL of that server) unless it exists. */
+export async function createDatabaseIfMissing(serverUrl: string, name: string): Promise<void> {
+  const sql = postgres(serverUrl, { max: 1, onnotice: () => undefined });
+  try {
+    const [exists] = await sql`select 1 from pg_database where datname = ${name}`;
+    if (!exists) await sql`create database ${sql(name)}`;
+  } finally {
+    await sql.end();
   }
 }
 

