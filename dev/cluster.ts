@@ -59,8 +59,8 @@ export interface Cluster {
   apiProcesses: ClusterProcess[];
   /** Embedded PostgreSQL only: fast shutdown, then the same data on the same port. */
   restartPostgres?: () => Promise<void>;
-  /** The banner lines naming the demonstration establishment. */
-  demoLines: string[];
+  /** The demonstration establishment: banner lines, and its admin's credentials on a first start. */
+  demo: Awaited<ReturnType<typeof seedDemoBanner>>;
   stop(): Promise<void>;
 }
 
@@ -158,7 +158,7 @@ export async function startCluster(opts: { dataDir: string }): Promise<Cluster> 
       managed(`api-${i + 1}`, tsx, [path.join(ROOT, 'api/main.ts')], { ...env, API_PORT: String(port) }, logDir, /listening on/),
     );
     // The demo before the workers: their start-up reconcile then sees it.
-    const demoLines = await seedDemoBanner(databaseUrl);
+    const demo = await seedDemoBanner(databaseUrl);
     started.push(...workers, ...apiProcesses);
     await Promise.all([...workers, ...apiProcesses].map((p) => p.start()));
 
@@ -174,7 +174,7 @@ export async function startCluster(opts: { dataDir: string }): Promise<Cluster> 
       workers,
       apiProcesses,
       restartPostgres,
-      demoLines,
+      demo,
       stop,
     };
   } catch (error) {
@@ -427,7 +427,7 @@ async function main() {
       `  Boîte mail      ${cluster.mailbox}`,
       `  PostgreSQL      ${cluster.databaseUrl.replace(/:[^:@/]*@/, ':…@')}`,
       `  Journaux        ${rel(cluster.logDir)}/`,
-      ...cluster.demoLines,
+      ...cluster.demo.lines,
       '',
       `Ctrl-C arrête tout (les données restent dans ${rel(path.dirname(cluster.logDir))}/).`,
       '',

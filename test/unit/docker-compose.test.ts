@@ -1,14 +1,14 @@
 /**
  * Keeps docker-compose.yml honest without Docker: the file is parsed and checked against the code
  * it runs (variable names and parsing of config/env.ts, search attributes of the workflows, ports,
- * the Temporal version of the dev tooling).
+ * the Temporal server and UI versions that `npm run cluster` builds, the same topology).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envSchema, loadConfig } from '../../config/env';
-import { TEMPORAL_CLI_VERSION } from '../../dev/tools';
+import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_SERVER_VERSION } from '../../dev/tools';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
 import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 
@@ -114,8 +114,13 @@ const defaults = envSchema.parse({});
 const APP_SERVICES = ['worker', 'api'] as const;
 
 describe('docker-compose.yml', () => {
-  it('has the services postgres, temporal, mail-sink, worker and api', () => {
-    expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', 'temporal', 'mail-sink', 'worker', 'api']));
+  it('has the topology of npm run cluster: PostgreSQL, the four Temporal services, its UI, the mail sink, two workers, two APIs', () => {
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining(['postgres', 'temporal', 'temporal-history', 'temporal-matching', 'temporal-worker', 'temporal-ui', 'mail-sink', 'worker', 'api', 'api-2']),
+    );
+    expect((service('worker') as { deploy?: { replicas?: number } }).deploy?.replicas).toBe(2);
+    expect(environmentOf('api-2')).toEqual(environmentOf('api'));
+    expect(commandOf('api-2')).toEqual(commandOf('api'));
   });
 
   it.each(APP_SERVICES)('gives %s only variables that config/env.ts knows', (name) => {
@@ -165,20 +170,26 @@ describe('docker-compose.yml', () => {
   });
 
   it('registers every search attribute of SEARCH_ATTRIBUTE_TYPES on the Temporal server', () => {
-    const registered = flagValues(commandOf('temporal'), '--search-attribute');
+    const registered = environmentOf('temporal-setup').SEARCH_ATTRIBUTES!.trim().split(/\s+/);
     const expected = Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([attribute, type]) => `${attribute}=${type}`);
     expect(registered.sort()).toEqual(expected.sort());
+    expect(dependsOn('worker')).toMatchObject({ 'temporal-setup': 'service_completed_successfully' });
   });
 
-  it('runs the Temporal dev server of the version the dev tooling pins, with its state on a volume', () => {
-    expect(service('temporal').image).toBe(`temporalio/temporal:${TEMPORAL_CLI_VERSION}`);
-    const command = commandOf('temporal');
-    expect(command.slice(0, 2)).toEqual(['server', 'start-dev']);
-    expect(flagValues(command, '--ip')).toEqual(['0.0.0.0']);
-    const [dbFile] = flagValues(command, '--db-filename');
-    expect(dbFile).toBeDefined();
-    const mounts = (service('temporal').volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[1] : v.target));
-    expect(mounts.some((target) => target !== undefined && dbFile!.startsWith(`${target}/`))).toBe(true);
+  it('runs the Temporal server and UI of the versions npm run cluster builds, one service per container, on the compose PostgreSQL', () => {
+    const serverTag = TEMPORAL_SERVER_VERSION.replace(/^v/, '');
+    const postgres = environmentOf('postgres');
+    for (const [name, role] of [['temporal', 'frontend'], ['temporal-history', 'history'], ['temporal-matching', 'matching'], ['temporal-worker', 'worker']]) {
+      expect(service(name!).image).toBe(`temporalio/server:${serverTag}`);
+      const env = environmentOf(name!);
+      expect(env).toMatchObject({ SERVICES: role, DB: 'postgres12', POSTGRES_SEEDS: 'postgres', DBNAME: 'temporal', VISIBILITY_DBNAME: 'temporal_visibility' });
+      expect(env.POSTGRES_USER).toBe(postgres.POSTGRES_USER);
+      expect(env.POSTGRES_PWD).toBe(postgres.POSTGRES_PASSWORD);
+      expect(dependsOn(name!)).toMatchObject({ 'temporal-schema': 'service_completed_successfully' });
+    }
+    for (const name of ['temporal-schema', 'temporal-setup']) expect(service(name).image).toBe(`temporalio/admin-tools:${serverTag}`);
+    expect(service('temporal-ui').image).toBe(`temporalio/ui:${TEMPORAL_UI_SERVER_VERSION.replace(/^v/, '')}`);
+    expect(environmentOf('temporal-ui').TEMPORAL_ADDRESS).toBe('temporal:7233');
   });
 
   it('publishes the ports of the config defaults: API, Temporal UI, mail sink', () => {
@@ -187,11 +198,11 @@ describe('docker-compose.yml', () => {
     expect(portsOf('api')).toContainEqual({ host: defaults.API_PORT, container: api.api.port });
     expect(new URL(api.api.publicBaseUrl).port).toBe(String(defaults.API_PORT));
 
-    const temporalCommand = commandOf('temporal');
-    expect(flagValues(temporalCommand, '--ui-port')).toEqual([String(defaults.TEMPORAL_UI_PORT)]);
-    expect(portsOf('temporal')).toContainEqual({ host: defaults.TEMPORAL_UI_PORT, container: defaults.TEMPORAL_UI_PORT });
+    expect(portsOf('api-2')).toContainEqual({ host: defaults.API_PORT + 1, container: api.api.port });
+    expect(environmentOf('temporal-ui').TEMPORAL_UI_PORT).toBe(String(defaults.TEMPORAL_UI_PORT));
+    expect(portsOf('temporal-ui')).toContainEqual({ host: defaults.TEMPORAL_UI_PORT, container: defaults.TEMPORAL_UI_PORT });
     const grpcPort = Number(api.temporal.address.split(':')[1]);
-    expect(flagValues(temporalCommand, '--port')).toEqual([String(grpcPort)]);
+    expect(portsOf('temporal')).toContainEqual({ host: grpcPort, container: grpcPort });
 
     expect(portsOf('mail-sink')).toContainEqual({ host: defaults.MAIL_SINK_PORT, container: defaults.MAIL_SINK_PORT });
     expect(environmentOf('mail-sink').MAIL_SINK_PORT).toBe(String(defaults.MAIL_SINK_PORT));
@@ -210,7 +221,7 @@ describe('docker-compose.yml', () => {
     expect(commandOf('api')).toEqual(['npx', 'tsx', 'api/main.ts']);
     for (const entry of ['worker/main.ts', 'api/main.ts', 'dev/mail-sink.ts']) expect(existsSync(path.join(ROOT, entry))).toBe(true);
 
-    expect(dependsOn('worker')).toMatchObject({ postgres: 'service_healthy', temporal: 'service_healthy', 'mail-sink': 'service_started' });
+    expect(dependsOn('worker')).toMatchObject({ postgres: 'service_healthy', 'temporal-setup': 'service_completed_successfully', 'mail-sink': 'service_started' });
     expect(dependsOn('api')).toMatchObject({ postgres: 'service_healthy' });
     expect(['service_started', 'service_healthy']).toContain(dependsOn('api').temporal);
     for (const name of ['worker', 'api', 'mail-sink']) expect(service(name).build).toBeDefined();
