@@ -150,12 +150,12 @@ export async function startCluster(opts: { dataDir: string }): Promise<Cluster> 
       RESEND_BASE_URL: sink.url,
       PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || apis[0],
     };
-    const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-    const workers = [1, 2].map((n) =>
-      managed(`worker-${n}`, tsx, [path.join(ROOT, 'worker/main.ts')], env, logDir, /polling task queue/),
-    );
+    // `node --import tsx`, not the tsx command: that one runs the program in a child process, which a
+    // SIGKILL of the command (the drill's) would leave running.
+    const node = (script: string) => ['--import', 'tsx', path.join(ROOT, script)];
+    const workers = [1, 2].map((n) => managed(`worker-${n}`, process.execPath, node('worker/main.ts'), env, logDir, /polling task queue/));
     const apiProcesses = apiPorts.map((port, i) =>
-      managed(`api-${i + 1}`, tsx, [path.join(ROOT, 'api/main.ts')], { ...env, API_PORT: String(port) }, logDir, /listening on/),
+      managed(`api-${i + 1}`, process.execPath, node('api/main.ts'), { ...env, API_PORT: String(port) }, logDir, /listening on/),
     );
     // The demo before the workers: their start-up reconcile then sees it.
     const demo = await seedDemoBanner(databaseUrl);
@@ -333,9 +333,8 @@ function managed(
       if (alive()) return;
       const log = createWriteStream(logFile, { flags: 'a' });
       const useSetpriv = existsSync('/usr/bin/setpriv');
-      const proc = useSetpriv
-        ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const options = { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'] };
+      const proc = useSetpriv ? spawn('/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], options) : spawn(command, args, options);
       child = proc;
       let seen = false;
       let tail = '';

@@ -107,6 +107,7 @@ async function runPhase(cluster: Cluster, token: string, establishmentId: string
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
           body,
+          signal: AbortSignal.timeout(60_000),
         });
         await response.arrayBuffer();
         counts.statuses[response.status] = (counts.statuses[response.status] ?? 0) + 1;
@@ -114,7 +115,8 @@ async function runPhase(cluster: Cluster, token: string, establishmentId: string
         if (response.status !== 503 || attempt > 60) throw new Error(`${email}: HTTP ${response.status}`);
         await sleep(Number(response.headers.get('retry-after') ?? 1) * 1_000);
       } catch (error) {
-        if (!(error instanceof TypeError)) throw error; // fetch failed: no answer from that instance
+        // fetch failed (TypeError) or timed out: no answer from that instance
+        if (!(error instanceof TypeError) && (error as Error).name !== 'TimeoutError') throw error;
         const name = `api-${instance + 1}`;
         counts.noAnswer[name] = (counts.noAnswer[name] ?? 0) + 1;
         if (attempt > 60) throw error;
@@ -128,12 +130,13 @@ async function runPhase(cluster: Cluster, token: string, establishmentId: string
         const i = next++;
         if (i === Math.floor(ACCOUNTS / 3)) {
           log(`phase ${phase}: ${fault.name}`);
-          struck = fault.strike(cluster, live);
+          struck = fault.strike(cluster, live).then(() => void log(`phase ${phase}: fault over`));
         }
         await createOne(i);
       }
     }),
   );
+  log(`phase ${phase}: requests done`);
   await struck;
   await fault.heal?.(cluster, live);
   counts.seconds = (Date.now() - started) / 1_000;
@@ -159,10 +162,12 @@ async function check(cluster: Cluster, client: Client, token: string, establishm
   const deadline = Date.now() + 120_000;
   for (;;) {
     const accounts = await listAccounts(cluster.apis[0]!, token, establishmentId);
+    log('check: accounts listed');
     const runs = new Map<string, number>();
     for await (const wf of client.workflow.list({ query: `WorkflowType = 'activationWorkflow'` })) {
       runs.set(wf.workflowId, (runs.get(wf.workflowId) ?? 0) + 1);
     }
+    log('check: workflows listed');
     const emails = new Map<string, number>();
     for (const message of await sink.list()) {
       if (message.subject !== CREATION_SUBJECT) continue;
@@ -180,6 +185,7 @@ async function check(cluster: Cluster, client: Client, token: string, establishm
     };
     const clean = result.accountsWithoutWorkflow.length + result.workflowsWithoutAccount.length + result.accountsWithoutEmail.length === 0;
     if (clean || Date.now() > deadline) return result;
+    log(`waiting for a clean state: ${JSON.stringify({ ...result, emailsSentTwice: result.emailsSentTwice.length })}`);
     await sleep(2_000); // visibility and the emails follow the requests by a few seconds
   }
 }
@@ -188,10 +194,13 @@ async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'peps-drill-'));
   await chmod(dataDir, 0o755); // as root, PostgreSQL runs as `postgres`, who must reach its data folder
   let cluster: Cluster | undefined;
-  const stop = async () => {
-    await cluster?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  let stopping: Promise<void> | undefined;
+  // One stop, awaited by both Ctrl-C and the end of main: exiting halfway would leave PostgreSQL running.
+  const stop = () =>
+    (stopping ??= (async () => {
+      await cluster?.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    })());
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
   try {
     log(`cluster in ${dataDir} …`);
