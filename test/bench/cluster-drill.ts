@@ -164,7 +164,14 @@ async function check(cluster: Cluster, client: Client, token: string, establishm
     const accounts = await listAccounts(cluster.apis[0]!, token, establishmentId);
     log('check: accounts listed');
     const runs = new Map<string, number>();
+    const closedWithoutAccount = new Set<string>();
     for await (const wf of client.workflow.list({ query: `WorkflowType = 'activationWorkflow'` })) {
+      // A creation rolled back after its workflow started (the start is the transaction's last step):
+      // the workflow finds no account, gives up on its own (account_not_eligible) and sends nothing.
+      if (wf.status.name !== 'RUNNING' && !accounts.has(wf.workflowId.replace(/^activation-/, ''))) {
+        closedWithoutAccount.add(wf.workflowId);
+        continue;
+      }
       runs.set(wf.workflowId, (runs.get(wf.workflowId) ?? 0) + 1);
     }
     log('check: workflows listed');
@@ -182,6 +189,7 @@ async function check(cluster: Cluster, client: Client, token: string, establishm
       accountsWithoutEmail: [...accounts].filter(([, email]) => !emails.has(email.toLowerCase())).map(([login]) => login),
       emailsSentTwice: [...emails].filter(([, n]) => n > 1).map(([to]) => to),
       emails: [...emails.values()].reduce((a, b) => a + b, 0),
+      rolledBackAndClosed: closedWithoutAccount.size,
     };
     const clean = result.accountsWithoutWorkflow.length + result.workflowsWithoutAccount.length + result.accountsWithoutEmail.length === 0;
     if (clean || Date.now() > deadline) return result;
@@ -222,9 +230,9 @@ async function main() {
         `(${(counts.created / counts.seconds).toFixed(1)}/s) ; réponses ${JSON.stringify(counts.statuses)} ; ` +
         `sans réponse ${JSON.stringify(counts.noAnswer)} ; renvois ${counts.retries}\n` +
         `    cumul : ${result.accounts} comptes, ${result.activationWorkflows} workflows d'activation, ${result.emails} courriels de création ; ` +
-        `comptes sans workflow ${result.accountsWithoutWorkflow.length}, workflows sans compte ${result.workflowsWithoutAccount.length}, ` +
+        `comptes sans workflow ${result.accountsWithoutWorkflow.length}, workflows sans compte encore ouverts ${result.workflowsWithoutAccount.length}, ` +
         `workflows en double ${result.workflowsStartedTwice.length}, comptes sans courriel ${result.accountsWithoutEmail.length}, ` +
-        `courriels en double ${result.emailsSentTwice.length}` +
+        `courriels en double ${result.emailsSentTwice.length} ; créations annulées (503) dont le workflow s'est clos seul : ${result.rolledBackAndClosed}` +
         (result.accountsWithoutWorkflow.length + result.workflowsWithoutAccount.length + result.accountsWithoutEmail.length + result.emailsSentTwice.length > 0
           ? `\n    détail : ${JSON.stringify({ ...result, accounts: undefined, activationWorkflows: undefined, emails: undefined })}`
           : '');
