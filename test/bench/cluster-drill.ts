@@ -232,7 +232,7 @@ async function main() {
         `    cumul : ${result.accounts} comptes, ${result.activationWorkflows} workflows d'activation, ${result.emails} courriels de création ; ` +
         `comptes sans workflow ${result.accountsWithoutWorkflow.length}, workflows sans compte encore ouverts ${result.workflowsWithoutAccount.length}, ` +
         `workflows en double ${result.workflowsStartedTwice.length}, comptes sans courriel ${result.accountsWithoutEmail.length}, ` +
-        `courriels en double ${result.emailsSentTwice.length} ; créations annulées (503) dont le workflow s'est clos seul : ${result.rolledBackAndClosed}` +
+        `courriels en double ${result.emailsSentTwice.length} ; créations annulées (503 ou sans réponse) dont le workflow s'est clos seul : ${result.rolledBackAndClosed}` +
         (result.accountsWithoutWorkflow.length + result.workflowsWithoutAccount.length + result.accountsWithoutEmail.length + result.emailsSentTwice.length > 0
           ? `\n    détail : ${JSON.stringify({ ...result, accounts: undefined, activationWorkflows: undefined, emails: undefined })}`
           : '');
