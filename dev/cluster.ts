@@ -23,6 +23,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { SearchAttributes } from '@temporalio/common';
 import { EMBEDDED_DATABASE_NAME, loadConfigOrExit } from '../config/env';
 import { migrateDatabase } from '../db/migrate';
+import { buildConsole } from '../web/build';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/definitions';
 import { seedDemoBanner } from './demo';
 import { startMailSink } from './mail-sink';
@@ -159,6 +160,7 @@ export async function startCluster(opts: { dataDir: string }): Promise<Cluster> 
     );
     // The demo before the workers: their start-up reconcile then sees it.
     const demo = await seedDemoBanner(databaseUrl);
+    await buildConsole(); // the APIs serve it at `/`, as under npm start
     started.push(...workers, ...apiProcesses);
     await Promise.all([...workers, ...apiProcesses].map((p) => p.start()));
 
