@@ -62,6 +62,8 @@ const { checkLinkEligibility } = proxyActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+const linkInvalid = () => ApplicationFailure.nonRetryable('This link is not the living one', 'LinkInvalid');
+
 export async function runPasswordLink(
   purpose: LinkPurpose,
   validity: Duration,
@@ -76,6 +78,8 @@ export async function runPasswordLink(
   let deleted = false;
   let passwordSet = false;
   let applying = false;
+  // While a link is being sent: its email can reach the holder before the activity's completion does.
+  let sending = false;
 
   // What the Temporal UI shows as the run's current details (French, no personal data).
   const tell = (step: StoryStep) => setCurrentDetails(passwordLinkDetails(purpose, step));
@@ -97,6 +101,9 @@ export async function runPasswordLink(
     async ({ tokenHash }) => {
       applying = true;
       try {
+        // A holder quicker than the worker (the email arrived, the link is not recorded yet) waits for it.
+        await condition(() => !sending);
+        if (tokenHash !== currentTokenHash || deleted) throw linkInvalid();
         await applyStagedPassword({ purpose, accountId: input.accountId, tokenHash, workflowId: workflowInfo().workflowId });
         passwordSet = true;
       } finally {
@@ -105,9 +112,8 @@ export async function runPasswordLink(
     },
     {
       validator: ({ tokenHash }) => {
-        if (stage !== 'link_sent' || applying || passwordSet || deleted || tokenHash !== currentTokenHash) {
-          throw ApplicationFailure.nonRetryable('This link is not the living one', 'LinkInvalid');
-        }
+        if (sending && !applying && !passwordSet && !deleted) return; // decided once the link is recorded
+        if (stage !== 'link_sent' || applying || passwordSet || deleted || tokenHash !== currentTokenHash) throw linkInvalid();
       },
     },
   );
@@ -133,6 +139,7 @@ export async function runPasswordLink(
       linksSent += 1;
       tell({ step: 'sending', linkNo: linksSent });
       const expiresAtMs = Date.now() + msToNumber(validity);
+      sending = true;
       const link = await issuePasswordLink.executeWithOptions({ summary: linkSendSummary(linksSent) }, [
         {
           purpose,
@@ -144,6 +151,7 @@ export async function runPasswordLink(
         },
       ]);
       currentTokenHash = link.tokenHash;
+      sending = false;
       linkExpiresAt = new Date(expiresAtMs).toISOString();
       setStage('link_sent');
       tell({ step: 'waiting', linkNo: linksSent, sentAt: new Date(), expiresAt: new Date(expiresAtMs) });

@@ -119,6 +119,27 @@ describe('password links, with fake activities', () => {
     expect(f.issued.map((l) => l.requestNo)).toEqual([1, 2]);
   });
 
+  it('a password sent while its link is still being recorded waits for it and is applied', async () => {
+    const sending = gate();
+    const f = fakes();
+    const issue = f.activities.issuePasswordLink;
+    f.activities.issuePasswordLink = async (linkInput) => {
+      await sending.pass(); // the email is out, the activity's completion is not recorded yet
+      return issue(linkInput);
+    };
+    await run(f.activities, async (taskQueue) => {
+      const handle = await env.client.workflow.start('activationWorkflow', { taskQueue, workflowId: `activation-${randomUUID()}`, args: [input()] });
+      await sending.waiting;
+      const submitted = handle.executeUpdate(submitPasswordUpdate, { args: [{ tokenHash: 'hash-1' }] });
+      await env.sleep('1 second');
+      expect(f.applied).toEqual([]); // not before the link is recorded
+      sending.open();
+      await submitted;
+      expect(await handle.result()).toBe('password_set');
+    });
+    expect(f.applied).toEqual(['hash-1']);
+  });
+
   it('a resend while the password is being applied sends no new link: the password is set', async () => {
     const applying = gate();
     const f = fakes({
