@@ -14,7 +14,8 @@ type Row = AccountSummary & { group?: { key: string; label: string } };
 type Filter = '' | `status:${'active' | 'pending_activation' | 'expired' | 'blocked'}` | `profile:${'admin' | 'user'}`;
 type GroupBy = '' | 'profile' | 'status' | 'expiryMonth';
 type PageSize = '25' | '50' | '100';
-type Pending = { kind: 'renew' | 'delete'; accounts: AccountSummary[] };
+/** An action awaiting confirmation; a renewal carries the API's preview sentence once it came. */
+type Pending = { kind: 'renew' | 'delete'; accounts: AccountSummary[]; preview?: string };
 
 const FILTERS: { value: Filter; label: string }[] = [
   { value: '', label: 'Tous' },
@@ -111,6 +112,24 @@ export function AccountsPage() {
       return next;
     });
 
+  /** The guide's confirmation sentence (« … 2 utilisateurs jusqu'au 18/09/2025 ») is the API's, before anything changes. */
+  function askRenewal(accounts: AccountSummary[]) {
+    const asked: Pending = { kind: 'renew', accounts };
+    setPending(asked);
+    must(
+      api.POST('/establishments/{establishmentId}/accounts/renewal-preview', {
+        params: { path: { establishmentId: establishment.id } },
+        body: { ids: accounts.map((a) => a.id) },
+      }),
+    ).then(
+      (preview) => setPending((current) => (current === asked ? { ...asked, preview: preview.message } : current)),
+      (error) => {
+        setPending(null);
+        setProblem(problemOf(error));
+      },
+    );
+  }
+
   async function confirm() {
     if (!pending) return;
     const ids = pending.accounts.map((a) => a.id);
@@ -121,7 +140,7 @@ export function AccountsPage() {
           ? api.POST('/establishments/{establishmentId}/accounts/bulk-renew', { params: { path }, body: { ids } })
           : api.POST('/establishments/{establishmentId}/accounts/bulk-delete', { params: { path }, body: { ids } }),
       );
-      const verb = pending.kind === 'renew' ? 'renouvelé(s)' : 'supprimé(s)';
+      const verb = 'expiresOn' in result && typeof result.expiresOn === 'string' ? `renouvelé(s) jusqu'au ${frenchDay(result.expiresOn)}` : 'supprimé(s)';
       setReport({
         kind: result.refused ? 'warning' : 'success',
         text: `${result.done} compte(s) ${verb}${result.refused ? `, ${result.refused} refusé(s)` : ''}.`,
@@ -248,7 +267,7 @@ export function AccountsPage() {
           {selected.size > 0 && (
             <>
               <li>
-                <button type="button" className="fr-btn fr-btn--secondary fr-icon-refresh-line" onClick={() => setPending({ kind: 'renew', accounts: selection })}>
+                <button type="button" className="fr-btn fr-btn--secondary fr-icon-refresh-line" onClick={() => askRenewal(selection)}>
                   Renouveler
                 </button>
               </li>
@@ -335,7 +354,7 @@ export function AccountsPage() {
                           Modifier le compte de {who(a)}
                         </Link>
                       )}
-                      <RowAction icon="refresh-line" label={`Renouveler le compte de ${who(a)}`} onClick={() => setPending({ kind: 'renew', accounts: [a] })} />
+                      <RowAction icon="refresh-line" label={`Renouveler le compte de ${who(a)}`} onClick={() => askRenewal([a])} />
                       {!expired && (
                         <RowAction icon="delete-line" label={`Supprimer le compte de ${who(a)}`} onClick={() => setPending({ kind: 'delete', accounts: [a] })} />
                       )}
@@ -365,7 +384,7 @@ export function AccountsPage() {
           actions={
             <>
               <li>
-                <button type="button" className="fr-btn" onClick={() => void confirm()}>
+                <button type="button" className="fr-btn" disabled={pending.kind === 'renew' && !pending.preview} onClick={() => void confirm()}>
                   Confirmer
                 </button>
               </li>
@@ -403,14 +422,5 @@ function ConfirmationText({ pending }: { pending: Pending }) {
       </>
     );
   }
-  return one ? (
-    <p>Vous allez renouveler les droits de {who(one)}.</p>
-  ) : (
-    <>
-      <p className="fr-mb-1w">Vous allez renouveler les droits pour :</p>
-      <ul>
-        <li>{plural(pending.accounts.length, 'utilisateur', 'utilisateurs')}</li>
-      </ul>
-    </>
-  );
+  return <p>{pending.preview ?? 'Calcul de la nouvelle date d’expiration…'}</p>;
 }
