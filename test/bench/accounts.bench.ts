@@ -24,18 +24,16 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { startActivation } from '../../accounts/lifecycles';
 import { createApp } from '../../api/app';
 import { systemClock } from '../../api/deps';
-import { loadConfig } from '../../config/env';
-import { createDatabase } from '../../db/client';
+import type { createDatabase } from '../../db/client';
 import { listAccounts } from '../../db/queries/accounts';
 import { listServiceCodes } from '../../db/queries/services';
 import { accountRights, accounts, auditEvents, type NewAccount } from '../../db/schema';
@@ -45,7 +43,7 @@ import { foldForSearch } from '../../domain/text';
 import { hashPassword } from '../../security/passwords';
 import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 import { insertEstablishment } from '../support/fixtures';
-import { startLocalStack } from '../support/local-stack';
+import { runBench } from './bench-stack';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 
@@ -417,337 +415,283 @@ async function rssOfProcessTreeMb(pid: number): Promise<number> {
 
 // ---------------------------------------------------------------------------------------------------
 
-async function main() {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'peps-bench-'));
-  await chmod(root, 0o755); // as root, PostgreSQL runs as the postgres user, which must reach its data directory
-  const closers: (() => Promise<unknown>)[] = [];
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const close of closers.reverse()) {
-        await close().catch((error) => log(`cleanup: ${String(error)}`));
-      }
-      await rm(root, { recursive: true, force: true });
-    })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: stopping everything`);
-    void cleanup().finally(() => process.exit(130));
+runBench('accounts', async (bench) => {
+  const { stack, env, config, database, temporal, closers } = bench;
+  const app = createApp({ db: database.db, temporal, config, clock: systemClock });
+
+  const t1 = performance.now();
+  log(`seeding ${ACCOUNT_COUNT} accounts`);
+  const seeded = await seed(database.db, ACCOUNT_COUNT);
+  // As autovacuum would have done on a table of that age (visibility map: index-only scans).
+  await database.db.execute(sql`vacuum analyze`);
+  log(`seeded in ${((performance.now() - t1) / 1000).toFixed(1)} s (stored statuses ${JSON.stringify(seeded.storedStatuses)})`);
+
+  const base = `/establishments/${seeded.establishmentId}`;
+  const call = async (method: string, url: string, opts: { token?: string; body?: unknown; expect?: number } = {}) => {
+    const headers: Record<string, string> = {};
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await app.request(url, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+    const body = Buffer.from(await response.arrayBuffer()); // the body is part of the work: read it whole
+    const expected = opts.expect ?? 200;
+    if (response.status !== expected) {
+      throw new Error(`${method} ${url}: ${response.status} (expected ${expected}) ${body.toString('utf8', 0, 500)}`);
+    }
+    return body;
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const json = async (method: string, url: string, opts: { token?: string; body?: unknown; expect?: number } = {}) =>
+    JSON.parse((await call(method, url, opts)).toString('utf8')) as any;
 
-  try {
-    log(`starting PostgreSQL, Temporal dev server and mail sink in ${root}`);
-    const t0 = performance.now();
-    const stack = await startLocalStack({ root, database: 'peps_bench' });
-    closers.push(() => stack.stop());
-    log(`stack ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const rows: Row[] = [];
+  const { token } = await json('POST', '/auth/login', { body: { loginId: seeded.adminLoginId, password: ADMIN_PASSWORD } });
 
-    const env = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: stack.databaseUrl,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      TEMPORAL_NAMESPACE: 'default',
-      TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
-      RESEND_BASE_URL: stack.mailSinkUrl,
-      PUBLIC_BASE_URL: 'http://peps.bench',
-      DATA_DIR: root,
-    };
-    const config = loadConfig(env);
-    const database = createDatabase(config.database.url);
-    closers.push(() => database.close());
-    const connection = await Connection.connect({ address: config.temporal.address });
-    closers.push(() => connection.close());
-    const temporal = new Client({ connection, namespace: config.temporal.namespace });
-    const app = createApp({ db: database.db, temporal, config, clock: systemClock });
-
-    const t1 = performance.now();
-    log(`seeding ${ACCOUNT_COUNT} accounts`);
-    const seeded = await seed(database.db, ACCOUNT_COUNT);
-    // As autovacuum would have done on a table of that age (visibility map: index-only scans).
-    await database.db.execute(sql`vacuum analyze`);
-    log(`seeded in ${((performance.now() - t1) / 1000).toFixed(1)} s (stored statuses ${JSON.stringify(seeded.storedStatuses)})`);
-
-    const base = `/establishments/${seeded.establishmentId}`;
-    const call = async (method: string, url: string, opts: { token?: string; body?: unknown; expect?: number } = {}) => {
-      const headers: Record<string, string> = {};
-      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-      if (opts.body !== undefined) headers['content-type'] = 'application/json';
-      const response = await app.request(url, {
-        method,
-        headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      });
-      const body = Buffer.from(await response.arrayBuffer()); // the body is part of the work: read it whole
-      const expected = opts.expect ?? 200;
-      if (response.status !== expected) {
-        throw new Error(`${method} ${url}: ${response.status} (expected ${expected}) ${body.toString('utf8', 0, 500)}`);
-      }
-      return body;
-    };
-    const json = async (method: string, url: string, opts: { token?: string; body?: unknown; expect?: number } = {}) =>
-      JSON.parse((await call(method, url, opts)).toString('utf8')) as any;
-
-    const rows: Row[] = [];
-    const { token } = await json('POST', '/auth/login', { body: { loginId: seeded.adminLoginId, password: ADMIN_PASSWORD } });
-
-    // Lists: the API (routing, access, session, JSON) against the query layer alone (the statements
-    // the API runs, straight on the driver).
-    const lastPage = Math.ceil(seeded.visibleCount / PAGE_SIZE);
-    const lists: { operation: string; query: string; filters: Record<string, unknown> }[] = [
-      { operation: 'list page 1 (25)', query: '', filters: {} },
-      { operation: 'list q=celine', query: 'q=celine', filters: { q: 'celine' } },
-      { operation: 'list q=ressources', query: 'q=ressources', filters: { q: 'ressources' } },
-      { operation: 'list q=ressources celine', query: 'q=ressources%20celine', filters: { q: 'ressources celine' } },
-      { operation: 'list status=blocked', query: 'status=blocked', filters: { status: 'blocked' } },
-      { operation: 'list profile=admin', query: 'profile=admin', filters: { profile: 'admin' } },
-      { operation: 'list groupBy=status', query: 'groupBy=status', filters: { groupBy: 'status' } },
-      { operation: 'list groupBy=expiryMonth', query: 'groupBy=expiryMonth', filters: { groupBy: 'expiryMonth' } },
-      { operation: `list page ${FAR_PAGE}`, query: `page=${FAR_PAGE}`, filters: { page: FAR_PAGE } },
-      { operation: `list page ${Math.ceil(lastPage / 2)} (middle)`, query: `page=${Math.ceil(lastPage / 2)}`, filters: { page: Math.ceil(lastPage / 2) } },
-      { operation: `list page ${lastPage} (last)`, query: `page=${lastPage}`, filters: { page: lastPage } },
-    ];
-    for (const list of lists) {
-      log(list.operation);
-      const measured = await measurePair(
-        ROUNDS,
-        async () => {
-          const body = await json('GET', `${base}/accounts?pageSize=${PAGE_SIZE}&${list.query}`, { token });
-          return () => `total ${body.total}, ${body.items.length} items${body.groups ? `, ${body.groups.length} groups` : ''}`;
-        },
-        () => {
-          const now = new Date();
-          return listAccounts(database.db, {
-            establishmentId: seeded.establishmentId,
-            today: parisDay(now),
-            now,
-            page: 1,
-            pageSize: PAGE_SIZE,
-            ...list.filters,
-          } as Parameters<typeof listAccounts>[1]);
-        },
-      );
-      rows.push({
-        operation: list.operation,
-        app: `p50 ${ms(measured.app.p50)}, p95 ${ms(measured.app.p95)}`,
-        rawLabel: 'same queries, no HTTP',
-        raw: `p95 ${ms(measured.raw.p95)}`,
-        ratio: `${(measured.app.p95 / measured.raw.p95).toFixed(2)} ×`,
-        goal: `p95 ≤ 15 ms: ${measured.app.p95 <= 15 ? 'met' : 'NOT met'}`,
-        note: `${measured.app.rounds} rounds; ${measured.note}`,
-      });
-    }
-
-    // CSV export against COPY of the same rows, and the API's memory growth while it streams.
-    log('export');
-    const exportRounds = Math.min(ROUNDS, intFromEnv('BENCH_EXPORT_ROUNDS', 3));
-    let exportGrowth = 0;
-    let exportDescription = '';
-    const connectedClient = async () => {
-      const client = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
-      await client`select 1`;
-      return client;
-    };
-    let nextCopyClient = connectedClient();
-    const exportTimes = await measurePair(
-      exportRounds,
+  // Lists: the API (routing, access, session, JSON) against the query layer alone (the statements
+  // the API runs, straight on the driver).
+  const lastPage = Math.ceil(seeded.visibleCount / PAGE_SIZE);
+  const lists: { operation: string; query: string; filters: Record<string, unknown> }[] = [
+    { operation: 'list page 1 (25)', query: '', filters: {} },
+    { operation: 'list q=celine', query: 'q=celine', filters: { q: 'celine' } },
+    { operation: 'list q=ressources', query: 'q=ressources', filters: { q: 'ressources' } },
+    { operation: 'list q=ressources celine', query: 'q=ressources%20celine', filters: { q: 'ressources celine' } },
+    { operation: 'list status=blocked', query: 'status=blocked', filters: { status: 'blocked' } },
+    { operation: 'list profile=admin', query: 'profile=admin', filters: { profile: 'admin' } },
+    { operation: 'list groupBy=status', query: 'groupBy=status', filters: { groupBy: 'status' } },
+    { operation: 'list groupBy=expiryMonth', query: 'groupBy=expiryMonth', filters: { groupBy: 'expiryMonth' } },
+    { operation: `list page ${FAR_PAGE}`, query: `page=${FAR_PAGE}`, filters: { page: FAR_PAGE } },
+    { operation: `list page ${Math.ceil(lastPage / 2)} (middle)`, query: `page=${Math.ceil(lastPage / 2)}`, filters: { page: Math.ceil(lastPage / 2) } },
+    { operation: `list page ${lastPage} (last)`, query: `page=${lastPage}`, filters: { page: lastPage } },
+  ];
+  for (const list of lists) {
+    log(list.operation);
+    const measured = await measurePair(
+      ROUNDS,
       async () => {
-        // Read as a client would save it, chunk by chunk: the growth measured is the API's, not a buffered copy.
-        const { result, growthMb } = await peakRssGrowth(async () => {
-          const response = await app.request(`${base}/accounts/export.csv`, { headers: { authorization: `Bearer ${token}` } });
-          if (response.status !== 200 || !response.body) throw new Error(`export: ${response.status}`);
-          let bytes = 0;
-          let lines = 0;
-          for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-            bytes += chunk.length;
-            for (const byte of chunk) if (byte === 0x0a) lines++;
-          }
-          return { bytes, lines };
-        });
-        exportGrowth = Math.max(exportGrowth, growthMb);
-        exportDescription = `${result.lines - 1} rows, ${(result.bytes / 2 ** 20).toFixed(1)} MiB`;
+        const body = await json('GET', `${base}/accounts?pageSize=${PAGE_SIZE}&${list.query}`, { token });
+        return () => `total ${body.total}, ${body.items.length} items${body.groups ? `, ${body.groups.length} groups` : ''}`;
       },
-      async () => {
-        // COPY takes no parameters: the id is the seed's own uuid. postgres.js leaves a connection
-        // unusable after a COPY stream: each round has its own, connected before the clock starts.
-        const copyClient = await nextCopyClient;
-        nextCopyClient = connectedClient();
-        const stream = await copyClient
-          .unsafe(
-            `copy (select civility, last_name, first_name, login_id, email, phone, service_function, profile, status, expires_on, last_login_at
-                   from accounts where establishment_id = '${seeded.establishmentId}' and status <> 'deleted'
-                   order by search_text, id)
-             to stdout with (format csv, delimiter ';', header)`,
-          )
-          .readable();
-        for await (const _chunk of stream) {
-          // drained
-        }
-        void copyClient.end({ timeout: 0 });
+      () => {
+        const now = new Date();
+        return listAccounts(database.db, {
+          establishmentId: seeded.establishmentId,
+          today: parisDay(now),
+          now,
+          page: 1,
+          pageSize: PAGE_SIZE,
+          ...list.filters,
+        } as Parameters<typeof listAccounts>[1]);
       },
     );
-    void (await nextCopyClient).end({ timeout: 0 });
     rows.push({
-      operation: 'export.csv (all)',
-      app: `p50 ${ms(exportTimes.app.p50)}, RSS +${exportGrowth.toFixed(0)} MB`,
-      rawLabel: 'COPY … TO STDOUT (csv)',
-      raw: `p50 ${ms(exportTimes.raw.p50)}`,
-      ratio: `${(exportTimes.app.p50 / exportTimes.raw.p50).toFixed(2)} ×`,
-      goal: `≤ 1.5 × COPY, ≤ +100 MB: ${exportTimes.app.p50 <= 1.5 * exportTimes.raw.p50 ? 'time met' : 'time NOT met'}, ${exportGrowth <= 100 ? 'memory met' : 'memory NOT met'}`,
-      note: `${exportTimes.app.rounds} rounds; ${exportDescription}`,
+      operation: list.operation,
+      app: `p50 ${ms(measured.app.p50)}, p95 ${ms(measured.app.p95)}`,
+      rawLabel: 'same queries, no HTTP',
+      raw: `p95 ${ms(measured.raw.p95)}`,
+      ratio: `${(measured.app.p95 / measured.raw.p95).toFixed(2)} ×`,
+      goal: `p95 ≤ 15 ms: ${measured.app.p95 <= 15 ? 'met' : 'NOT met'}`,
+      note: `${measured.app.rounds} rounds; ${measured.note}`,
     });
-
-    // Account creation against the raw start of the same workflow (same options, another task
-    // queue so that nothing runs it), at concurrency 8 (rate) and 1 (latency), batches alternating.
-    const createCount = intFromEnv('BENCH_CREATE', 200);
-    const lifecycleDeps = { temporal, config: { temporal: { taskQueue: `bench-raw-${randomUUID()}` } } };
-    let created = 0;
-    const create = () => {
-      const email = `nouvelle.recrue.${randomUUID()}@ch-banc-essai.fr`;
-      created++;
-      return json('POST', `${base}/accounts`, {
-        token,
-        expect: 201,
-        body: {
-          profile: 'user',
-          civility: 'madame',
-          lastName: 'Lefèvre-Nouvel',
-          firstName: created % 2 ? 'Jérôme' : 'Anaïs', // no Céline: the searches' figures stay those of the seed
-          email,
-          emailConfirmation: email,
-          phone: '0240123456',
-          serviceFunction: 'Ressources humaines – recrutement',
-          rights: { 'affiliation-cnracl': 'write', 'validations-periodes-cnracl': 'read' },
-        },
-      });
-    };
-    let rawStarts = 0;
-    const rawStart = () => {
-      rawStarts++;
-      return startActivation(lifecycleDeps, { id: randomUUID(), loginId: `RAW${String(rawStarts).padStart(6, '0')}` }, '00000000000000');
-    };
-    for (const concurrency of [8, 1]) {
-      log(`create, concurrency ${concurrency}`);
-      const batch = Math.max(10, Math.floor(createCount / (concurrency === 1 ? 4 : 2)));
-      const appRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
-      const rawRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
-      for (let i = 0; i < 2; i++) {
-        appRuns.push(await runConcurrently(batch, concurrency, create));
-        rawRuns.push(await runConcurrently(batch, concurrency, rawStart));
-      }
-      const rate = (runs: typeof appRuns) => runs.reduce((s, r) => s + r.perSecond, 0) / runs.length;
-      const p99 = (runs: typeof appRuns) => Math.max(...runs.map((r) => r.p99));
-      if (concurrency === 8) {
-        rows.push({
-          operation: 'POST accounts, concurrency 8',
-          app: `${rate(appRuns).toFixed(1)}/s, p99 ${ms(p99(appRuns))}`,
-          rawLabel: 'workflow start alone',
-          raw: `${rate(rawRuns).toFixed(1)}/s`,
-          ratio: `${(rate(appRuns) / rate(rawRuns)).toFixed(2)} ×`,
-          goal: `≥ 0.8 × raw rate: ${rate(appRuns) >= 0.8 * rate(rawRuns) ? 'met' : 'NOT met'}`,
-          note: `${2 * batch} creations, ${2 * batch} raw starts`,
-        });
-      } else {
-        rows.push({
-          operation: 'POST accounts, concurrency 1',
-          app: `p50 ${ms(Math.max(...appRuns.map((r) => r.p50)))}, p99 ${ms(p99(appRuns))}`,
-          rawLabel: 'workflow start alone',
-          raw: `p99 ${ms(p99(rawRuns))}`,
-          ratio: `${(p99(appRuns) / p99(rawRuns)).toFixed(2)} ×`,
-          goal: `p99 ≤ 60 ms: ${p99(appRuns) <= 60 ? 'met' : 'NOT met'}`,
-          note: `${2 * batch} creations`,
-        });
-      }
-    }
-
-    // Drain: the worker (its own process, production heap and cache settings) sends the activation
-    // emails of every account created above; its resident memory is sampled while the workflows open.
-    log(`drain: ${created} activation emails`);
-    const worker = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [...WORKER_NODE_FLAGS, path.join(__dirname, 'worker-process.ts')], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const workerExited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    closers.push(async () => {
-      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
-      await workerExited;
-    });
-    worker.stderr.on('data', (chunk: Buffer) => log(`worker: ${chunk.toString().trim()}`));
-    let workerPeakMb = 0;
-    const rssSampler = setInterval(() => {
-      void rssOfProcessTreeMb(worker.pid!).then((mb) => (workerPeakMb = Math.max(workerPeakMb, mb)));
-    }, 250);
-    const sentAction = 'email.password_creation_sent';
-    const drainDeadline = performance.now() + intFromEnv('BENCH_DRAIN_SECONDS', 600) * 1000;
-    let sent = { n: 0, first: null as Date | null, last: null as Date | null };
-    while (performance.now() < drainDeadline) {
-      const [row] = (await database.db.execute(
-        sql`select count(*)::int as n, min(${auditEvents.at}) as first, max(${auditEvents.at}) as last
-            from ${auditEvents} where ${auditEvents.action} = ${sentAction}`,
-      )) as unknown as [{ n: number; first: string | null; last: string | null }];
-      sent = { n: row.n, first: row.first ? new Date(row.first) : null, last: row.last ? new Date(row.last) : null };
-      if (sent.n >= created) break;
-      await sleep(250);
-    }
-    await sleep(2000); // the memory once the workflows wait on their timers
-    clearInterval(rssSampler);
-    const workerSettledMb = await rssOfProcessTreeMb(worker.pid!);
-    const drainSeconds = sent.first && sent.last ? (sent.last.getTime() - sent.first.getTime()) / 1000 : NaN;
-    const drainRate = sent.n > 1 ? (sent.n - 1) / drainSeconds : NaN;
-    rows.push({
-      operation: `drain ${created} activation emails`,
-      app: `${drainRate.toFixed(1)} emails/s`,
-      rawLabel: '-',
-      raw: '-',
-      ratio: '-',
-      goal: `≥ 50/s: ${drainRate >= 50 ? 'met' : 'NOT met'}`,
-      note: `${sent.n} sent in ${drainSeconds.toFixed(1)} s (first to last)`,
-    });
-    rows.push({
-      operation: `worker RSS, ${created} open workflows`,
-      app: `peak ${workerPeakMb.toFixed(0)} MB, then ${workerSettledMb.toFixed(0)} MB`,
-      rawLabel: '-',
-      raw: '-',
-      ratio: '-',
-      goal: `≤ 400 MB: ${workerPeakMb <= 400 ? 'met' : 'NOT met'}`,
-      note: `cache ${config.worker.maxCachedWorkflows} workflows, ${WORKER_NODE_FLAGS.join(' ')}`,
-    });
-
-    const [{ version }] = (await database.db.execute(sql`select current_setting('server_version') as version`)) as unknown as [
-      { version: string },
-    ];
-    const cpus = os.cpus();
-    const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-    console.log('');
-    console.log(`PEP's accounts benchmark — ${new Date().toISOString()}`);
-    console.log(
-      `machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}; ` +
-        `node ${process.version}; PostgreSQL ${version} (embedded); load average at the end ${load} (shared machine: read the ratios)`,
-    );
-    console.log(
-      `data: 1 establishment, ${ACCOUNT_COUNT} accounts + 1 admin (stored: ${Object.entries(seeded.storedStatuses)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}), ${ACCOUNT_COUNT + 1} history entries`,
-    );
-    console.log(
-      `in-process app.request; lists: ${WARMUP_ROUNDS} warm-up rounds, at most ${ROUNDS} rounds or ${MAX_SECONDS_PER_OPERATION} s, ` +
-        'app and raw alternating within each round',
-    );
-    console.log('');
-    printTable(rows);
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    log('stopping');
-    await cleanup();
   }
-}
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+  // CSV export against COPY of the same rows, and the API's memory growth while it streams.
+  log('export');
+  const exportRounds = Math.min(ROUNDS, intFromEnv('BENCH_EXPORT_ROUNDS', 3));
+  let exportGrowth = 0;
+  let exportDescription = '';
+  const connectedClient = async () => {
+    const client = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+    await client`select 1`;
+    return client;
+  };
+  let nextCopyClient = connectedClient();
+  const exportTimes = await measurePair(
+    exportRounds,
+    async () => {
+      // Read as a client would save it, chunk by chunk: the growth measured is the API's, not a buffered copy.
+      const { result, growthMb } = await peakRssGrowth(async () => {
+        const response = await app.request(`${base}/accounts/export.csv`, { headers: { authorization: `Bearer ${token}` } });
+        if (response.status !== 200 || !response.body) throw new Error(`export: ${response.status}`);
+        let bytes = 0;
+        let lines = 0;
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+          bytes += chunk.length;
+          for (const byte of chunk) if (byte === 0x0a) lines++;
+        }
+        return { bytes, lines };
+      });
+      exportGrowth = Math.max(exportGrowth, growthMb);
+      exportDescription = `${result.lines - 1} rows, ${(result.bytes / 2 ** 20).toFixed(1)} MiB`;
+    },
+    async () => {
+      // COPY takes no parameters: the id is the seed's own uuid. postgres.js leaves a connection
+      // unusable after a COPY stream: each round has its own, connected before the clock starts.
+      const copyClient = await nextCopyClient;
+      nextCopyClient = connectedClient();
+      const stream = await copyClient
+        .unsafe(
+          `copy (select civility, last_name, first_name, login_id, email, phone, service_function, profile, status, expires_on, last_login_at
+                 from accounts where establishment_id = '${seeded.establishmentId}' and status <> 'deleted'
+                 order by search_text, id)
+           to stdout with (format csv, delimiter ';', header)`,
+        )
+        .readable();
+      for await (const _chunk of stream) {
+        // drained
+      }
+      void copyClient.end({ timeout: 0 });
+    },
+  );
+  void (await nextCopyClient).end({ timeout: 0 });
+  rows.push({
+    operation: 'export.csv (all)',
+    app: `p50 ${ms(exportTimes.app.p50)}, RSS +${exportGrowth.toFixed(0)} MB`,
+    rawLabel: 'COPY … TO STDOUT (csv)',
+    raw: `p50 ${ms(exportTimes.raw.p50)}`,
+    ratio: `${(exportTimes.app.p50 / exportTimes.raw.p50).toFixed(2)} ×`,
+    goal: `≤ 1.5 × COPY, ≤ +100 MB: ${exportTimes.app.p50 <= 1.5 * exportTimes.raw.p50 ? 'time met' : 'time NOT met'}, ${exportGrowth <= 100 ? 'memory met' : 'memory NOT met'}`,
+    note: `${exportTimes.app.rounds} rounds; ${exportDescription}`,
+  });
+
+  // Account creation against the raw start of the same workflow (same options, another task
+  // queue so that nothing runs it), at concurrency 8 (rate) and 1 (latency), batches alternating.
+  const createCount = intFromEnv('BENCH_CREATE', 200);
+  const lifecycleDeps = { temporal, config: { temporal: { taskQueue: `bench-raw-${randomUUID()}` } } };
+  let created = 0;
+  const create = () => {
+    const email = `nouvelle.recrue.${randomUUID()}@ch-banc-essai.fr`;
+    created++;
+    return json('POST', `${base}/accounts`, {
+      token,
+      expect: 201,
+      body: {
+        profile: 'user',
+        civility: 'madame',
+        lastName: 'Lefèvre-Nouvel',
+        firstName: created % 2 ? 'Jérôme' : 'Anaïs', // no Céline: the searches' figures stay those of the seed
+        email,
+        emailConfirmation: email,
+        phone: '0240123456',
+        serviceFunction: 'Ressources humaines – recrutement',
+        rights: { 'affiliation-cnracl': 'write', 'validations-periodes-cnracl': 'read' },
+      },
+    });
+  };
+  let rawStarts = 0;
+  const rawStart = () => {
+    rawStarts++;
+    return startActivation(lifecycleDeps, { id: randomUUID(), loginId: `RAW${String(rawStarts).padStart(6, '0')}` }, '00000000000000');
+  };
+  for (const concurrency of [8, 1]) {
+    log(`create, concurrency ${concurrency}`);
+    const batch = Math.max(10, Math.floor(createCount / (concurrency === 1 ? 4 : 2)));
+    const appRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
+    const rawRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
+    for (let i = 0; i < 2; i++) {
+      appRuns.push(await runConcurrently(batch, concurrency, create));
+      rawRuns.push(await runConcurrently(batch, concurrency, rawStart));
+    }
+    const rate = (runs: typeof appRuns) => runs.reduce((s, r) => s + r.perSecond, 0) / runs.length;
+    const p99 = (runs: typeof appRuns) => Math.max(...runs.map((r) => r.p99));
+    if (concurrency === 8) {
+      rows.push({
+        operation: 'POST accounts, concurrency 8',
+        app: `${rate(appRuns).toFixed(1)}/s, p99 ${ms(p99(appRuns))}`,
+        rawLabel: 'workflow start alone',
+        raw: `${rate(rawRuns).toFixed(1)}/s`,
+        ratio: `${(rate(appRuns) / rate(rawRuns)).toFixed(2)} ×`,
+        goal: `≥ 0.8 × raw rate: ${rate(appRuns) >= 0.8 * rate(rawRuns) ? 'met' : 'NOT met'}`,
+        note: `${2 * batch} creations, ${2 * batch} raw starts`,
+      });
+    } else {
+      rows.push({
+        operation: 'POST accounts, concurrency 1',
+        app: `p50 ${ms(Math.max(...appRuns.map((r) => r.p50)))}, p99 ${ms(p99(appRuns))}`,
+        rawLabel: 'workflow start alone',
+        raw: `p99 ${ms(p99(rawRuns))}`,
+        ratio: `${(p99(appRuns) / p99(rawRuns)).toFixed(2)} ×`,
+        goal: `p99 ≤ 60 ms: ${p99(appRuns) <= 60 ? 'met' : 'NOT met'}`,
+        note: `${2 * batch} creations`,
+      });
+    }
+  }
+
+  // Drain: the worker (its own process, production heap and cache settings) sends the activation
+  // emails of every account created above; its resident memory is sampled while the workflows open.
+  log(`drain: ${created} activation emails`);
+  const worker = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [...WORKER_NODE_FLAGS, path.join(__dirname, 'worker-process.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const workerExited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  closers.push(async () => {
+    if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
+    await workerExited;
+  });
+  worker.stderr.on('data', (chunk: Buffer) => log(`worker: ${chunk.toString().trim()}`));
+  let workerPeakMb = 0;
+  const rssSampler = setInterval(() => {
+    void rssOfProcessTreeMb(worker.pid!).then((mb) => (workerPeakMb = Math.max(workerPeakMb, mb)));
+  }, 250);
+  const sentAction = 'email.password_creation_sent';
+  const drainDeadline = performance.now() + intFromEnv('BENCH_DRAIN_SECONDS', 600) * 1000;
+  let sent = { n: 0, first: null as Date | null, last: null as Date | null };
+  while (performance.now() < drainDeadline) {
+    const [row] = (await database.db.execute(
+      sql`select count(*)::int as n, min(${auditEvents.at}) as first, max(${auditEvents.at}) as last
+          from ${auditEvents} where ${auditEvents.action} = ${sentAction}`,
+    )) as unknown as [{ n: number; first: string | null; last: string | null }];
+    sent = { n: row.n, first: row.first ? new Date(row.first) : null, last: row.last ? new Date(row.last) : null };
+    if (sent.n >= created) break;
+    await sleep(250);
+  }
+  await sleep(2000); // the memory once the workflows wait on their timers
+  clearInterval(rssSampler);
+  const workerSettledMb = await rssOfProcessTreeMb(worker.pid!);
+  const drainSeconds = sent.first && sent.last ? (sent.last.getTime() - sent.first.getTime()) / 1000 : NaN;
+  const drainRate = sent.n > 1 ? (sent.n - 1) / drainSeconds : NaN;
+  rows.push({
+    operation: `drain ${created} activation emails`,
+    app: `${drainRate.toFixed(1)} emails/s`,
+    rawLabel: '-',
+    raw: '-',
+    ratio: '-',
+    goal: `≥ 50/s: ${drainRate >= 50 ? 'met' : 'NOT met'}`,
+    note: `${sent.n} sent in ${drainSeconds.toFixed(1)} s (first to last)`,
+  });
+  rows.push({
+    operation: `worker RSS, ${created} open workflows`,
+    app: `peak ${workerPeakMb.toFixed(0)} MB, then ${workerSettledMb.toFixed(0)} MB`,
+    rawLabel: '-',
+    raw: '-',
+    ratio: '-',
+    goal: `≤ 400 MB: ${workerPeakMb <= 400 ? 'met' : 'NOT met'}`,
+    note: `cache ${config.worker.maxCachedWorkflows} workflows, ${WORKER_NODE_FLAGS.join(' ')}`,
+  });
+
+  const [{ version }] = (await database.db.execute(sql`select current_setting('server_version') as version`)) as unknown as [
+    { version: string },
+  ];
+  const cpus = os.cpus();
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log('');
+  console.log(`PEP's accounts benchmark — ${new Date().toISOString()}`);
+  console.log(
+    `machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}; ` +
+      `node ${process.version}; PostgreSQL ${version} (embedded); load average at the end ${load} (shared machine: read the ratios)`,
+  );
+  console.log(
+    `data: 1 establishment, ${ACCOUNT_COUNT} accounts + 1 admin (stored: ${Object.entries(seeded.storedStatuses)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}), ${ACCOUNT_COUNT + 1} history entries`,
+  );
+  console.log(
+    `in-process app.request; lists: ${WARMUP_ROUNDS} warm-up rounds, at most ${ROUNDS} rounds or ${MAX_SECONDS_PER_OPERATION} s, ` +
+      'app and raw alternating within each round',
+  );
+  console.log('');
+  printTable(rows);
+});
+

@@ -20,22 +20,18 @@
  *
  *   BENCH_RENEW_ACCOUNTS=2000 BENCH_REMINDER_ACCOUNTS=20000 BENCH_REMINDER_ESTABLISHMENTS=200 npm run bench:validity
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import { createMailer } from '../../activities/mailer';
 import { createApp } from '../../api/app';
 import { systemClock } from '../../api/deps';
-import { loadConfig } from '../../config/env';
-import { createDatabase } from '../../db/client';
 import { addDays, expiryFrom, expiryInstant, monthBounds, monthOf, nextMonth, parisDay } from '../../domain/dates';
 import { hashPassword } from '../../security/passwords';
-import { startLocalStack } from '../support/local-stack';
 import { expiryChangedSignal, workflowIds } from '../../workflows/definitions';
+import { benchLogger, inBatches, mb, rssOf, runBench, startWorkerProcess, until } from './bench-stack';
 
 function intFromEnv(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -48,225 +44,162 @@ const REMINDER_N = intFromEnv('BENCH_REMINDER_ACCOUNTS', 100_000);
 const REMINDER_EST = intFromEnv('BENCH_REMINDER_ESTABLISHMENTS', 1_000);
 const RAW_SIGNALS = Math.min(RENEW_N, 1000);
 const TIMEOUT_MS = intFromEnv('BENCH_TIMEOUT_SECONDS', 3600) * 1000;
-const REPO = path.resolve(__dirname, '../..');
-const log = (message: string) => process.stderr.write(`[bench:validity] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
+const benchLog = benchLogger('validity');
+const log = (message: string) => benchLog(`${new Date().toISOString().slice(11, 19)} ${message}`);
 
-async function rssOf(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-}
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rate = (count: number, ms: number) => `${((count / ms) * 1000).toFixed(0)}/s`;
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' / ');
-
-async function until(what: string, check: () => Promise<boolean>, started: number) {
-  for (;;) {
-    if (await check()) return performance.now() - started;
-    if (performance.now() - started > TIMEOUT_MS) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function inBatches<T>(items: T[], concurrency: number, run: (item: T) => Promise<unknown>) {
-  for (let i = 0; i < items.length; i += concurrency) await Promise.all(items.slice(i, i + concurrency).map(run));
-}
 
 async function fileSize(file: string) {
   return (await stat(file).catch(() => ({ size: 0 }))).size;
 }
 
-async function main() {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'peps-bench-validity-'));
-  await chmod(root, 0o755);
-  const closers: (() => Promise<unknown>)[] = [];
-  let worker: ChildProcess | undefined;
-  const cleanup = async () => {
-    if (worker && worker.exitCode === null) {
-      worker.kill('SIGINT');
-      await new Promise((r) => worker!.once('exit', r));
-    }
-    for (const close of closers.reverse()) await close().catch((e) => log(`cleanup: ${String(e)}`));
-    await rm(root, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
-  try {
-    log(`starting PostgreSQL, Temporal dev server and mail sink in ${root}`);
-    const stack = await startLocalStack({ root, database: 'peps_bench' });
-    closers.push(() => stack.stop());
-    const env = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: stack.databaseUrl,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      TEMPORAL_TASK_QUEUE: `bench-validity-${randomUUID()}`,
-      RESEND_BASE_URL: stack.mailSinkUrl,
-      PUBLIC_BASE_URL: 'http://peps.bench',
-      DATA_DIR: root,
-    };
-    const config = loadConfig(env);
-    const database = createDatabase(config.database.url);
-    closers.push(() => database.close());
-    const db = database.db;
-    const connection = await Connection.connect({ address: config.temporal.address });
-    closers.push(() => connection.close());
-    const temporal = new Client({ connection, namespace: config.temporal.namespace });
-    const app = createApp({ db, temporal, config, clock: systemClock });
-    const today = parisDay(new Date());
+runBench('validity', async (bench) => {
+  const { root, config, database, temporal } = bench;
+  const db = database.db;
+  const app = createApp({ db, temporal, config, clock: systemClock });
+  const today = parisDay(new Date());
 
-    // ---- 1. The renewal establishment, its validity workflows started by the worker's reconcile
-    log(`seeding one establishment with ${RENEW_N} accounts (an admin and users, ~10 % expired)`);
-    const [renewEst] = (await db.execute(sql`
-      insert into establishments (siret, name, legal_rep_civility, legal_rep_last_name, legal_rep_first_name, legal_rep_title, legal_rep_address)
-      values ('99999999900000', 'CENTRE HOSPITALIER DE BANC-D''ESSAI', 'madame', 'Hénaff', 'Sylvie', 'Directrice', array['CH', '1 avenue', '44000 NANTES'])
-      returning id`)) as unknown as [{ id: string }];
-    await db.execute(sql`
-      insert into accounts (establishment_id, login_id, profile, civility, last_name, first_name, email, status, expires_on, admin_since, professional_address, search_text)
-      select ${renewEst.id}, 'R' || lpad(i::text, 8, '0'), case when i = 1 then 'admin'::profile else 'user'::profile end, 'madame', 'Agent', 'Alice',
-             'agent' || i || '@ch-banc-essai.test', 'active',
-             case when i % 10 = 0 then ${today}::date - (i % 300) else ${today}::date + (i % 540) end,
-             case when i = 1 then now() - interval '1 year' end, case when i = 1 then array['CH'] end, 'agent alice'
-      from generate_series(1, ${RENEW_N}) i`);
+  // ---- 1. The renewal establishment, its validity workflows started by the worker's reconcile
+  log(`seeding one establishment with ${RENEW_N} accounts (an admin and users, ~10 % expired)`);
+  const [renewEst] = (await db.execute(sql`
+    insert into establishments (siret, name, legal_rep_civility, legal_rep_last_name, legal_rep_first_name, legal_rep_title, legal_rep_address)
+    values ('99999999900000', 'CENTRE HOSPITALIER DE BANC-D''ESSAI', 'madame', 'Hénaff', 'Sylvie', 'Directrice', array['CH', '1 avenue', '44000 NANTES'])
+    returning id`)) as unknown as [{ id: string }];
+  await db.execute(sql`
+    insert into accounts (establishment_id, login_id, profile, civility, last_name, first_name, email, status, expires_on, admin_since, professional_address, search_text)
+    select ${renewEst.id}, 'R' || lpad(i::text, 8, '0'), case when i = 1 then 'admin'::profile else 'user'::profile end, 'madame', 'Agent', 'Alice',
+           'agent' || i || '@ch-banc-essai.test', 'active',
+           case when i % 10 = 0 then ${today}::date - (i % 300) else ${today}::date + (i % 540) end,
+           case when i = 1 then now() - interval '1 year' end, case when i = 1 then array['CH'] end, 'agent alice'
+    from generate_series(1, ${RENEW_N}) i`);
 
-    log('starting the worker (worker/main.ts): its start-up reconcile starts every validity workflow');
-    worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    const w0 = performance.now();
-    await new Promise<void>((resolve, reject) => {
-      worker!.stdout!.on('data', (chunk: Buffer) => (String(chunk).includes('polling task queue') ? resolve() : undefined));
-      worker!.once('exit', (code) => reject(new Error(`worker exited (${code})`)));
+  log('starting the worker (worker/main.ts): its start-up reconcile starts every validity workflow');
+  const w0 = performance.now();
+  const worker = await startWorkerProcess(bench);
+  const rssIdle = await rssOf(worker.pid!);
+  let rssPeak = rssIdle;
+  const sampler = setInterval(() => void rssOf(worker.pid!).then((r) => (rssPeak = Math.max(rssPeak, r))), 500);
+  bench.closers.push(async () => clearInterval(sampler));
+  const reconciled = await temporal.workflow.getHandle(workflowIds.validityReconcile()).result();
+  const open = async (query: string) => (await temporal.workflow.count(query)).count;
+  const validityOpen = `WorkflowType = "validityWorkflow" AND ExecutionStatus = "Running"`;
+  const reconcileMs = await until('every validity workflow open', async () => (await open(validityOpen)) >= RENEW_N, w0, TIMEOUT_MS);
+  await new Promise((r) => setTimeout(r, 5000)); // let the first workflow tasks settle before reading memory
+  const rssOpen = await rssOf(worker.pid!);
+  log(`reconcile checked ${reconciled} accounts; ${RENEW_N} validity workflows open; worker RSS ${mb(rssOpen)}`);
+
+  // ---- 2. Bulk renewal of every account through the API, and its raw limits
+  // (the seeded expiries all lie before the renewal's, so `ExpiresAt >= new` counts the workflows that moved)
+  const newExpiry = expiryFrom(today);
+  const password = 'Banc-Essai-2026';
+  await db.execute(sql`update accounts set password_hash = ${await hashPassword(password)} where login_id = 'R00000001'`);
+  const login = await app.request('/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ loginId: 'R00000001', password }),
+  });
+  if (login.status !== 200) throw new Error(`login refused: ${login.status} ${await login.text()}`);
+  const { token } = (await login.json()) as { token: string };
+
+  log('raw limit: the same set-based UPDATE alone, rolled back');
+  const u0 = performance.now();
+  await db
+    .transaction(async (tx) => {
+      await tx.execute(sql`update accounts set expires_on = ${newExpiry}::date, updated_at = now() where establishment_id = ${renewEst.id} and status <> 'deleted'`);
+      throw new RollBack();
+    })
+    .catch((e) => {
+      if (!(e instanceof RollBack)) throw e;
     });
-    const rssIdle = await rssOf(worker.pid!);
-    let rssPeak = rssIdle;
-    const sampler = setInterval(() => void rssOf(worker!.pid!).then((r) => (rssPeak = Math.max(rssPeak, r))), 500);
-    closers.push(async () => clearInterval(sampler));
-    const reconciled = await temporal.workflow.getHandle(workflowIds.validityReconcile()).result();
-    const open = async (query: string) => (await temporal.workflow.count(query)).count;
-    const validityOpen = `WorkflowType = "validityWorkflow" AND ExecutionStatus = "Running"`;
-    const reconcileMs = await until('every validity workflow open', async () => (await open(validityOpen)) >= RENEW_N, w0);
-    await new Promise((r) => setTimeout(r, 5000)); // let the first workflow tasks settle before reading memory
-    const rssOpen = await rssOf(worker.pid!);
-    log(`reconcile checked ${reconciled} accounts; ${RENEW_N} validity workflows open; worker RSS ${mb(rssOpen)}`);
+  const rawUpdateMs = performance.now() - u0;
 
-    // ---- 2. Bulk renewal of every account through the API, and its raw limits
-    // (the seeded expiries all lie before the renewal's, so `ExpiresAt >= new` counts the workflows that moved)
-    const newExpiry = expiryFrom(today);
-    const password = 'Banc-Essai-2026';
-    await db.execute(sql`update accounts set password_hash = ${await hashPassword(password)} where login_id = 'R00000001'`);
-    const login = await app.request('/auth/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ loginId: 'R00000001', password }),
-    });
-    if (login.status !== 200) throw new Error(`login refused: ${login.status} ${await login.text()}`);
-    const { token } = (await login.json()) as { token: string };
+  log(`raw limit: ${RAW_SIGNALS} bare signals to running validity workflows, 50 at a time`);
+  const some = (await db.execute(sql`select login_id, expires_on from accounts where establishment_id = ${renewEst.id} order by login_id limit ${RAW_SIGNALS}`)) as unknown as {
+    login_id: string;
+    expires_on: string;
+  }[];
+  const g0 = performance.now();
+  await inBatches(some, 50, (a) => temporal.workflow.getHandle(workflowIds.validity(a.login_id)).signal(expiryChangedSignal, { expiresOn: a.expires_on }));
+  const rawSignalMs = performance.now() - g0;
 
-    log('raw limit: the same set-based UPDATE alone, rolled back');
-    const u0 = performance.now();
-    await db
-      .transaction(async (tx) => {
-        await tx.execute(sql`update accounts set expires_on = ${newExpiry}::date, updated_at = now() where establishment_id = ${renewEst.id} and status <> 'deleted'`);
-        throw new RollBack();
-      })
-      .catch((e) => {
-        if (!(e instanceof RollBack)) throw e;
-      });
-    const rawUpdateMs = performance.now() - u0;
+  log(`bulk renewal of all ${RENEW_N} accounts through the API`);
+  const b0 = performance.now();
+  const res = await app.request(`/establishments/${renewEst.id}/accounts/bulk-renew`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ all: true }),
+  });
+  const requestMs = performance.now() - b0;
+  if (res.status !== 200) throw new Error(`bulk renewal refused: ${res.status} ${await res.text()}`);
+  const report = (await res.json()) as { done: number; signalsWorkflowId: string };
+  const result = (await temporal.workflow.getHandle(report.signalsWorkflowId).result()) as { signalled: number };
+  const signalledMs = performance.now() - b0;
+  const moved = `WorkflowType = "validityWorkflow" AND ExecutionStatus = "Running" AND ExpiresAt >= "${expiryInstant(newExpiry).toISOString()}"`;
+  const movedMs = await until('every ExpiresAt moved', async () => (await open(moved)) >= RENEW_N, b0, TIMEOUT_MS);
+  const [auditCount] = (await db.execute(sql`select count(*)::int as n from audit_events where action = 'account.renew' and detail->>'batch' is not null`)) as unknown as [{ n: number }];
 
-    log(`raw limit: ${RAW_SIGNALS} bare signals to running validity workflows, 50 at a time`);
-    const some = (await db.execute(sql`select login_id, expires_on from accounts where establishment_id = ${renewEst.id} order by login_id limit ${RAW_SIGNALS}`)) as unknown as {
-      login_id: string;
-      expires_on: string;
-    }[];
-    const g0 = performance.now();
-    await inBatches(some, 50, (a) => temporal.workflow.getHandle(workflowIds.validity(a.login_id)).signal(expiryChangedSignal, { expiresOn: a.expires_on }));
-    const rawSignalMs = performance.now() - g0;
+  // ---- 3. The reminder run
+  const month = nextMonth(monthOf(today));
+  const { first } = monthBounds(month);
+  const perEst = Math.ceil(REMINDER_N / REMINDER_EST);
+  log(`seeding ${REMINDER_EST} establishments × ${perEst} accounts expiring in ${month}, one active admin each`);
+  await db.execute(sql`
+    insert into establishments (siret, name, legal_rep_civility, legal_rep_last_name, legal_rep_first_name, legal_rep_title, legal_rep_address)
+    select lpad(i::text, 14, '0'), 'COMMUNE ' || i, 'madame', 'Maire', 'Anne', 'Maire', array['Mairie', '1 place', '33000 BORDEAUX']
+    from generate_series(1, ${REMINDER_EST}) i`);
+  await db.execute(sql`
+    insert into accounts (establishment_id, login_id, profile, civility, last_name, first_name, email, status, expires_on, admin_since, professional_address, search_text)
+    select e.id, 'A' || right(e.siret, 8), 'admin', 'madame', 'Admin', 'Alice', 'admin' || e.siret || '@bench.test', 'active', ${addDays(first, 200)}::date,
+           now() - interval '30 days', array['Mairie'], 'admin alice'
+    from establishments e where e.siret <> '99999999900000'`);
+  await db.execute(sql`
+    insert into accounts (establishment_id, login_id, profile, civility, last_name, first_name, email, status, expires_on, search_text)
+    select e.id, 'U' || right(e.siret, 4) || lpad(j::text, 4, '0'), 'user', 'monsieur', 'Agent', 'Bruno', 'u' || e.siret || '.' || j || '@bench.test', 'active',
+           ${first}::date + (j % 28), 'agent bruno'
+    from establishments e cross join generate_series(1, ${perEst}) j where e.siret <> '99999999900000'`);
 
-    log(`bulk renewal of all ${RENEW_N} accounts through the API`);
-    const b0 = performance.now();
-    const res = await app.request(`/establishments/${renewEst.id}/accounts/bulk-renew`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ all: true }),
-    });
-    const requestMs = performance.now() - b0;
-    if (res.status !== 200) throw new Error(`bulk renewal refused: ${res.status} ${await res.text()}`);
-    const report = (await res.json()) as { done: number; signalsWorkflowId: string };
-    const result = (await temporal.workflow.getHandle(report.signalsWorkflowId).result()) as { signalled: number };
-    const signalledMs = performance.now() - b0;
-    const moved = `WorkflowType = "validityWorkflow" AND ExecutionStatus = "Running" AND ExpiresAt >= "${expiryInstant(newExpiry).toISOString()}"`;
-    const movedMs = await until('every ExpiresAt moved', async () => (await open(moved)) >= RENEW_N, b0);
-    const [auditCount] = (await db.execute(sql`select count(*)::int as n from audit_events where action = 'account.renew' and detail->>'batch' is not null`)) as unknown as [{ n: number }];
+  log(`reminder run for ${month}`);
+  const r0 = performance.now();
+  const started = await app.request('/operator/validity/reminders', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${config.operatorToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ expiryMonth: month }),
+  });
+  if (started.status !== 202) throw new Error(`reminder run refused: ${started.status} ${await started.text()}`);
+  const run = (await started.json()) as { workflowId: string; runId: string };
+  const totals = (await temporal.workflow.getHandle(run.workflowId).result()) as { establishments: number; emailsSent: number; accounts: number; failed: string[] };
+  const reminderMs = performance.now() - r0;
 
-    // ---- 3. The reminder run
-    const month = nextMonth(monthOf(today));
-    const { first } = monthBounds(month);
-    const perEst = Math.ceil(REMINDER_N / REMINDER_EST);
-    log(`seeding ${REMINDER_EST} establishments × ${perEst} accounts expiring in ${month}, one active admin each`);
-    await db.execute(sql`
-      insert into establishments (siret, name, legal_rep_civility, legal_rep_last_name, legal_rep_first_name, legal_rep_title, legal_rep_address)
-      select lpad(i::text, 14, '0'), 'COMMUNE ' || i, 'madame', 'Maire', 'Anne', 'Maire', array['Mairie', '1 place', '33000 BORDEAUX']
-      from generate_series(1, ${REMINDER_EST}) i`);
-    await db.execute(sql`
-      insert into accounts (establishment_id, login_id, profile, civility, last_name, first_name, email, status, expires_on, admin_since, professional_address, search_text)
-      select e.id, 'A' || right(e.siret, 8), 'admin', 'madame', 'Admin', 'Alice', 'admin' || e.siret || '@bench.test', 'active', ${addDays(first, 200)}::date,
-             now() - interval '30 days', array['Mairie'], 'admin alice'
-      from establishments e where e.siret <> '99999999900000'`);
-    await db.execute(sql`
-      insert into accounts (establishment_id, login_id, profile, civility, last_name, first_name, email, status, expires_on, search_text)
-      select e.id, 'U' || right(e.siret, 4) || lpad(j::text, 4, '0'), 'user', 'monsieur', 'Agent', 'Bruno', 'u' || e.siret || '.' || j || '@bench.test', 'active',
-             ${first}::date + (j % 28), 'agent bruno'
-      from establishments e cross join generate_series(1, ${perEst}) j where e.siret <> '99999999900000'`);
+  log(`raw limit: ${REMINDER_EST} emails to the sink through the mailer, 10 at a time`);
+  const mailer = createMailer(config.mail);
+  const m0 = performance.now();
+  await inBatches([...Array(REMINDER_EST).keys()], 10, (i) =>
+    mailer.send({ to: `raw${i}@bench.test`, subject: 'Raw', html: '<p>raw</p>', text: 'raw', idempotencyKey: `raw/${i}/${randomUUID()}` }),
+  );
+  const rawMailMs = performance.now() - m0;
+  clearInterval(sampler);
+  const rssAfter = await rssOf(worker.pid!);
+  const temporalDb = path.join(root, 'temporal.db');
+  const devDbSize = (await fileSize(temporalDb)) + (await fileSize(`${temporalDb}-wal`));
 
-    log(`reminder run for ${month}`);
-    const r0 = performance.now();
-    const started = await app.request('/operator/validity/reminders', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${config.operatorToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ expiryMonth: month }),
-    });
-    if (started.status !== 202) throw new Error(`reminder run refused: ${started.status} ${await started.text()}`);
-    const run = (await started.json()) as { workflowId: string; runId: string };
-    const totals = (await temporal.workflow.getHandle(run.workflowId).result()) as { establishments: number; emailsSent: number; accounts: number; failed: string[] };
-    const reminderMs = performance.now() - r0;
-
-    log(`raw limit: ${REMINDER_EST} emails to the sink through the mailer, 10 at a time`);
-    const mailer = createMailer(config.mail);
-    const m0 = performance.now();
-    await inBatches([...Array(REMINDER_EST).keys()], 10, (i) =>
-      mailer.send({ to: `raw${i}@bench.test`, subject: 'Raw', html: '<p>raw</p>', text: 'raw', idempotencyKey: `raw/${i}/${randomUUID()}` }),
-    );
-    const rawMailMs = performance.now() - m0;
-    clearInterval(sampler);
-    const rssAfter = await rssOf(worker.pid!);
-    const temporalDb = path.join(root, 'temporal.db');
-    const devDbSize = (await fileSize(temporalDb)) + (await fileSize(`${temporalDb}-wal`));
-
-    console.log('');
-    console.log(`Validity lifecycle benchmark — ${os.cpus().length} CPUs, load average at the end ${load()} (1 / 5 / 15 min)`);
-    console.log(`1. ${RENEW_N} open validity workflows (worker start-up reconcile: ${reconciled} accounts checked in ${s(reconcileMs)}, ${rate(RENEW_N, reconcileMs)})`);
-    console.log(`   worker RSS: idle ${mb(rssIdle)}, with ${RENEW_N} open ${mb(rssOpen)}, peak ${mb(rssPeak)}, at the end ${mb(rssAfter)}`);
-    console.log(`2. Bulk renewal of ${RENEW_N} accounts of one establishment (POST …/bulk-renew {"all": true}), ${report.done} renewed, ${auditCount.n} audit entries`);
-    console.log(`   the request (UPDATE + audit INSERT … SELECT + one workflow start)   ${s(requestMs)}`);
-    console.log(`   until every validity workflow is signalled (${result.signalled})         ${s(signalledMs)}`);
-    console.log(`   until every validity workflow shows the new ExpiresAt             ${s(movedMs)}`);
-    console.log('   raw limits, same run:');
-    console.log(`   the same set-based UPDATE alone (rolled back)                      ${s(rawUpdateMs)}`);
-    console.log(`   bare signals to running validity workflows, 50 at a time           ${rate(RAW_SIGNALS, rawSignalMs)} (${RAW_SIGNALS} in ${s(rawSignalMs)}; ${RENEW_N} would take ${s((rawSignalMs * RENEW_N) / RAW_SIGNALS)})`);
-    console.log(`3. Reminder run for ${month}: ${totals.accounts} accounts across ${totals.establishments} establishments, ${totals.emailsSent} emails, ${totals.failed.length} failed`);
-    console.log(`   POST /operator/validity/reminders until the run's result           ${s(reminderMs)}`);
-    console.log(`   raw limit: ${REMINDER_EST} emails straight to the sink, 10 at a time    ${s(rawMailMs)} (${rate(REMINDER_EST, rawMailMs)})`);
-    console.log(`4. Temporal dev server database (SQLite + WAL) at the end: ${mb(devDbSize)}`);
-  } finally {
-    await cleanup();
-  }
-}
+  console.log('');
+  console.log(`Validity lifecycle benchmark — ${os.cpus().length} CPUs, load average at the end ${load()} (1 / 5 / 15 min)`);
+  console.log(`1. ${RENEW_N} open validity workflows (worker start-up reconcile: ${reconciled} accounts checked in ${s(reconcileMs)}, ${rate(RENEW_N, reconcileMs)})`);
+  console.log(`   worker RSS: idle ${mb(rssIdle)}, with ${RENEW_N} open ${mb(rssOpen)}, peak ${mb(rssPeak)}, at the end ${mb(rssAfter)}`);
+  console.log(`2. Bulk renewal of ${RENEW_N} accounts of one establishment (POST …/bulk-renew {"all": true}), ${report.done} renewed, ${auditCount.n} audit entries`);
+  console.log(`   the request (UPDATE + audit INSERT … SELECT + one workflow start)   ${s(requestMs)}`);
+  console.log(`   until every validity workflow is signalled (${result.signalled})         ${s(signalledMs)}`);
+  console.log(`   until every validity workflow shows the new ExpiresAt             ${s(movedMs)}`);
+  console.log('   raw limits, same run:');
+  console.log(`   the same set-based UPDATE alone (rolled back)                      ${s(rawUpdateMs)}`);
+  console.log(`   bare signals to running validity workflows, 50 at a time           ${rate(RAW_SIGNALS, rawSignalMs)} (${RAW_SIGNALS} in ${s(rawSignalMs)}; ${RENEW_N} would take ${s((rawSignalMs * RENEW_N) / RAW_SIGNALS)})`);
+  console.log(`3. Reminder run for ${month}: ${totals.accounts} accounts across ${totals.establishments} establishments, ${totals.emailsSent} emails, ${totals.failed.length} failed`);
+  console.log(`   POST /operator/validity/reminders until the run's result           ${s(reminderMs)}`);
+  console.log(`   raw limit: ${REMINDER_EST} emails straight to the sink, 10 at a time    ${s(rawMailMs)} (${rate(REMINDER_EST, rawMailMs)})`);
+  console.log(`4. Temporal dev server database (SQLite + WAL) at the end: ${mb(devDbSize)}`);
+});
 
 class RollBack extends Error {}
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);

@@ -238,6 +238,8 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(renewAccountRoute, async (c) => {
     const { establishmentId, accountId } = c.req.valid('param');
     const scope = requestScope(c, establishmentId);
+    // The renewal signals the validity workflow as its transaction's last step: Temporal is asked first.
+    await ensureTemporalReachable(c.var.deps, c.var.requestId);
     const account = await applyAccountAction(c.var.deps.db, scope, accountId, renewAction);
     return c.json(presentSummary(account, scope.now), 200);
   });

@@ -1,5 +1,5 @@
 /**
- * Temporal stops: account creation fails fast with 503 (Retry-After), writes nothing, and holds no
+ * Temporal stops: account creation (and a renewal) fails fast with 503 (Retry-After), writes nothing, and holds no
  * database connection meanwhile (the pool of one serves another request at once). A Temporal dev
  * server of this file's own is stopped for real.
  */
@@ -12,10 +12,12 @@ import { createDatabase } from '../../../db/client';
 import { findFreePort } from '../../../dev/ports';
 import { startTemporalDevServer } from '../../../dev/temporal';
 import { outageApp } from '../../support/outage';
+import { findAccountWithEstablishment } from '../../../db/queries/accounts';
+import { insertAccount } from '../../support/fixtures';
 import { countAccounts } from '../accounts/helpers';
 
 describe('Temporal outage', () => {
-  it('creation answers 503 within seconds, writes nothing and holds no database connection', async () => {
+  it('creation and renewal answer 503 within seconds, write nothing and hold no database connection', async () => {
     const stack = inject('stack');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'peps-temporal-outage-'));
     const temporalServer = await startTemporalDevServer({
@@ -51,6 +53,20 @@ describe('Temporal outage', () => {
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(elapsedMs).toBeLessThan(10_000); // the outage answer itself, not a speed target: unbounded before (15–42 s)
       expect(await countAccounts(database.db, est.id)).toBe(before);
+
+      // A single renewal signals the account's validity workflow: Temporal is asked before the
+      // rule's transaction opens, so the outage answer does not hold the connection either.
+      const renewable = await insertAccount(database.db, est.id, { expiresOn: '2026-12-31' });
+      const order: string[] = [];
+      const renewal = Promise.resolve(
+        app.request(`/establishments/${est.id}/accounts/${renewable.id}/renew`, { method: 'POST', headers: auth }),
+      ).then((r) => (order.push('renew'), r));
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await app.request('/me', { headers: auth })).status).toBe(200);
+      order.push('me');
+      expect((await renewal).status).toBe(503);
+      expect(order).toEqual(['me', 'renew']);
+      expect((await findAccountWithEstablishment(database.db, renewable.id))?.account.expiresOn).toBe('2026-12-31');
     } finally {
       await database.close();
       await close();

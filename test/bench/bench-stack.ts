@@ -1,0 +1,128 @@
+/**
+ * What every benchmark script starts the same way: a temporary folder, its own PostgreSQL, Temporal
+ * dev server and mail sink (test/support/local-stack.ts), the environment the API and the worker
+ * read, a database and a Temporal client; and stopping all of it (last started first) at the end,
+ * on an error or on Ctrl-C. `runBench` then exits with the script's own exit code.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { type Config, loadConfig } from '../../config/env';
+import { createDatabase } from '../../db/client';
+import { type LocalStack, startLocalStack } from '../support/local-stack';
+
+const REPO = path.resolve(__dirname, '../..');
+
+export interface BenchStack {
+  root: string;
+  stack: LocalStack;
+  /** The variables a worker or API process of this bench gets (its own task queue). */
+  env: Record<string, string>;
+  config: Config;
+  database: ReturnType<typeof createDatabase>;
+  temporal: Client;
+  /** Called in reverse order when the bench ends. */
+  closers: (() => Promise<unknown>)[];
+}
+
+export const benchLogger = (name: string) => (message: string) => process.stderr.write(`[bench:${name}] ${message}\n`);
+
+export function runBench(name: string, body: (bench: BenchStack) => Promise<void>): void {
+  const log = benchLogger(name);
+  const closers: (() => Promise<unknown>)[] = [];
+  let root: string | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const close of closers.reverse()) await close().catch((error) => log(`cleanup: ${String(error)}`));
+      if (root) await rm(root, { recursive: true, force: true });
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping everything`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const main = async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), `peps-bench-${name}-`));
+    await chmod(root, 0o755); // as root, PostgreSQL runs as the postgres user, which must reach its data directory
+    log(`starting PostgreSQL, Temporal dev server and mail sink in ${root}`);
+    const stack = await startLocalStack({ root, database: 'peps_bench' });
+    closers.push(() => stack.stop());
+    const env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: stack.databaseUrl,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: `bench-${name}-${randomUUID()}`,
+      RESEND_BASE_URL: stack.mailSinkUrl,
+      PUBLIC_BASE_URL: 'http://peps.bench',
+      DATA_DIR: root,
+    };
+    const config = loadConfig(env);
+    const database = createDatabase(config.database.url);
+    closers.push(() => database.close());
+    const connection = await Connection.connect({ address: config.temporal.address });
+    closers.push(() => connection.close());
+    const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    await body({ root, stack, env, config, database, temporal, closers });
+  };
+
+  main()
+    .finally(() => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      return cleanup();
+    })
+    .then(
+      () => process.exit(process.exitCode ?? 0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+}
+
+/** Resident memory of one process (VmRSS), in bytes. */
+export async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+/** Polls `check` every 250 ms; the time from `started` until it held. */
+export async function until(what: string, check: () => Promise<boolean>, started: number, timeoutMs: number) {
+  for (;;) {
+    if (await check()) return performance.now() - started;
+    if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function inBatches<T>(items: T[], concurrency: number, run: (item: T) => Promise<unknown>) {
+  for (let i = 0; i < items.length; i += concurrency) await Promise.all(items.slice(i, i + concurrency).map(run));
+}
+
+/** The real worker (worker/main.ts) as its own process, as in production; stopped with the bench. */
+export async function startWorkerProcess(bench: BenchStack): Promise<ChildProcess> {
+  const worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    cwd: REPO,
+    env: { ...process.env, ...bench.env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  bench.closers.push(async () => {
+    if (worker.exitCode !== null) return;
+    worker.kill('SIGINT');
+    await new Promise((r) => worker.once('exit', r));
+  });
+  await new Promise<void>((resolve, reject) => {
+    worker.stdout!.on('data', (chunk: Buffer) => (String(chunk).includes('polling task queue') ? resolve() : undefined));
+    worker.once('exit', (code) => reject(new Error(`worker exited (${code})`)));
+  });
+  return worker;
+}
