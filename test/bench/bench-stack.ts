@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { type Config, loadConfig } from '../../config/env';
 import { createDatabase } from '../../db/client';
+import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -108,9 +109,9 @@ export async function inBatches<T>(items: T[], concurrency: number, run: (item: 
   for (let i = 0; i < items.length; i += concurrency) await Promise.all(items.slice(i, i + concurrency).map(run));
 }
 
-/** The real worker (worker/main.ts) as its own process, as in production; stopped with the bench. */
+/** The real worker (worker/main.ts) as its own process with production's V8 flags; stopped with the bench. */
 export async function startWorkerProcess(bench: BenchStack): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+  const worker = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'worker/main.ts'], {
     cwd: REPO,
     env: { ...process.env, ...bench.env },
     stdio: ['ignore', 'pipe', 'inherit'],
