@@ -359,6 +359,10 @@ describe("the administrators' console", () => {
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
       await accessible(heading);
     }
+    // The terms-of-use screen (no version published in this test's database: the screen says so).
+    await page.goto(`${api}/console/cgu`);
+    await page.getByRole('heading', { name: "Conditions générales d'utilisation", level: 1 }).waitFor();
+    await accessible("Conditions générales d'utilisation");
 
     // Accès multicomptes: the operator attached a commune to this establishment; its admin asks for the delegation.
     const { establishment: commune } = await t.createEstablishment({ name: 'COMMUNE DE BOURG-LE-PETIT' });
