@@ -14,11 +14,18 @@
  * Go modules, built from source with `go install` (Go from the PATH; GOTOOLCHAIN fetches the
  * toolchain the module asks for through the Go module proxy) into `.tools/go-<name>-<version>/`,
  * each with its override variable. The server takes several minutes to build on 2 cores, once.
+ *
+ * The throughput benchmark's optional peer, Keycloak (`BENCH_KEYCLOAK=1`): `$KEYCLOAK_HOME`, else
+ * Maven Central's `org.keycloak:keycloak-quarkus-dist` zip (pinned, its SHA-1 checked) unpacked into
+ * `.tools/keycloak-<version>/`. It runs on the Java (17+) of the PATH.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 
 export const TEMPORAL_CLI_VERSION = '1.9.1';
@@ -88,6 +95,44 @@ async function goInstall(name: string, pkg: string, version: string, overrideVar
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+export const KEYCLOAK_VERSION = '26.4.5';
+const KEYCLOAK_ZIP = `https://repo1.maven.org/maven2/org/keycloak/keycloak-quarkus-dist/${KEYCLOAK_VERSION}/keycloak-quarkus-dist-${KEYCLOAK_VERSION}.zip`;
+
+/** Keycloak's folder (the one holding `bin/kc.sh`). */
+export async function keycloakHome(): Promise<string> {
+  if (process.env.KEYCLOAK_HOME) return process.env.KEYCLOAK_HOME;
+  const dir = path.join(TOOLS_DIR, `keycloak-${KEYCLOAK_VERSION}`);
+  if (existsSync(path.join(dir, 'bin', 'kc.sh'))) return dir;
+  await mkdir(TOOLS_DIR, { recursive: true });
+  const tmp = await mkdtemp(path.join(TOOLS_DIR, '.keycloak-'));
+  console.error(`[tools] Keycloak ${KEYCLOAK_VERSION} from Maven Central into ${path.relative(process.cwd(), dir)} (160 MB) …`);
+  try {
+    const expected = (await (await checkedFetch(`${KEYCLOAK_ZIP}.sha1`)).text()).trim().split(/\s+/)[0];
+    const sha1 = createHash('sha1');
+    const zip = path.join(tmp, 'keycloak.zip');
+    const hashing = new Transform({ transform: (chunk: Buffer, _encoding, done) => (sha1.update(chunk), done(null, chunk)) });
+    await pipeline(Readable.fromWeb((await checkedFetch(KEYCLOAK_ZIP)).body! as import('node:stream/web').ReadableStream), hashing, createWriteStream(zip));
+    const actual = sha1.digest('hex');
+    if (actual !== expected) throw new Error(`SHA-1 ${actual}, Maven Central says ${expected}`);
+    await promisify(execFile)('unzip', ['-q', zip, '-d', tmp], { timeout: 5 * 60_000 });
+    // Unpacked in a private folder, then renamed into place: two runs fetching at once both end with a whole copy.
+    await rename(path.join(tmp, `keycloak-${KEYCLOAK_VERSION}`), dir).catch((error: unknown) => {
+      if (!existsSync(path.join(dir, 'bin', 'kc.sh'))) throw error;
+    });
+    return dir;
+  } catch (error) {
+    throw new Error(`Keycloak ${KEYCLOAK_VERSION} could not be fetched (Maven Central and unzip needed; or set KEYCLOAK_HOME): ${(error as Error).message}`);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function checkedFetch(url: string): Promise<Response> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response;
 }
 
 function onPath(name: string): string | undefined {

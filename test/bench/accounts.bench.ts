@@ -43,20 +43,12 @@ import { foldForSearch } from '../../domain/text';
 import { hashPassword } from '../../security/passwords';
 import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 import { insertEstablishment } from '../support/fixtures';
-import { runBench } from './bench-stack';
+import { intFromEnv, runBench, runConcurrently, type Timing, timing } from './bench-stack';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
-
-function intFromEnv(name: string, fallback: number, min = 1): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} doit être un entier ≥ ${min} (reçu « ${raw} »)`);
-  return value;
-}
 
 const ACCOUNT_COUNT = intFromEnv('BENCH_ACCOUNTS', 100_000);
 const ROUNDS = intFromEnv('BENCH_ROUNDS', 100);
@@ -286,23 +278,6 @@ async function seed(db: ReturnType<typeof createDatabase>['db'], count: number):
 // ---------------------------------------------------------------------------------------------------
 // Measuring: each figure of the app beside its raw limit, measured in the same run, interleaved
 
-interface Timing {
-  rounds: number;
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-function timing(times: number[]): Timing {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { rounds: times.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
-}
-
 interface Row {
   operation: string;
   app: string;
@@ -354,24 +329,6 @@ async function measurePair(
     if (performance.now() > deadline && appTimes.length >= 10) break;
   }
   return { app: timing(appTimes), raw: timing(rawTimes), note: describe ? describe() : '' };
-}
-
-/** `count` calls of `call`, `concurrency` at a time: each call's latency and the overall rate. */
-async function runConcurrently(count: number, concurrency: number, call: (i: number) => Promise<unknown>) {
-  const times: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t0 = performance.now();
-        await call(i);
-        times.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { ...timing(times), perSecond: count / ((performance.now() - started) / 1000) };
 }
 
 /** Peak resident memory of this process above its level at the start, while `work` runs. */

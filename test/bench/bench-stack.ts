@@ -110,20 +110,69 @@ export async function inBatches<T>(items: T[], concurrency: number, run: (item: 
 }
 
 /** The real worker (worker/main.ts) as its own process with production's V8 flags; stopped with the bench. */
-export async function startWorkerProcess(bench: BenchStack): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', 'worker/main.ts'], {
+export const startWorkerProcess = (bench: BenchStack) => startAppProcess(bench, 'worker/main.ts', WORKER_NODE_FLAGS, {}, 'polling task queue');
+
+/** An API instance (api/main.ts) as its own process on `port`; stopped with the bench. */
+export const startApiProcess = (bench: BenchStack, port: number) => startAppProcess(bench, 'api/main.ts', [], { API_PORT: String(port) }, 'listening on');
+
+async function startAppProcess(bench: BenchStack, script: string, flags: string[], env: Record<string, string>, ready: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script], {
     cwd: REPO,
-    env: { ...process.env, ...bench.env },
+    env: { ...process.env, ...bench.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   bench.closers.push(async () => {
-    if (worker.exitCode !== null) return;
-    worker.kill('SIGINT');
-    await new Promise((r) => worker.once('exit', r));
+    if (child.exitCode !== null) return;
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
   });
   await new Promise<void>((resolve, reject) => {
-    worker.stdout!.on('data', (chunk: Buffer) => (String(chunk).includes('polling task queue') ? resolve() : undefined));
-    worker.once('exit', (code) => reject(new Error(`worker exited (${code})`)));
+    child.stdout!.on('data', (chunk: Buffer) => (String(chunk).includes(ready) ? resolve() : undefined));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
   });
-  return worker;
+  return child;
+}
+
+/** A positive integer from the environment, else `fallback`. */
+export function intFromEnv(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} doit être un entier ≥ ${min} (reçu « ${raw} »)`);
+  return value;
+}
+
+/** `count` calls of `call`, `concurrency` at a time: each call's latency and the overall rate. */
+export async function runConcurrently(count: number, concurrency: number, call: (i: number) => Promise<unknown>) {
+  const times: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t0 = performance.now();
+        await call(i);
+        times.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { ...timing(times), perSecond: count / ((performance.now() - started) / 1000) };
+}
+
+export interface Timing {
+  rounds: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function timing(times: number[]): Timing {
+  const sorted = [...times].sort((a, b) => a - b);
+  return { rounds: times.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
 }

@@ -24,10 +24,10 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startCluster, type Cluster } from '../../dev/cluster';
 import { createMailSinkClient } from '../../dev/mail-sink';
+import { CREATION_SUBJECT, login, postAccount } from './account-requests';
 
 const ACCOUNTS = Number(process.env.DRILL_ACCOUNTS ?? 250);
 const CONCURRENCY = Number(process.env.DRILL_CONCURRENCY ?? 8);
-const CREATION_SUBJECT = 'Vous pouvez créer votre mot de passe';
 const log = (message: string) => process.stderr.write(`[drill] ${message}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -93,27 +93,18 @@ async function runPhase(cluster: Cluster, token: string, establishmentId: string
   const createOne = async (i: number) => {
     const email = `drill-${phase}-${i}@mairie.test`;
     const key = randomUUID();
-    const body = JSON.stringify({
-      profile: 'user', civility: 'madame', lastName: `Exercice${phase}`, firstName: `Numero${i}`,
-      email, emailConfirmation: email, phone: '0241051938', serviceFunction: 'Ressources humaines',
-      rights: { 'affiliation-cnracl': 'write' },
-    });
     for (let attempt = 0; ; attempt++) {
       const instances = [...live];
       const instance = instances[(i + attempt) % instances.length]!;
       if (attempt > 0) counts.retries++;
       try {
-        const response = await fetch(`${cluster.apis[instance]}/establishments/${establishmentId}/accounts`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
-          body,
-          signal: AbortSignal.timeout(60_000),
+        const { status, retryAfterSeconds } = await postAccount(cluster.apis[instance]!, {
+          token, establishmentId, email, lastName: `Exercice${phase}`, firstName: `Numero${i}`, idempotencyKey: key,
         });
-        await response.arrayBuffer();
-        counts.statuses[response.status] = (counts.statuses[response.status] ?? 0) + 1;
-        if (response.status === 201) return void counts.created++;
-        if (response.status !== 503 || attempt > 60) throw new Error(`${email}: HTTP ${response.status}`);
-        await sleep(Number(response.headers.get('retry-after') ?? 1) * 1_000);
+        counts.statuses[status] = (counts.statuses[status] ?? 0) + 1;
+        if (status === 201) return void counts.created++;
+        if (status !== 503 || attempt > 60) throw new Error(`${email}: HTTP ${status}`);
+        await sleep((retryAfterSeconds ?? 1) * 1_000);
       } catch (error) {
         // fetch failed (TypeError) or timed out: no answer from that instance
         if (!(error instanceof TypeError) && (error as Error).name !== 'TimeoutError') throw error;
@@ -214,12 +205,7 @@ async function main() {
     log(`cluster in ${dataDir} …`);
     cluster = await startCluster({ dataDir });
     const admin = cluster.demo.seeded!;
-    const login = await fetch(`${cluster.apis[0]}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ loginId: admin.loginId, password: admin.password }),
-    });
-    const { token } = (await login.json()) as { token: string };
+    const token = await login(cluster.apis[0]!, admin.loginId, admin.password);
     const connection = await Connection.connect({ address: cluster.frontend });
     const client = new Client({ connection, namespace: cluster.namespace });
     for (const [index, fault] of FAULTS.entries()) {

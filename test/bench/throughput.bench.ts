@@ -1,0 +1,219 @@
+/**
+ * Throughput side by side, in one run: `npm run bench:throughput` (issue 16).
+ *
+ * Starts, in a temporary folder, both topologies of the project:
+ * - the cluster (`npm run cluster`'s, dev/cluster.ts): Temporal's four services on PostgreSQL, two
+ *   workers, two API instances;
+ * - the dev server's (`npm start`'s shape): Temporal's dev server on SQLite, one worker, one API instance;
+ * and, with `BENCH_KEYCLOAK=1`, the peer: Keycloak (test/bench/keycloak.ts; fetched into `.tools/`
+ * the first time, or `KEYCLOAK_HOME`).
+ *
+ * Then, in rounds (the order turning at each round), one contender at a time while the others idle:
+ * - account creation **with its activation email**: `BENCH_THROUGHPUT_ACCOUNTS` creations (default
+ *   200), 8 at a time (`BENCH_CONCURRENCY`), through the cluster's two APIs in turn / the dev API /
+ *   Keycloak's create-user + execute-actions-email; the rate of answered requests, and the time until
+ *   every activation email is in the contender's sink (the project's workers send it after the
+ *   answer; Keycloak sends it before answering);
+ * - the raw limit of each Temporal server: `BENCH_THROUGHPUT_STARTS` bare starts (default 400) of the
+ *   same activation workflow from a client at the same concurrency, on a task queue no worker polls.
+ * First `BENCH_THROUGHPUT_WARM_UP` (default 40) of each, unmeasured. Each line carries the 1-minute
+ * load average at its end: the machine is shared.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startActivation } from '../../accounts/lifecycles';
+import { type Cluster, startCluster } from '../../dev/cluster';
+import { createMailSinkClient } from '../../dev/mail-sink';
+import { findFreePort } from '../../dev/ports';
+import { KEYCLOAK_VERSION } from '../../dev/tools';
+import { seedDemo } from '../../db/seed';
+import { CREATION_SUBJECT, login, postAccount } from './account-requests';
+import { benchLogger, intFromEnv, runBench, runConcurrently, startApiProcess, startWorkerProcess } from './bench-stack';
+import { startKeycloak, startSmtpSink } from './keycloak';
+
+const ACCOUNTS = intFromEnv('BENCH_THROUGHPUT_ACCOUNTS', 200);
+const STARTS = intFromEnv('BENCH_THROUGHPUT_STARTS', 400);
+const ROUNDS = intFromEnv('BENCH_THROUGHPUT_ROUNDS', 2);
+/** Unmeasured creations and starts first: the JITs (V8's, the JVM's) and the caches warm up. */
+const WARM_UP = intFromEnv('BENCH_THROUGHPUT_WARM_UP', 40);
+const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 8);
+const WITH_KEYCLOAK = process.env.BENCH_KEYCLOAK === '1';
+const EMAIL_TIMEOUT_MS = 10 * 60_000;
+const log = benchLogger('throughput');
+const load = () => os.loadavg()[0]!.toFixed(1);
+
+/** One way of creating an account with its activation email. */
+interface Contender {
+  label: string;
+  create(email: string, i: number): Promise<void>;
+  /** When each of `addresses` got its first activation email (ms since the epoch), or null while one is missing. */
+  emailTimes(addresses: string[]): Promise<number[] | null>;
+}
+
+/** A Temporal server's bare start: the activation workflow's own options, nobody to run it. */
+interface RawStarter {
+  label: string;
+  start(key: string): Promise<void>;
+}
+
+/** The project's API instances (in turn) and their mail sink. */
+function projectContender(label: string, apis: string[], token: string, establishmentId: string, mailbox: string): Contender {
+  const sink = createMailSinkClient(mailbox);
+  return {
+    label,
+    async create(email, i) {
+      const { status } = await postAccount(apis[i % apis.length]!, {
+        token, establishmentId, email, lastName: 'Lefèvre-Nouvel', firstName: 'Anaïs', idempotencyKey: randomUUID(),
+      });
+      if (status !== 201) throw new Error(`${label}: ${email} → HTTP ${status}`);
+    },
+    async emailTimes(addresses) {
+      const first = new Map<string, number>();
+      for (const message of await sink.list()) {
+        if (message.subject !== CREATION_SUBJECT) continue;
+        const at = Date.parse(message.createdAt);
+        for (const to of message.to) first.set(to.toLowerCase(), Math.min(first.get(to.toLowerCase()) ?? at, at));
+      }
+      const times = addresses.map((address) => first.get(address));
+      return times.every((t) => t !== undefined) ? (times as number[]) : null;
+    },
+  };
+}
+
+function rawStarter(label: string, temporal: Client): RawStarter {
+  const deps = { temporal, config: { temporal: { taskQueue: `bench-raw-${randomUUID()}` } } };
+  const run = randomUUID().slice(0, 8);
+  return {
+    label,
+    start: (key) => startActivation(deps, { id: randomUUID(), loginId: `RAW-${run}-${key}` }, '00000000000000'),
+  };
+}
+
+interface CreationRun {
+  requestsPerSecond: number;
+  p99: number;
+  /** From the first request to the last activation email. */
+  emailsSeconds: number;
+  load: string;
+}
+
+async function measureCreation(contender: Contender, round: number | 'warm-up', count = ACCOUNTS): Promise<CreationRun> {
+  const addresses = Array.from({ length: count }, (_, i) => `debit-${round}-${i}-${randomUUID().slice(0, 6)}@mairie.test`);
+  const started = Date.now();
+  const run = await runConcurrently(count, CONCURRENCY, (i) => contender.create(addresses[i]!, i));
+  for (;;) {
+    const times = await contender.emailTimes(addresses);
+    if (times) {
+      const result = { requestsPerSecond: run.perSecond, p99: run.p99, emailsSeconds: (Math.max(...times) - started) / 1000, load: load() };
+      log(`${contender.label}, ${round === 'warm-up' ? round : `round ${round}`}: ${result.requestsPerSecond.toFixed(1)} creations/s, every email after ${result.emailsSeconds.toFixed(1)} s (load ${result.load})`);
+      return result;
+    }
+    if (Date.now() - started > EMAIL_TIMEOUT_MS) throw new Error(`${contender.label}: not every activation email after ${EMAIL_TIMEOUT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+async function measureStarts(starter: RawStarter, round: number | 'warm-up', count = STARTS) {
+  const run = await runConcurrently(count, CONCURRENCY, (i) => starter.start(`${round}-${i}`));
+  const result = { perSecond: run.perSecond, p99: run.p99, load: load() };
+  log(`${starter.label}, ${round === 'warm-up' ? round : `round ${round}`}: ${result.perSecond.toFixed(1)} bare starts/s (load ${result.load})`);
+  return result;
+}
+
+runBench('throughput', async (bench) => {
+  // The same log level on every process of both topologies.
+  process.env.LOG_LEVEL = bench.env.LOG_LEVEL;
+  const closeLater = <T extends { stop(): Promise<void> }>(part: T) => (bench.closers.push(() => part.stop()), part);
+
+  log('starting the dev-server topology (1 API, 1 worker), the cluster (2 APIs, 2 workers)' + (WITH_KEYCLOAK ? ' and Keycloak' : '') + ' …');
+  const devApiPort = await findFreePort();
+  const settled = await Promise.allSettled([
+    (async () => {
+      const demo = (await seedDemo(bench.database.db))!;
+      await Promise.all([startWorkerProcess(bench), startApiProcess(bench, devApiPort)]);
+      const api = `http://localhost:${devApiPort}`;
+      return projectContender('dev server (SQLite), 1 API', [api], await login(api, demo.loginId, demo.password), demo.establishmentId, bench.stack.mailSinkUrl);
+    })(),
+    (async () => {
+      const cluster: Cluster = closeLater(await startCluster({ dataDir: path.join(bench.root, 'cluster') }));
+      const demo = cluster.demo.seeded!;
+      const token = await login(cluster.apis[0]!, demo.loginId, demo.password);
+      const connection = await Connection.connect({ address: cluster.frontend });
+      bench.closers.push(() => connection.close());
+      return {
+        contender: projectContender('cluster (PostgreSQL), 2 APIs', cluster.apis, token, demo.establishmentId, cluster.mailbox),
+        starter: rawStarter('cluster (PostgreSQL)', new Client({ connection, namespace: cluster.namespace })),
+      };
+    })(),
+    (async () => {
+      if (!WITH_KEYCLOAK) return undefined;
+      const sink = closeLater(await startSmtpSink());
+      const dir = path.join(bench.root, 'keycloak');
+      await mkdir(dir, { recursive: true });
+      const keycloak = closeLater(await startKeycloak({ dir, smtpPort: sink.port, log }));
+      return {
+        label: `Keycloak ${KEYCLOAK_VERSION} (H2)`,
+        create: (email: string, i: number) => keycloak.createUserWithEmail(email, i),
+        emailTimes: async (addresses: string[]) => {
+          const times = addresses.map((address) => sink.received.get(address)?.[0]);
+          return times.every((t) => t !== undefined) ? (times as number[]) : null;
+        },
+      } satisfies Contender;
+    })(),
+  ]);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [dev, cluster, keycloak] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    Contender,
+    { contender: Contender; starter: RawStarter },
+    Contender | undefined,
+  ];
+  const contenders = [cluster.contender, dev, ...(keycloak ? [keycloak] : [])];
+  const starters = [cluster.starter, rawStarter('dev server (SQLite)', bench.temporal)];
+  log(`everything started (load ${load()}); ${ROUNDS} rounds of ${ACCOUNTS} creations and ${STARTS} bare starts each, concurrency ${CONCURRENCY}`);
+
+  log(`warm-up: ${WARM_UP} creations and starts each`);
+  for (const contender of contenders) await measureCreation(contender, 'warm-up', WARM_UP);
+  for (const starter of starters) await measureStarts(starter, 'warm-up', WARM_UP);
+
+  const creations = new Map<string, CreationRun[]>(contenders.map((c) => [c.label, []]));
+  const starts = new Map<string, { perSecond: number; p99: number; load: string }[]>(starters.map((s) => [s.label, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const turn = <T>(list: T[]) => [...list.slice(round % list.length), ...list.slice(0, round % list.length)];
+    for (const contender of turn(contenders)) creations.get(contender.label)!.push(await measureCreation(contender, round));
+    for (const starter of turn(starters)) starts.get(starter.label)!.push(await measureStarts(starter, round));
+  }
+
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const loads = (runs: { load: string }[]) => runs.map((r) => r.load).join(', ');
+  const lines = [
+    '',
+    `Throughput at concurrency ${CONCURRENCY}, ${ROUNDS} rounds (mean of the rounds; 1-minute load average at the end of each round):`,
+    '',
+    '| contender | creations answered / s | p99 of a creation | every activation email in the sink after | creations with their email / s | load |',
+    '|---|---|---|---|---|---|',
+    ...contenders.map((c) => {
+      const runs = creations.get(c.label)!;
+      const emailsSeconds = mean(runs.map((r) => r.emailsSeconds));
+      return `| ${c.label} | ${mean(runs.map((r) => r.requestsPerSecond)).toFixed(1)} | ${(Math.max(...runs.map((r) => r.p99)) / 1000).toFixed(2)} s | ${emailsSeconds.toFixed(1)} s (${ACCOUNTS} emails) | ${(ACCOUNTS / emailsSeconds).toFixed(1)} | ${loads(runs)} |`;
+    }),
+    '',
+    '| Temporal server (raw limit) | bare workflow starts / s | p99 of a start | load |',
+    '|---|---|---|---|',
+    ...starters.map((s) => {
+      const runs = starts.get(s.label)!;
+      return `| ${s.label} | ${mean(runs.map((r) => r.perSecond)).toFixed(1)} | ${(Math.max(...runs.map((r) => r.p99))).toFixed(0)} ms | ${loads(runs)} |`;
+    }),
+    '',
+  ];
+  const rate = (label: string) => mean(starts.get(label)!.map((r) => r.perSecond));
+  lines.push(`The cluster moves the dev server's start ceiling by ${(rate(starters[0]!.label) / rate(starters[1]!.label)).toFixed(2)} ×.`);
+  if (keycloak) {
+    const withEmail = (c: Contender) => ACCOUNTS / mean(creations.get(c.label)!.map((r) => r.emailsSeconds));
+    lines.push(`Creations with their email: cluster / Keycloak = ${(withEmail(cluster.contender) / withEmail(keycloak)).toFixed(2)} ×, dev server / Keycloak = ${(withEmail(dev) / withEmail(keycloak)).toFixed(2)} ×.`);
+  }
+  console.log(lines.join('\n'));
+});
