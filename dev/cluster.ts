@@ -35,6 +35,8 @@ import { temporalCli, temporalPostgresSchemaDir, temporalServer, temporalSqlTool
 const ROOT = path.resolve(__dirname, '..');
 /** Fixed when the `temporal` database is created: Temporal refuses a config that changes it later. */
 const HISTORY_SHARDS = 8;
+/** Temporal's dynamic config, shared with docker-compose.yml. */
+const DYNAMIC_CONFIG_FILE = path.join(ROOT, 'dev', 'temporal-dynamic-config.yaml');
 const TEMPORAL_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
 type TemporalService = (typeof TEMPORAL_SERVICES)[number];
 
@@ -42,6 +44,8 @@ type TemporalService = (typeof TEMPORAL_SERVICES)[number];
 export interface ClusterProcess {
   readonly name: string;
   readonly logFile: string;
+  /** Its process id while it runs (the benchmark accounts its CPU time). */
+  readonly pid: number | undefined;
   /** Starts it (again) and resolves once it is ready. */
   start(): Promise<void>;
   /** Sends `signal` (SIGTERM by default, SIGKILL after 15 s) and resolves once it has exited. */
@@ -238,6 +242,7 @@ function temporalConfig(db: DbServer, ports: number[]) {
       datastores: { default: store('temporal', 20), visibility: store('temporal_visibility', 10) },
     },
     global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
+    dynamicConfigClient: { filepath: DYNAMIC_CONFIG_FILE, pollInterval: '60s' },
     services: {
       frontend: { rpc: { ...rpc(0).rpc, httpPort: ports[TEMPORAL_SERVICES.length * 2] } },
       history: rpc(1),
@@ -334,6 +339,9 @@ function managed(
   return {
     name,
     logFile,
+    get pid() {
+      return alive() ? child!.pid : undefined;
+    },
     async start() {
       if (alive()) return;
       const log = createWriteStream(logFile, { flags: 'a' });

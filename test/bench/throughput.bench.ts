@@ -32,6 +32,7 @@ import { KEYCLOAK_VERSION } from '../../dev/tools';
 import { seedDemo } from '../../db/seed';
 import { CREATION_SUBJECT, login, postAccount } from './account-requests';
 import { benchLogger, intFromEnv, runBench, runConcurrently, startApiProcess, startWorkerProcess } from './bench-stack';
+import { cpuBetween, cpuSnapshot, type Labeller, machineCpuSeconds } from './cpu-shares';
 import { startKeycloak, startSmtpSink } from './keycloak';
 
 const ACCOUNTS = intFromEnv('BENCH_THROUGHPUT_ACCOUNTS', 200);
@@ -48,6 +49,8 @@ const load = () => os.loadavg()[0]!.toFixed(1);
 /** One way of creating an account with its activation email. */
 interface Contender {
   label: string;
+  /** The CPU labels (see `labeller`) of its own processes start with this. */
+  cpuPrefix: string;
   create(email: string, i: number): Promise<void>;
   /** When each of `addresses` got its first activation email (ms since the epoch), or null while one is missing. */
   emailTimes(addresses: string[]): Promise<number[] | null>;
@@ -60,10 +63,11 @@ interface RawStarter {
 }
 
 /** The project's API instances (in turn) and their mail sink. */
-function projectContender(label: string, apis: string[], token: string, establishmentId: string, mailbox: string): Contender {
+function projectContender(label: string, cpuPrefix: string, apis: string[], token: string, establishmentId: string, mailbox: string): Contender {
   const sink = createMailSinkClient(mailbox);
   return {
     label,
+    cpuPrefix,
     async create(email, i) {
       const { status } = await postAccount(apis[i % apis.length]!, {
         token, establishmentId, email, lastName: 'Lefèvre-Nouvel', firstName: 'Anaïs', idempotencyKey: randomUUID(),
@@ -93,6 +97,8 @@ function rawStarter(label: string, temporal: Client): RawStarter {
 }
 
 interface CreationRun {
+  /** CPU seconds per label from the first request to the last email, and the whole machine's ("machine"). */
+  cpu: Map<string, number>;
   requestsPerSecond: number;
   p99: number;
   /** From the first request to the last activation email. */
@@ -102,12 +108,14 @@ interface CreationRun {
 
 async function measureCreation(contender: Contender, round: number | 'warm-up', count = ACCOUNTS): Promise<CreationRun> {
   const addresses = Array.from({ length: count }, (_, i) => `debit-${round}-${i}-${randomUUID().slice(0, 6)}@mairie.test`);
+  const [cpuBefore, machineBefore] = [await cpuSnapshot(labeller), await machineCpuSeconds()];
   const started = Date.now();
   const run = await runConcurrently(count, CONCURRENCY, (i) => contender.create(addresses[i]!, i));
   for (;;) {
     const times = await contender.emailTimes(addresses);
     if (times) {
-      const result = { requestsPerSecond: run.perSecond, p99: run.p99, emailsSeconds: (Math.max(...times) - started) / 1000, load: load() };
+      const cpu = cpuBetween(cpuBefore, await cpuSnapshot(labeller)).set('machine', (await machineCpuSeconds()) - machineBefore);
+      const result = { cpu, requestsPerSecond: run.perSecond, p99: run.p99, emailsSeconds: (Math.max(...times) - started) / 1000, load: load() };
       log(`${contender.label}, ${round === 'warm-up' ? round : `round ${round}`}: ${result.requestsPerSecond.toFixed(1)} creations/s, every email after ${result.emailsSeconds.toFixed(1)} s (load ${result.load})`);
       return result;
     }
@@ -123,7 +131,22 @@ async function measureStarts(starter: RawStarter, round: number | 'warm-up', cou
   return result;
 }
 
+/** Which process is whose, for the CPU accounting: filled as they start. */
+const knownPids = new Map<number, string>([[process.pid, 'bench process (HTTP clients, mail sinks)']]);
+let benchRoot = '';
+const labeller: Labeller = (pid, commandLine) => {
+  const known = knownPids.get(pid);
+  if (known) return known;
+  const dataDir = /\/bin\/postgres -D (\S+)/.exec(commandLine)?.[1];
+  if (dataDir?.startsWith(path.join(benchRoot, 'cluster') + path.sep)) return 'cluster: PostgreSQL';
+  if (dataDir?.startsWith(benchRoot + path.sep)) return 'dev: PostgreSQL';
+  if (/temporal server start-dev/.test(commandLine) && commandLine.includes(benchRoot)) return 'dev: Temporal dev server';
+  if (commandLine.includes('temporal-ui-server')) return 'cluster: Temporal UI';
+  return undefined;
+};
+
 runBench('throughput', async (bench) => {
+  benchRoot = bench.root;
   // The same log level on every process of both topologies.
   process.env.LOG_LEVEL = bench.env.LOG_LEVEL;
   const closeLater = <T extends { stop(): Promise<void> }>(part: T) => (bench.closers.push(() => part.stop()), part);
@@ -133,18 +156,21 @@ runBench('throughput', async (bench) => {
   const settled = await Promise.allSettled([
     (async () => {
       const demo = (await seedDemo(bench.database.db))!;
-      await Promise.all([startWorkerProcess(bench), startApiProcess(bench, devApiPort)]);
-      const api = `http://localhost:${devApiPort}`;
-      return projectContender('dev server (SQLite), 1 API', [api], await login(api, demo.loginId, demo.password), demo.establishmentId, bench.stack.mailSinkUrl);
+      const [worker, api] = await Promise.all([startWorkerProcess(bench), startApiProcess(bench, devApiPort)]);
+      knownPids.set(worker.pid!, 'dev: worker').set(api.pid!, 'dev: API');
+      const url = `http://localhost:${devApiPort}`;
+      return projectContender('dev server (SQLite), 1 API', 'dev:', [url], await login(url, demo.loginId, demo.password), demo.establishmentId, bench.stack.mailSinkUrl);
     })(),
     (async () => {
       const cluster: Cluster = closeLater(await startCluster({ dataDir: path.join(bench.root, 'cluster') }));
+      for (const [name, part] of Object.entries(cluster.temporal)) knownPids.set(part.pid!, `cluster: Temporal ${name}`);
+      for (const part of [...cluster.workers, ...cluster.apiProcesses]) knownPids.set(part.pid!, part.name.startsWith('worker') ? 'cluster: workers (2)' : 'cluster: APIs (2)');
       const demo = cluster.demo.seeded!;
       const token = await login(cluster.apis[0]!, demo.loginId, demo.password);
       const connection = await Connection.connect({ address: cluster.frontend });
       bench.closers.push(() => connection.close());
       return {
-        contender: projectContender('cluster (PostgreSQL), 2 APIs', cluster.apis, token, demo.establishmentId, cluster.mailbox),
+        contender: projectContender('cluster (PostgreSQL), 2 APIs', 'cluster:', cluster.apis, token, demo.establishmentId, cluster.mailbox),
         starter: rawStarter('cluster (PostgreSQL)', new Client({ connection, namespace: cluster.namespace })),
       };
     })(),
@@ -154,8 +180,10 @@ runBench('throughput', async (bench) => {
       const dir = path.join(bench.root, 'keycloak');
       await mkdir(dir, { recursive: true });
       const keycloak = closeLater(await startKeycloak({ dir, smtpPort: sink.port, log }));
+      knownPids.set(keycloak.pid, 'Keycloak');
       return {
         label: `Keycloak ${KEYCLOAK_VERSION} (H2)`,
+        cpuPrefix: 'Keycloak',
         create: (email: string, i: number) => keycloak.createUserWithEmail(email, i),
         emailTimes: async (addresses: string[]) => {
           const times = addresses.map((address) => sink.received.get(address)?.[0]);
@@ -209,6 +237,29 @@ runBench('throughput', async (bench) => {
     }),
     '',
   ];
+  lines.push(
+    'CPU time per creation with its email (ms; from the first request to the last email; "others" = the rest of the machine, other agents included):',
+    '',
+    ...contenders.map((c) => {
+      const runs = creations.get(c.label)!;
+      const perCreation = (name: string) => (1000 * runs.reduce((sum, r) => sum + (r.cpu.get(name) ?? 0), 0)) / (runs.length * ACCOUNTS);
+      const names = [...new Set(runs.flatMap((r) => [...r.cpu.keys()]))].filter((name) => name.startsWith(c.cpuPrefix)).sort();
+      const own = names.reduce((sum, name) => sum + perCreation(name), 0);
+      const bench = perCreation(knownPids.get(process.pid)!);
+      const others = perCreation('machine') - [...new Set(runs.flatMap((r) => [...r.cpu.keys()]))].filter((name) => name !== 'machine').reduce((sum, name) => sum + perCreation(name), 0);
+      return `- ${c.label}: ${own.toFixed(0)} ms in its processes (${names.map((name) => `${name.slice(c.cpuPrefix.length).trim() || name} ${perCreation(name).toFixed(0)}`).join(', ')}); bench process ${bench.toFixed(0)}; others ${others.toFixed(0)}`;
+    }),
+    '',
+    `While idle (during the other contenders' measurements): ${contenders
+      .map((c) => {
+        const others = contenders.filter((o) => o !== c).flatMap((o) => creations.get(o.label)!);
+        const seconds = others.reduce((sum, r) => sum + r.emailsSeconds, 0);
+        const cpu = others.reduce((sum, r) => sum + [...r.cpu].filter(([name]) => name.startsWith(c.cpuPrefix)).reduce((a, [, v]) => a + v, 0), 0);
+        return `${c.label} ${((100 * cpu) / seconds).toFixed(0)} % of a core`;
+      })
+      .join(', ')}.`,
+    '',
+  );
   const rate = (label: string) => mean(starts.get(label)!.map((r) => r.perSecond));
   lines.push(`The cluster moves the dev server's start ceiling by ${(rate(starters[0]!.label) / rate(starters[1]!.label)).toFixed(2)} ×.`);
   if (keycloak) {
