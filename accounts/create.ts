@@ -9,7 +9,7 @@ import { auditActor } from './actor';
 import type { AccountScope } from './apply';
 import { unknownServicesError } from './errors';
 import { findOpenRegistration } from '../db/queries/admin-registrations';
-import { callWorkflow, startAccountValidity, startActivation, startAdminRegistration } from './lifecycles';
+import { callWorkflow, startActivation, startAdminRegistration } from './lifecycles';
 
 /**
  * Inside the caller's transaction: the account, its rights (asked, else the establishment's defaults,
@@ -48,15 +48,17 @@ export async function createAccount(
 
 /**
  * The last step of a creating transaction: the new account's workflows — the password-creation
- * email's (`activation-<loginId>`), its 18-month validity (`validity-<loginId>`) and, for an admin, the
- * registration (letter to the legal representative). If Temporal refuses any, `service_unavailable`
- * and nothing is created (a run already started finds no account and ends).
+ * email's (`activation-<loginId>`), which starts the account's 18-month validity (`validity-<loginId>`)
+ * once it sees the account committed, and, for an admin, the registration (letter to the legal
+ * representative), both at once. If Temporal refuses either, `service_unavailable` and nothing is
+ * created (a run already started finds no account and ends, without email and without validity).
  */
 export async function startAccountActivation(tx: Transaction, scope: AccountScope, account: AccountView, siret: string): Promise<void> {
   const registration = account.profile === 'admin' ? await findOpenRegistration(tx, account.id) : undefined;
-  await callWorkflow(scope.requestId, async () => {
-    await startActivation(scope.lifecycles, account, siret);
-    await startAccountValidity(scope.lifecycles, account, siret);
-    if (registration) await startAdminRegistration(scope.lifecycles, { ...registration, reference: registration.reference! }, account, siret);
-  });
+  await callWorkflow(scope.requestId, () =>
+    Promise.all([
+      startActivation(scope.lifecycles, account, siret),
+      registration && startAdminRegistration(scope.lifecycles, { ...registration, reference: registration.reference! }, account, siret),
+    ]),
+  );
 }

@@ -10,7 +10,7 @@ import type { PasswordLinkInput } from '../workflows/password-link';
 import { type LinkPurpose, passwordLinkStartMetadata } from '../workflows/password-link-story';
 import { DEFAULT_REGISTRATION_DELAYS } from '../domain/admin-registration';
 import { AccountRuleError, serviceUnavailable } from './errors';
-import { signalExpiryChanged, startRenewalSignals, startValidity, type ValidityAccount } from '../workflows/validity-client';
+import { signalExpiryChanged, startRenewalSignals, type ValidityAccount } from '../workflows/validity-client';
 import type { RenewalSignalsInput } from '../workflows/validity-renewal';
 import { log } from '../logging/logger';
 
@@ -93,13 +93,15 @@ function initialSearchAttributes(loginId: string, siret: string, state: string) 
 
 /**
  * Starts the account's activation workflow. Called inside the creating transaction, as its last step:
- * if Temporal refuses, the account is not created either.
+ * if Temporal refuses, the account is not created either. Once the workflow sees the account
+ * committed, it starts the account's validity workflow too (`validity`: workflows/validity-child.ts).
  */
-export async function startActivation(deps: LifecycleDeps, account: AccountRef, establishmentSiret: string) {
-  await deps.temporal.workflow.start(
-    activationWorkflow,
-    passwordLinkOptions(deps, 'activation', account, establishmentSiret),
-  );
+export async function startActivation(deps: LifecycleDeps, account: AccountRef & { expiresOn: string }, establishmentSiret: string) {
+  const options = passwordLinkOptions(deps, 'activation', account, establishmentSiret);
+  await deps.temporal.workflow.start(activationWorkflow, {
+    ...options,
+    args: [{ ...options.args[0], validity: { expiresOn: account.expiresOn } }],
+  });
 }
 
 /**
@@ -197,14 +199,6 @@ export async function notifyAccountDeleted(deps: LifecycleDeps, account: { login
 
 function validityTarget(deps: LifecycleDeps) {
   return { client: deps.temporal, taskQueue: deps.config.temporal.taskQueue };
-}
-
-/**
- * Starts the account's validity workflow (`validity-<loginId>`). Called inside the creating
- * transaction, as its last step, like activation: if Temporal refuses, nothing is created.
- */
-export async function startAccountValidity(deps: LifecycleDeps, account: ValidityAccount, establishmentSiret: string) {
-  await startValidity(validityTarget(deps), account, establishmentSiret, { confirmAccount: true });
 }
 
 /** A single renewal: the account's validity workflow follows the new expiry (started if missing). */

@@ -10,6 +10,7 @@ import {
   condition,
   isCancellation,
   continueAsNew,
+  patched,
   allHandlersFinished,
   proxyActivities,
   setCurrentDetails,
@@ -35,6 +36,7 @@ import {
   passwordLinkDetails,
   type StoryStep,
 } from './password-link-story';
+import { startValidityChild, tellValidityOfDeletion, VALIDITY_STARTED_BY_ACTIVATION } from './validity-child';
 
 export type { LinkPurpose };
 
@@ -44,6 +46,11 @@ export interface PasswordLinkInput {
   establishmentSiret: string;
   /** Carried over by continue-as-new so link numbers keep growing. */
   linksSentBefore?: number;
+  /**
+   * Activation at creation only: the account's last day of validity. Once the creation is confirmed,
+   * this run starts the account's validity workflow (workflows/validity-child.ts). Not carried over.
+   */
+  validity?: { expiresOn: string };
 }
 
 export type PasswordLinkOutcome = 'password_set' | 'link_expired' | 'cancelled' | 'account_not_eligible';
@@ -80,6 +87,8 @@ export async function runPasswordLink(
   let applying = false;
   // While a link is being sent: its email can reach the holder before the activity's completion does.
   let sending = false;
+  /** Set when this run starts the account's validity workflow (activation at creation). */
+  let validityStarted: Promise<void> | null = null;
 
   // What the Temporal UI shows as the run's current details (French, no personal data).
   const tell = (step: StoryStep) => setCurrentDetails(passwordLinkDetails(purpose, step));
@@ -130,6 +139,14 @@ export async function runPasswordLink(
       return false; // the row stayed absent (rolled-back creation) or the account is in another state
     });
     if (!eligible) return await settle('cancelled', 'account_not_eligible', { step: 'not_eligible', at: new Date() });
+    // The creation is confirmed: the account's validity workflow starts now, in the same workflow task
+    // as the first link's activity. A rolled-back creation (not eligible above) never gets one.
+    if (input.validity && patched(VALIDITY_STARTED_BY_ACTIVATION)) {
+      validityStarted = startValidityChild(
+        { id: input.accountId, loginId: input.loginId, expiresOn: input.validity.expiresOn },
+        input.establishmentSiret,
+      );
+    }
 
     for (;;) {
       if (deleted) return await settle('cancelled', 'cancelled', { step: 'deleted', at: new Date() });
@@ -170,7 +187,8 @@ export async function runPasswordLink(
       // A resend: loop and send a new link; the old hash is forgotten so the old link is dead.
       if (workflowInfo().continueAsNewSuggested) {
         await condition(allHandlersFinished);
-        await continueAsNew<(i: PasswordLinkInput) => Promise<PasswordLinkOutcome>>({ ...input, linksSentBefore: linksSent });
+        await validityStarted;
+        await continueAsNew<(i: PasswordLinkInput) => Promise<PasswordLinkOutcome>>({ ...input, validity: undefined, linksSentBefore: linksSent });
       }
     }
   } catch (error) {
@@ -190,6 +208,10 @@ export async function runPasswordLink(
     settledAt = new Date().toISOString();
     setStage(finalStage);
     tell(step);
+    if (validityStarted) {
+      await validityStarted; // a child whose start is still pending when its parent closes may never start
+      if (deleted) await tellValidityOfDeletion(input.loginId);
+    }
     await condition(allHandlersFinished);
     return outcome;
   }

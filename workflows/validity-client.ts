@@ -1,59 +1,30 @@
 /**
  * Client side of the validity lifecycle: how the API and the worker's activities (reconcile, renewal
- * signals) start and signal `validity-<loginId>`. Not part of the workflow bundle.
+ * signals) start and signal `validity-<loginId>`. Not part of the workflow bundle. At creation the
+ * activation workflow starts it (workflows/validity-start.ts, password-link.ts).
  */
 import { type Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import { ensureSchedule } from './schedules';
-import { expiryInstant, frenchDate, frenchMonth, PLATFORM_TIME_ZONE, REMINDER_DAY_OF_MONTH, reminderDayFor } from '../domain/dates';
+import { frenchDate, frenchMonth, PLATFORM_TIME_ZONE, REMINDER_DAY_OF_MONTH } from '../domain/dates';
 import { expiryChangedSignal, searchAttributes, workflowIds } from './definitions';
-import { type ValidityInput, validityWorkflow } from './validity';
+import { validityWorkflow } from './validity';
+import { type ValidityAccount, validityStartOptions } from './validity-start';
 import { type ReminderRunInput, validityRemindersWorkflow } from './validity-reminders';
 import { validityReconcileWorkflow } from './validity-reconcile';
 import { type RenewalSignalsInput, validityRenewalSignalsWorkflow } from './validity-renewal';
 
-export interface ValidityAccount {
-  id: string;
-  loginId: string;
-  expiresOn: string;
-}
+export type { ValidityAccount };
 
 export interface ValidityTarget {
   client: Client;
   taskQueue: string;
 }
 
-/** Start options, with the French summary and details an operator reads in the Temporal UI (no personal data). */
-export function validityStartOptions(taskQueue: string, account: ValidityAccount, siret: string, extra: Partial<ValidityInput> = {}) {
-  const args: [ValidityInput] = [
-    { accountId: account.id, loginId: account.loginId, establishmentSiret: siret, expiresOn: account.expiresOn, ...extra },
-  ];
-  return {
-    workflowId: workflowIds.validity(account.loginId),
-    taskQueue,
-    args,
-    typedSearchAttributes: [
-      { key: searchAttributes.accountLoginId, value: account.loginId },
-      { key: searchAttributes.establishmentSiret, value: siret },
-      { key: searchAttributes.lifecycleState, value: 'valid' },
-      { key: searchAttributes.expiresAt, value: expiryInstant(account.expiresOn) },
-    ],
-    staticSummary: `Validité du compte ${account.loginId} (SIRET ${siret})`,
-    staticDetails:
-      `Suit la validité de 18 mois du compte ${account.loginId}. Expiration prévue : ${frenchDate(account.expiresOn)} à minuit (heure de Paris) ; ` +
-      `rappel aux administrateurs le ${frenchDate(reminderDayFor(account.expiresOn))}. À l'expiration : « Expiration du compte » dans ` +
-      "l'historique de l'établissement et fermeture des sessions du titulaire. Un renouvellement repousse l'expiration ; la suppression du compte termine le suivi.",
-  };
-}
-
-/** Starts the account's validity workflow; at creation it is the last step of the creating transaction. */
-export async function startValidity(target: ValidityTarget, account: ValidityAccount, siret: string, extra: Partial<ValidityInput> = {}) {
-  await target.client.workflow.start(validityWorkflow, validityStartOptions(target.taskQueue, account, siret, extra));
-}
-
 /** Starts the workflow unless one already runs under its ID (reconcile): idempotent. */
 export async function ensureValidity(target: ValidityTarget, account: ValidityAccount, siret: string): Promise<void> {
   await target.client.workflow.start(validityWorkflow, {
-    ...validityStartOptions(target.taskQueue, account, siret),
+    ...validityStartOptions(account, siret),
+    taskQueue: target.taskQueue,
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
 }
@@ -64,7 +35,8 @@ export async function ensureValidity(target: ValidityTarget, account: ValidityAc
  */
 export async function signalExpiryChanged(target: ValidityTarget, account: ValidityAccount, siret: string) {
   await target.client.workflow.signalWithStart(validityWorkflow, {
-    ...validityStartOptions(target.taskQueue, account, siret),
+    ...validityStartOptions(account, siret),
+    taskQueue: target.taskQueue,
     signal: expiryChangedSignal,
     signalArgs: [{ expiresOn: account.expiresOn }],
   });

@@ -39,7 +39,9 @@ export interface ValidityInput {
   expiresOn: string;
   /**
    * Started from inside the account's creating transaction: first make sure the account was
-   * committed (a rolled-back creation ends the run at once instead of waiting 18 months).
+   * committed (a rolled-back creation ends the run at once instead of waiting 18 months). Creations
+   * made before the activation workflow started the validity itself did so; their runs, and recorded
+   * histories, still need it. New creations start it once the account is committed (validity-child.ts).
    */
   confirmAccount?: boolean;
   /** Carried over by continue-as-new. */

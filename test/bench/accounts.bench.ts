@@ -539,7 +539,7 @@ runBench('accounts', async (bench) => {
   let rawStarts = 0;
   const rawStart = () => {
     rawStarts++;
-    return startActivation(lifecycleDeps, { id: randomUUID(), loginId: `RAW${String(rawStarts).padStart(6, '0')}` }, '00000000000000');
+    return startActivation(lifecycleDeps, { id: randomUUID(), loginId: `RAW${String(rawStarts).padStart(6, '0')}`, expiresOn: '2028-05-23' }, '00000000000000');
   };
   for (const concurrency of [8, 1]) {
     log(`create, concurrency ${concurrency}`);

@@ -92,7 +92,7 @@ function rawStarter(label: string, temporal: Client): RawStarter {
   const run = randomUUID().slice(0, 8);
   return {
     label,
-    start: (key) => startActivation(deps, { id: randomUUID(), loginId: `RAW-${run}-${key}` }, '00000000000000'),
+    start: (key) => startActivation(deps, { id: randomUUID(), loginId: `RAW-${run}-${key}`, expiresOn: '2028-05-23' }, '00000000000000'),
   };
 }
 

@@ -10,7 +10,10 @@ import { createMailer } from '../../activities/mailer';
 import { notifyAccountDeleted, resendActivation, startActivation } from '../../accounts';
 import { accounts, auditEvents, oneTimeTokens } from '../../db/schema';
 import { createMailSinkClient } from '../../dev/mail-sink';
-import { searchAttributes, statusQuery, workflowIds } from '../../workflows/definitions';
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { expiryInstant } from '../../domain/dates';
+import { accountDeletedSignal, searchAttributes, statusQuery, validityStatusQuery, workflowIds } from '../../workflows/definitions';
 import { insertAccount, insertEstablishment } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { useTimeSkippingStack } from '../support/time-skipping';
@@ -21,7 +24,9 @@ const PASSWORD = 'Printemps-2026';
 
 const mail = () => createMailSinkClient(inject('stack').mailSinkUrl);
 
-const ts = useTimeSkippingStack({ name: 'activation' });
+// One time-skipping server per test: each account's validity workflow (started by its activation)
+// waits 18 months, and the server skips to it whenever a test awaits a result with nothing else to do.
+const ts = useTimeSkippingStack({ name: 'activation', perTest: true });
 
 
 async function pendingAccount() {
@@ -77,6 +82,13 @@ async function eventSummaries(handle: { fetchHistory(): Promise<temporal.api.his
     .map((e) => converter.fromPayload<string>(e.userMetadata!.summary!));
 }
 
+/** The account's validity workflow, once its activation has started it. */
+async function validityOf(account: { loginId: string }) {
+  const handle = ts.env.client.workflow.getHandle(workflowIds.validity(account.loginId));
+  await vi.waitFor(() => handle.describe(), { timeout: 15_000, interval: 200 });
+  return handle;
+}
+
 async function storedStatus(accountId: string) {
   const [row] = await ts.deps.db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId));
   return row!.status;
@@ -97,11 +109,17 @@ describe('activation workflow (time skipping)', () => {
     for (const view of [waiting.summary, waiting.details, waiting.current]) {
       expect(view, 'no personal data').not.toMatch(new RegExp(`${account.lastName}|${account.email}`));
     }
+    // The creation's one workflow started the account's validity, as its child.
+    const validity = await validityOf(account);
+    const described = await validity.describe();
+    expect(described.parentExecution?.workflowId).toBe(workflowIds.activation(account.loginId));
+    expect(described.typedSearchAttributes.get(searchAttributes.expiresAt)?.toISOString()).toBe(expiryInstant(account.expiresOn).toISOString());
+    expect(await validity.query(validityStatusQuery)).toMatchObject({ stage: 'valid', expiresOn: account.expiresOn });
     await ts.env.sleep(14 * DAY);
 
     const res = await setPassword(token);
     expect(res.status).toBe(200);
-    expect(await handle.result()).toBe('password_set');
+    expect(await handle.result()).toBe('password_set'); // (the server then skips to the validity's expiry: nothing else waits)
     expect(await storedStatus(account.id)).toBe('active');
     const done = await operatorView(handle);
     expect(done.current).toMatch(/^Terminé le .* — Mot de passe créé : le compte est actif\. \(lien n°1\)$/);
@@ -111,6 +129,29 @@ describe('activation workflow (time skipping)', () => {
     const again = await setPassword(token);
     expect(again.status).toBe(410);
     expect(await again.json()).toMatchObject({ code: 'link_invalid' });
+
+    await recordHistory('activation-starts-validity', handle);
+    // The validity workflow outlives its parent (ABANDON): still running once the activation is done.
+    expect((await ts.env.client.workflow.getHandle(workflowIds.validity(account.loginId)).describe()).status.name).toBe('RUNNING');
+  });
+
+  it('a creation that rolled back gets neither an email nor a validity workflow', async () => {
+    const establishment = await insertEstablishment(ts.deps.db);
+    const ghost = { id: randomUUID(), loginId: `GHA${String(Date.now()).slice(-6)}`, expiresOn: '2028-05-23' };
+    await startActivation(ts.deps, ghost, establishment.siret);
+    const handle = ts.env.client.workflow.getHandle(workflowIds.activation(ghost.loginId));
+    expect(await handle.result()).toBe('account_not_eligible');
+    await expect(ts.env.client.workflow.getHandle(workflowIds.validity(ghost.loginId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('a deletion that only the activation heard (its validity had not started yet) ends the validity too', async () => {
+    const { account, handle } = await pendingAccount();
+    const validity = await validityOf(account);
+    await ts.deps.db.update(accounts).set({ status: 'deleted', deletedAt: new Date() }).where(eq(accounts.id, account.id));
+    await handle.signal(accountDeletedSignal); // as when the deletion's own signal to validity-<loginId> found nothing
+    expect(await handle.result()).toBe('cancelled');
+    expect(await validity.result()).toBe('deleted');
+    await recordHistory('activation-deleted-then-tells-validity', handle);
   });
 
   it('kills the link at day 15 plus one minute; the account stays pending and shows the dead link', async () => {
@@ -179,6 +220,7 @@ describe('activation workflow (time skipping)', () => {
     expect((await setPassword(token)).status).toBe(410);
     expect(await storedStatus(account.id)).toBe('deleted');
     expect((await operatorView(handle)).current).toContain('compte supprimé : le lien ne fonctionne plus');
+    expect(await (await validityOf(account)).result()).toBe('deleted');
     await recordHistory('activation-deleted-with-details', handle);
   });
 

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { platformScope, renewSelection } from '../../accounts';
-import { type LifecycleDeps, startAccountValidity } from '../../accounts/lifecycles';
+import type { LifecycleDeps } from '../../accounts/lifecycles';
+import { ensureValidity } from '../../workflows/validity-client';
 import { accounts, auditEvents } from '../../db/schema';
 import { addDays, expiryFrom, expiryInstant, frenchDate, parisDay } from '../../domain/dates';
 import { searchAttributes, workflowIds } from '../../workflows/definitions';
@@ -44,9 +45,10 @@ describe('bulk renewal', () => {
       await t.insertActiveAccount(est.establishment.id, { expiresOn: expired }),
       await t.insertActiveAccount(est.establishment.id, { expiresOn: soon, status: 'pending_activation' }),
     ];
-    // Validity workflows as creation would have started them; the last account has none (from before the lifecycle).
+    // Validity workflows as creation (or the reconcile) would have started them; the last account has none (from before the lifecycle).
+    const target = { client: t.temporal, taskQueue: t.deps.config.temporal.taskQueue };
     for (const [u, expiresOn] of [[users[0]!, soon], [users[1]!, expired]] as const) {
-      await startAccountValidity(t.deps, { id: u.id, loginId: u.loginId, expiresOn }, est.establishment.siret);
+      await ensureValidity(target, { id: u.id, loginId: u.loginId, expiresOn }, est.establishment.siret);
     }
     const withoutWorkflow = await t.insertActiveAccount(est.establishment.id, { expiresOn: soon });
     const deleted = await t.insertActiveAccount(est.establishment.id, { status: 'deleted', deletedAt: new Date() });

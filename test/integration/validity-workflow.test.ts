@@ -6,12 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { notifyAccountDeleted, startAccountValidity } from '../../accounts/lifecycles';
+import { notifyAccountDeleted } from '../../accounts/lifecycles';
 import { accounts, auditEvents } from '../../db/schema';
 import { addDays, expiryFrom, expiryInstant, parisDay, parisMidnight, reminderDayFor } from '../../domain/dates';
 import { hashPassword } from '../../security/passwords';
 import { searchAttributes, validityStatusQuery, type ValidityStage, type ValidityStatus, workflowIds } from '../../workflows/definitions';
 import { recordHistory } from '../support/histories';
+import { ensureValidity } from '../../workflows/validity-client';
+import { validityWorkflow } from '../../workflows/validity';
+import { validityStartOptions } from '../../workflows/validity-start';
 import { insertAccount, insertEstablishment } from '../support/fixtures';
 import { useTimeSkippingStack } from '../support/time-skipping';
 
@@ -46,7 +49,9 @@ async function sleepFor(ms: number) {
   await sleepUntil((await ts.env.currentTimeMs()) + ms);
 }
 
-/** An active account created "today" (the test server's today), with its validity workflow started as at creation. */
+const target = () => ({ client: ts.env.client, taskQueue: ts.deps.config.temporal.taskQueue });
+
+/** An active account created "today" (the test server's today), with its validity workflow started (as its activation, or the reconcile, does). */
 async function createdAccount() {
   envNow = await ts.env.currentTimeMs();
   const establishment = await insertEstablishment(ts.deps.db);
@@ -54,7 +59,7 @@ async function createdAccount() {
     passwordHash,
     expiresOn: expiryFrom(parisDay(new Date(envNow))),
   });
-  await startAccountValidity(ts.deps, account, establishment.siret);
+  await ensureValidity(target(), account, establishment.siret);
   const handle = ts.env.client.workflow.getHandle(workflowIds.validity(account.loginId));
   return { establishment, account, handle };
 }
@@ -214,10 +219,12 @@ describe('validity workflow (time skipping)', () => {
     expect(await after.handle.result()).toBe('deleted');
   });
 
-  it('a creation that rolled back ends the run at once', async () => {
+  // Creations now start the validity from their activation, once the account is committed; runs that
+  // creations started inside their transaction (before that change) still confirm the commit first.
+  it('a run started inside a creating transaction that rolled back ends at once', async () => {
     const establishment = await insertEstablishment(ts.deps.db);
     const ghost = { id: randomUUID(), loginId: `GHO${String(Date.now()).slice(-6)}`, expiresOn: expiryFrom(parisDay(new Date())) };
-    await startAccountValidity(ts.deps, ghost, establishment.siret);
+    await ts.env.client.workflow.start(validityWorkflow, { ...validityStartOptions(ghost, establishment.siret, { confirmAccount: true }), taskQueue: target().taskQueue });
     expect(await ts.env.client.workflow.getHandle(workflowIds.validity(ghost.loginId)).result()).toBe('account_not_found');
   });
 });

@@ -1,0 +1,36 @@
+/**
+ * How a validity workflow (`validity-<loginId>`) starts: its ID, input, search attributes and the French
+ * summary and details an operator reads in the Temporal UI (no personal data). Shared by the clients that
+ * start it (reconcile, renewals: validity-client.ts) and by the activation workflow, which starts it as a
+ * child when the account's creation is confirmed: so this file stays free of client imports.
+ */
+import { expiryInstant, frenchDate, reminderDayFor } from '../domain/dates';
+import { searchAttributes, workflowIds } from './definitions';
+import type { ValidityInput } from './validity';
+
+export interface ValidityAccount {
+  id: string;
+  loginId: string;
+  expiresOn: string;
+}
+
+export function validityStartOptions(account: ValidityAccount, siret: string, extra: Partial<ValidityInput> = {}) {
+  const args: [ValidityInput] = [
+    { accountId: account.id, loginId: account.loginId, establishmentSiret: siret, expiresOn: account.expiresOn, ...extra },
+  ];
+  return {
+    workflowId: workflowIds.validity(account.loginId),
+    args,
+    typedSearchAttributes: [
+      { key: searchAttributes.accountLoginId, value: account.loginId },
+      { key: searchAttributes.establishmentSiret, value: siret },
+      { key: searchAttributes.lifecycleState, value: 'valid' },
+      { key: searchAttributes.expiresAt, value: expiryInstant(account.expiresOn) },
+    ],
+    staticSummary: `Validité du compte ${account.loginId} (SIRET ${siret})`,
+    staticDetails:
+      `Suit la validité de 18 mois du compte ${account.loginId}. Expiration prévue : ${frenchDate(account.expiresOn)} à minuit (heure de Paris) ; ` +
+      `rappel aux administrateurs le ${frenchDate(reminderDayFor(account.expiresOn))}. À l'expiration : « Expiration du compte » dans ` +
+      "l'historique de l'établissement et fermeture des sessions du titulaire. Un renouvellement repousse l'expiration ; la suppression du compte termine le suivi.",
+  };
+}
