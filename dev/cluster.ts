@@ -77,7 +77,8 @@ interface DbServer {
   password: string;
 }
 
-export async function startCluster(opts: { dataDir: string }): Promise<Cluster> {
+/** `appEnv`: more variables for the workers and APIs (the throughput benchmark gives them its own). */
+export async function startCluster(opts: { dataDir: string; appEnv?: Record<string, string> }): Promise<Cluster> {
   const config = loadConfigOrExit();
   const dir = path.join(opts.dataDir, 'cluster');
   const logDir = path.join(dir, 'logs');
@@ -155,6 +156,7 @@ export async function startCluster(opts: { dataDir: string }): Promise<Cluster> 
       TEMPORAL_ADDRESS: frontend,
       RESEND_BASE_URL: sink.url,
       PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL || apis[0],
+      ...opts.appEnv,
     };
     // `node --import tsx`, not the tsx command: that one runs the program in a child process, which a
     // SIGKILL of the command (the drill's) would leave running.

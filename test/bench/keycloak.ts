@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { keycloakHome } from '../../dev/tools';
@@ -67,18 +67,21 @@ export async function startKeycloak(opts: { dir: string; smtpPort: number; log: 
   const password = randomBytes(12).toString('hex');
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(opts.dir, 'keycloak.log');
+  // kc.sh execs the JVM, which keeps setpriv's parent-death signal: killing the bench kills Keycloak too.
+  const kcArgs = [
+    'start-dev',
+    '--http-host=127.0.0.1',
+    `--http-port=${port}`,
+    `--http-management-port=${managementPort}`,
+    `--db-url-path=${opts.dir}`,
+    '--spi-theme--cache--themes=true',
+    '--spi-theme--cache--templates=true',
+    '--log-level=info',
+  ];
+  const kcSh = path.join(home, 'bin', 'kc.sh');
   const proc = spawn(
-    path.join(home, 'bin', 'kc.sh'),
-    [
-      'start-dev',
-      '--http-host=127.0.0.1',
-      `--http-port=${port}`,
-      `--http-management-port=${managementPort}`,
-      `--db-url-path=${opts.dir}`,
-      '--spi-theme--cache--themes=true',
-      '--spi-theme--cache--templates=true',
-      '--log-level=info',
-    ],
+    existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : kcSh,
+    existsSync('/usr/bin/setpriv') ? ['--pdeathsig', 'KILL', '--', kcSh, ...kcArgs] : kcArgs,
     {
       env: {
         ...process.env,
@@ -87,7 +90,7 @@ export async function startKeycloak(opts: { dir: string; smtpPort: number; log: 
         JAVA_OPTS_KC_HEAP: '-Xms256m -Xmx1g', // its default takes a share of the machine's memory
       },
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // kc.sh starts java as its child: the whole group is stopped
+      detached: true, // its own process group, stopped whole (kc.sh's first start runs a build JVM as a child)
     },
   );
   const log = createWriteStream(logFile);

@@ -147,8 +147,8 @@ const labeller: Labeller = (pid, commandLine) => {
 
 runBench('throughput', async (bench) => {
   benchRoot = bench.root;
-  // The same log level on every process of both topologies.
-  process.env.LOG_LEVEL = bench.env.LOG_LEVEL;
+  // Both topologies' workers and APIs run as the bench's own (same NODE_ENV, secrets and log level).
+  const appEnv = Object.fromEntries(['NODE_ENV', 'OPERATOR_TOKEN', 'TOKEN_SECRET', 'LOG_LEVEL'].flatMap((key) => (bench.env[key] ? [[key, bench.env[key]]] : [])));
   const closeLater = <T extends { stop(): Promise<void> }>(part: T) => (bench.closers.push(() => part.stop()), part);
 
   log('starting the dev-server topology (1 API, 1 worker), the cluster (2 APIs, 2 workers)' + (WITH_KEYCLOAK ? ' and Keycloak' : '') + ' …');
@@ -162,7 +162,7 @@ runBench('throughput', async (bench) => {
       return projectContender('dev server (SQLite), 1 API', 'dev:', [url], await login(url, demo.loginId, demo.password), demo.establishmentId, bench.stack.mailSinkUrl);
     })(),
     (async () => {
-      const cluster: Cluster = closeLater(await startCluster({ dataDir: path.join(bench.root, 'cluster') }));
+      const cluster: Cluster = closeLater(await startCluster({ dataDir: path.join(bench.root, 'cluster'), appEnv }));
       for (const [name, part] of Object.entries(cluster.temporal)) knownPids.set(part.pid!, `cluster: Temporal ${name}`);
       for (const part of [...cluster.workers, ...cluster.apiProcesses]) knownPids.set(part.pid!, part.name.startsWith('worker') ? 'cluster: workers (2)' : 'cluster: APIs (2)');
       const demo = cluster.demo.seeded!;
