@@ -4,9 +4,13 @@ import { renewalBatchPage } from '../db/queries/renewals';
 import { accountsToTrack, accountValidity, recordExpiry } from '../db/queries/validity';
 import { ensureValidity, signalExpiryChanged } from '../workflows/validity-client';
 import type { ActivityDeps } from './deps';
+import { forEachInFlight } from './in-flight';
 
-/** Signals sent concurrently by one activity: enough to hide the round trips, few enough for a small server. */
-const SIGNALS_IN_FLIGHT = 50;
+/**
+ * Temporal calls kept in flight by one activity (a new one as soon as one answers): enough to keep
+ * the server's single writer busy, few enough for a small server.
+ */
+const CALLS_IN_FLIGHT = 50;
 
 export function createValidityActivities({ db, config }: Pick<ActivityDeps, 'db' | 'config'>) {
   return {
@@ -38,10 +42,7 @@ export function createValidityActivities({ db, config }: Pick<ActivityDeps, 'db'
     async ensureValidityWorkflows(p: { afterId: string | null; limit: number }): Promise<{ checked: number; lastId: string | null }> {
       const page = await accountsToTrack(db, p);
       const target = { client: Context.current().client, taskQueue: config.temporal.taskQueue };
-      for (let i = 0; i < page.length; i += 20) {
-        await Promise.all(page.slice(i, i + 20).map((a) => ensureValidity(target, a, a.siret)));
-        Context.current().heartbeat(i);
-      }
+      await forEachInFlight(page, CALLS_IN_FLIGHT, (a) => ensureValidity(target, a, a.siret), (done) => Context.current().heartbeat(done));
       return { checked: page.length, lastId: page.at(-1)?.id ?? null };
     },
 
@@ -63,10 +64,7 @@ export function createValidityActivities({ db, config }: Pick<ActivityDeps, 'db'
       if (page.length === 0 && p.expectEntries) throw ApplicationFailure.retryable(`renewal batch ${p.batchId} not found (yet)`, 'BatchNotFound');
       const target = { client: Context.current().client, taskQueue: config.temporal.taskQueue };
       const alive = page.filter((a) => a.status !== 'deleted');
-      for (let i = 0; i < alive.length; i += SIGNALS_IN_FLIGHT) {
-        await Promise.all(alive.slice(i, i + SIGNALS_IN_FLIGHT).map((a) => signalExpiryChanged(target, a, a.siret)));
-        Context.current().heartbeat(i);
-      }
+      await forEachInFlight(alive, CALLS_IN_FLIGHT, (a) => signalExpiryChanged(target, a, a.siret), (done) => Context.current().heartbeat(done));
       return { signalled: alive.length, lastAuditId: page.at(-1)?.auditId ?? null };
     },
   };

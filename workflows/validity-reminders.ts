@@ -11,6 +11,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -31,6 +32,10 @@ export interface ReminderRunInput {
 
 const PAGE = 200;
 const PARALLEL = 10;
+/** The `patched()` marker of the sliding window (runs begun before it replay with batches). */
+export const REMINDERS_IN_FLIGHT = 'reminders-in-flight';
+
+type ReminderResult = { sent: number; admins: number; accounts: number; everyAdminExpires: boolean };
 const PAGES_PER_RUN = 10;
 
 const { listReminderEstablishments } = proxyActivities<Activities>({
@@ -63,26 +68,48 @@ export async function validityRemindersWorkflow(input: ReminderRunInput = {}): P
     (done ? '. Terminé.' : '.');
   setCurrentDetails(describe());
 
+  const count = (establishmentId: string, r: PromiseSettledResult<ReminderResult>) => {
+    totals.establishments += 1;
+    if (r.status === 'rejected') totals.failed.push(establishmentId);
+    else {
+      totals.emailsSent += r.value.sent;
+      totals.accounts += r.value.accounts;
+      if (r.value.admins === 0) totals.withoutAdmin += 1;
+    }
+  };
+  const remind = (establishmentId: string) => sendEstablishmentReminder({ establishmentId, expiryMonth });
+  /** Runs begun before the sliding window: batches of PARALLEL, each waiting for its slowest establishment. */
+  const remindInBatches = async (ids: string[]) => {
+    for (let i = 0; i < ids.length; i += PARALLEL) {
+      const batch = ids.slice(i, i + PARALLEL);
+      const results = await Promise.allSettled(batch.map(remind));
+      results.forEach((r, j) => count(batch[j]!, r));
+      setCurrentDetails(describe());
+    }
+  };
+  /** PARALLEL establishments in flight: the next starts as soon as any ends. */
+  const remindInFlight = async (ids: string[]) => {
+    let next = 0;
+    const lane = async () => {
+      while (next < ids.length) {
+        const establishmentId = ids[next++]!;
+        const [result] = await Promise.allSettled([remind(establishmentId)]);
+        count(establishmentId, result!);
+        setCurrentDetails(describe());
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, lane));
+  };
+  const slidingWindow = patched(REMINDERS_IN_FLIGHT);
+
   for (let page = 0; ; page++) {
     if (page === PAGES_PER_RUN || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof validityRemindersWorkflow>({ expiryMonth, afterEstablishmentId: cursor, totals });
     }
     const ids = await listReminderEstablishments({ expiryMonth, afterId: cursor, limit: PAGE });
-    for (let i = 0; i < ids.length; i += PARALLEL) {
-      const batch = ids.slice(i, i + PARALLEL);
-      const results = await Promise.allSettled(batch.map((establishmentId) => sendEstablishmentReminder({ establishmentId, expiryMonth })));
-      results.forEach((r, j) => {
-        totals.establishments += 1;
-        if (r.status === 'rejected') totals.failed.push(batch[j]!);
-        else {
-          totals.emailsSent += r.value.sent;
-          totals.accounts += r.value.accounts;
-          if (r.value.admins === 0) totals.withoutAdmin += 1;
-        }
-      });
-      setCurrentDetails(describe());
-    }
+    if (slidingWindow) await remindInFlight(ids);
+    else await remindInBatches(ids);
     if (ids.length > 0) cursor = ids[ids.length - 1]!;
     if (ids.length < PAGE) break;
   }

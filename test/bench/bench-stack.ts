@@ -55,7 +55,11 @@ export function runBench(name: string, body: (bench: BenchStack) => Promise<void
     const stack = await startLocalStack({ root, database: 'peps_bench' });
     closers.push(() => stack.stop());
     const env = {
-      NODE_ENV: 'test',
+      // As production runs: React renders the emails with its production build (6 × faster than the
+      // development build that any other NODE_ENV loads), and the secrets production demands.
+      NODE_ENV: 'production',
+      OPERATOR_TOKEN: randomUUID(),
+      TOKEN_SECRET: randomUUID(),
       LOG_LEVEL: 'warn',
       DATABASE_URL: stack.databaseUrl,
       TEMPORAL_ADDRESS: stack.temporalAddress,

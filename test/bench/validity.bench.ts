@@ -25,13 +25,14 @@ import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
+import { forEachInFlight } from '../../activities/in-flight';
 import { createMailer } from '../../activities/mailer';
 import { createApp } from '../../api/app';
 import { systemClock } from '../../api/deps';
 import { addDays, expiryFrom, expiryInstant, monthBounds, monthOf, nextMonth, parisDay } from '../../domain/dates';
 import { hashPassword } from '../../security/passwords';
 import { expiryChangedSignal, workflowIds } from '../../workflows/definitions';
-import { benchLogger, inBatches, mb, rssOf, runBench, startWorkerProcess, until } from './bench-stack';
+import { type BenchStack, benchLogger, inBatches, mb, rssOf, runBench, startWorkerProcess, until } from './bench-stack';
 
 function intFromEnv(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -115,13 +116,13 @@ runBench('validity', async (bench) => {
     });
   const rawUpdateMs = performance.now() - u0;
 
-  log(`raw limit: ${RAW_SIGNALS} bare signals to running validity workflows, 50 at a time`);
+  log(`raw limit: ${RAW_SIGNALS} bare signals to running validity workflows, 50 in flight`);
   const some = (await db.execute(sql`select login_id, expires_on from accounts where establishment_id = ${renewEst.id} order by login_id limit ${RAW_SIGNALS}`)) as unknown as {
     login_id: string;
     expires_on: string;
   }[];
   const g0 = performance.now();
-  await inBatches(some, 50, (a) => temporal.workflow.getHandle(workflowIds.validity(a.login_id)).signal(expiryChangedSignal, { expiresOn: a.expires_on }));
+  await forEachInFlight(some, 50, (a) => temporal.workflow.getHandle(workflowIds.validity(a.login_id)).signal(expiryChangedSignal, { expiresOn: a.expires_on }));
   const rawSignalMs = performance.now() - g0;
 
   log(`bulk renewal of all ${RENEW_N} accounts through the API`);
@@ -172,6 +173,8 @@ runBench('validity', async (bench) => {
   const totals = (await temporal.workflow.getHandle(run.workflowId).result()) as { establishments: number; emailsSent: number; accounts: number; failed: string[] };
   const reminderMs = performance.now() - r0;
 
+  const reminderProfile = await activityProfile(temporal, run.workflowId, 'sendEstablishmentReminder');
+
   log(`raw limit: ${REMINDER_EST} emails to the sink through the mailer, 10 at a time`);
   const mailer = createMailer(config.mail);
   const m0 = performance.now();
@@ -194,12 +197,43 @@ runBench('validity', async (bench) => {
   console.log(`   until every validity workflow shows the new ExpiresAt             ${s(movedMs)}`);
   console.log('   raw limits, same run:');
   console.log(`   the same set-based UPDATE alone (rolled back)                      ${s(rawUpdateMs)}`);
-  console.log(`   bare signals to running validity workflows, 50 at a time           ${rate(RAW_SIGNALS, rawSignalMs)} (${RAW_SIGNALS} in ${s(rawSignalMs)}; ${RENEW_N} would take ${s((rawSignalMs * RENEW_N) / RAW_SIGNALS)})`);
+  console.log(`   bare signals to running validity workflows, 50 in flight           ${rate(RAW_SIGNALS, rawSignalMs)} (${RAW_SIGNALS} in ${s(rawSignalMs)}; ${RENEW_N} would take ${s((rawSignalMs * RENEW_N) / RAW_SIGNALS)})`);
   console.log(`3. Reminder run for ${month}: ${totals.accounts} accounts across ${totals.establishments} establishments, ${totals.emailsSent} emails, ${totals.failed.length} failed`);
   console.log(`   POST /operator/validity/reminders until the run's result           ${s(reminderMs)}`);
   console.log(`   raw limit: ${REMINDER_EST} emails straight to the sink, 10 at a time    ${s(rawMailMs)} (${rate(REMINDER_EST, rawMailMs)})`);
+  console.log(`   where it goes: ${reminderProfile}`);
   console.log(`4. Temporal dev server database (SQLite + WAL) at the end: ${mb(devDbSize)}`);
 });
 
 class RollBack extends Error {}
+
+/**
+ * Where a run's activities spent their time, from its histories (every run of the workflow ID, continue-as-new
+ * included): waiting in the task queue (scheduled → started) and running (started → completed), per activity.
+ */
+async function activityProfile(client: BenchStack['temporal'], workflowId: string, activityType: string): Promise<string> {
+  const queued: number[] = [];
+  const running: number[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
+    const at = new Map<number, number>();
+    const ours = new Set<number>();
+    for (const e of history.events ?? []) {
+      const id = Number(e.eventId);
+      const time = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+      at.set(id, time);
+      if (e.activityTaskScheduledEventAttributes?.activityType?.name === activityType) ours.add(id);
+      const started = e.activityTaskStartedEventAttributes;
+      if (started && ours.has(Number(started.scheduledEventId))) queued.push(time - at.get(Number(started.scheduledEventId))!);
+      const completed = e.activityTaskCompletedEventAttributes;
+      if (completed && ours.has(Number(completed.scheduledEventId))) running.push(time - at.get(Number(completed.startedEventId))!);
+    }
+  }
+  const stats = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const avg = xs.reduce((t, x) => t + x, 0) / Math.max(1, xs.length);
+    return `avg ${avg.toFixed(0)} ms, p95 ${(sorted[Math.floor(sorted.length * 0.95)] ?? 0).toFixed(0)} ms`;
+  };
+  return `${running.length} × ${activityType}: queued ${stats(queued)}; running ${stats(running)} (sum ${s(running.reduce((t, x) => t + x, 0))})`;
+}
 

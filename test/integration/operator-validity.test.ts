@@ -78,7 +78,7 @@ describe('operator and validity', () => {
     const mails = await t.mail.list({ to: admin!.email });
     expect(mails).toHaveLength(1);
     expect(mails[0]!.text).toContain(expiring.loginId);
-    await recordHistory('validity-reminders-run', firstRun);
+    await recordHistory('validity-reminders-run-in-flight', firstRun);
 
     const second = await t.request('POST', '/operator/validity/reminders', { token: operator(), body: { expiryMonth } });
     expect(await t.temporal.workflow.getHandle(second.body.workflowId, second.body.runId).result()).toMatchObject({ establishments: 1, emailsSent: 0 });
