@@ -1,37 +1,91 @@
 /**
- * CSV that French Excel opens as it is, written as a stream (csv-stringify) so that an export of any
- * size leaves the server row by row: UTF-8 with a byte-order mark (otherwise accents break), `;`
- * between fields (the French list separator), CRLF line ends. Cells that a spreadsheet would run as a
- * formula (starting with = + - @, tab or carriage return) get a leading apostrophe.
+ * CSV that French Excel opens as it is: UTF-8 with a byte-order mark (otherwise accents break), `;`
+ * between fields (the French list separator), CRLF line ends. PostgreSQL writes the rows
+ * (db/copy-csv.ts: quoting, formula defusing, labels, dates); this adds what COPY cannot: the mark
+ * and the CR of each line end.
  */
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
+import type { Context } from 'hono';
+import { log } from '../logging/logger';
+import type { AppEnv } from './env';
 
-export type CsvValue = string | number | null | undefined;
+const BOM = Buffer.from('\uFEFF');
+const LF = 0x0a;
+const QUOTE = 0x22;
+
+/** Bytes handed on at once: COPY sends one message per row, too small a unit for the response. */
+const BATCH_BYTES = 64 * 1024;
+const CRLF = Buffer.from('\r\n');
 
 /**
- * The CSV document of `rows` (any async iterable, e.g. database pages) under `headers`, as a web
- * stream for the response body. A failure midway ends the body early (the client sees a truncated
- * download) and is logged.
+ * Turns COPY's LF line ends into CRLF, in batches of about 64 KB. A line break inside a quoted cell
+ * stays as it is (quotes open and close in pairs; a doubled quote inside a cell closes and reopens:
+ * the parity is what counts).
  */
-export function csvStream(headers: readonly string[], rows: AsyncIterable<readonly CsvValue[]>, onError: (error: unknown) => void): ReadableStream<Uint8Array> {
-  const writer = stringify({
-    bom: true,
-    delimiter: ';',
-    record_delimiter: 'windows',
-    header: true,
-    columns: [...headers],
-    escape_formulas: true,
-    // Line breaks inside a cell, and spaces at its ends, which Excel would otherwise lose.
-    quoted_match: /[\r\n]|^\s|\s$/,
+export function crlfLineEnds(): Transform {
+  let quoted = false;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const take = () => {
+    const batch = Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    return batch;
+  };
+  const add = (part: Buffer) => {
+    pending.push(part);
+    pendingBytes += part.length;
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      let from = 0;
+      let at = 0;
+      let quote = chunk.indexOf(QUOTE);
+      for (;;) {
+        const lf = chunk.indexOf(LF, at);
+        if (quote !== -1 && (lf === -1 || quote < lf)) {
+          quoted = !quoted;
+          at = quote + 1;
+          quote = chunk.indexOf(QUOTE, at);
+        } else if (lf !== -1) {
+          if (!quoted) {
+            add(chunk.subarray(from, lf));
+            add(CRLF);
+            from = lf + 1;
+          }
+          at = lf + 1;
+        } else break;
+      }
+      add(chunk.subarray(from));
+      callback(null, pendingBytes >= BATCH_BYTES ? take() : undefined);
+    },
+    flush(callback) {
+      callback(null, pendingBytes ? take() : undefined);
+    },
   });
-  pipeline(Readable.from(rows), writer).catch(onError);
-  return Readable.toWeb(writer) as ReadableStream<Uint8Array>;
 }
 
-/** A French phone number as people write it (`05 56 11 41 23`): also keeps Excel from dropping the leading 0. */
-export function frenchPhone(digits: string | null): string {
-  if (!digits) return '';
-  return /^\d{10}$/.test(digits) ? digits.replace(/(\d{2})(?=\d)/g, '$1 ') : digits;
+/**
+ * The CSV document from COPY's output, as a web stream for the response body. A failure midway ends
+ * the body early (the client sees a broken download, never an error page after a 200) and is logged;
+ * a client that leaves is not a failure.
+ */
+export function excelCsv(rows: Readable, requestId?: string): ReadableStream<Uint8Array> {
+  const lineEnds = crlfLineEnds();
+  lineEnds.push(BOM);
+  pipeline(rows, lineEnds).catch((error: unknown) => {
+    if ((error as { name?: string }).name === 'AbortError') log.info({ requestId }, 'CSV export: the client left before the end');
+    else log.error({ requestId, err: error }, 'CSV export interrupted');
+  });
+  return Readable.toWeb(lineEnds) as ReadableStream<Uint8Array>;
+}
+
+/** The response of a CSV download named `filename`, streamed. */
+export function csvResponse(c: Context<AppEnv>, rows: Readable, filename: string) {
+  return c.body(excelCsv(rows, c.var.requestId), 200, {
+    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Disposition': `attachment; filename="${filename}"`,
+    'Cache-Control': 'no-store',
+  });
 }

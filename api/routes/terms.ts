@@ -13,6 +13,7 @@ import {
   insertTermsVersion,
   listTermsVersions,
   listVersionTargets,
+  versionTargetsCsv,
   standingCounts,
   targetAllEstablishments,
   termsDocument,
@@ -23,7 +24,7 @@ import { frenchDate, parisDay } from '../../domain/dates';
 import { DEFAULT_REMINDER_DAYS, earliestDeadline, TERMS_STANDING_LABELS, TERMS_STANDINGS, TERMS_VERSION_PATTERN } from '../../domain/terms';
 import { auditActor, callWorkflow } from '../../accounts';
 import { startTermsCampaign } from '../../terms/lifecycles';
-import { csvStream } from '../csv';
+import { csvResponse } from '../csv';
 import type { AppEnv } from '../env';
 import { ApiError } from '../errors';
 import { anyAuthenticated, establishmentAccess, operatorOnly } from '../middleware/guards';
@@ -397,28 +398,8 @@ export function registerTermsRoutes(app: OpenAPIHono<AppEnv>) {
     const { db } = c.var.deps;
     const found = await versionOr404(db, version);
     const { today } = clockOf(c);
-    const { items } = await listVersionTargets(db, { versionId: found.id, today, standing });
-    const rows = async function* () {
-      for (const t of items) {
-        yield [
-          t.siret,
-          t.name,
-          found.version,
-          frenchDate(t.deadlineOn),
-          TERMS_STANDING_LABELS[t.standing],
-          t.acceptedAt ? frenchDate(parisDay(t.acceptedAt)) : '',
-          t.acceptedByLoginId ?? '',
-        ];
-      }
-    };
-    const csv = csvStream(['SIRET', 'Établissement', 'Version', 'Date limite', 'État', 'Validées le', 'Validées par'], rows(), (error) =>
-      log.error({ requestId: c.var.requestId, err: error }, 'CSV export interrupted'),
-    );
-    return c.body(csv, 200, {
-      'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': `attachment; filename="cgu-${found.version}-${standing}-${today}.csv"`,
-      'Cache-Control': 'no-store',
-    });
+    const rows = await versionTargetsCsv(db, { versionId: found.id, version: found.version, today, standing });
+    return csvResponse(c, rows, `cgu-${found.version}-${standing}-${today}.csv`);
   });
 
   app.openapi(currentRoute, async (c) => {

@@ -160,7 +160,7 @@ export interface AccountFilters extends Clockwise {
   ids?: string[];
 }
 
-function filterConditions(f: AccountFilters): SQL[] {
+export function filterConditions(f: AccountFilters): SQL[] {
   const conditions: SQL[] = [eq(accounts.establishmentId, f.establishmentId), ne(accounts.status, 'deleted')];
   for (const word of foldForSearch(f.q ?? '').split(' ').filter(Boolean)) {
     conditions.push(sql`${accounts.searchText} like ${`%${escapeLike(word)}%`} escape '\\'`);
@@ -206,7 +206,7 @@ function groupExpressions(groupBy: AccountGroupBy, clock: Clockwise): GroupExpre
  * pages). Names compare folded (the search column starts with « last first »), so that `Émile` comes
  * before `Zola` whatever the database collation.
  */
-const NAME_ORDER = [asc(accounts.searchText), asc(accounts.id)];
+export const NAME_ORDER = [asc(accounts.searchText), asc(accounts.id)];
 
 /**
  * The total and, when grouping, the count of each group, in one statement. Without a search or a
@@ -275,26 +275,6 @@ export async function listAccounts(
     if (start >= offset + f.pageSize) break;
   }
   return { items, total, groups };
-}
-
-/**
- * Every non-deleted account of the establishment (or of a selection), in list order, one page of
- * `batchSize` at a time (keyset on the list order), so that an export never holds them all.
- */
-export async function* accountsForExport(db: Db, f: AccountFilters, batchSize = 1000): AsyncGenerator<AccountView> {
-  let after: { searchText: string; id: string } | undefined;
-  for (;;) {
-    const rows: (AccountView & { searchText: string })[] = await db
-      .select({ ...accountColumns(f.today, f.now), searchText: accounts.searchText })
-      .from(accounts)
-      .where(and(...filterConditions(f), after ? sql`(${accounts.searchText}, ${accounts.id}) > (${after.searchText}, ${after.id}::uuid)` : undefined))
-      .orderBy(...NAME_ORDER)
-      .limit(batchSize);
-    for (const { searchText: _s, ...account } of rows) yield account;
-    const last = rows.at(-1);
-    if (!last || rows.length < batchSize) return;
-    after = { searchText: last.searchText, id: last.id };
-  }
 }
 
 /**

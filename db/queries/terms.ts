@@ -1,6 +1,8 @@
 import { and, asc, count, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
-import type { TermsStanding } from '../../domain/terms';
-import type { Db } from '../client';
+import type { Readable } from 'node:stream';
+import { TERMS_STANDING_LABELS, type TermsStanding } from '../../domain/terms';
+import type { Database, Db } from '../client';
+import { copyCsv, csvCell, csvColumns, csvDate, csvDayOf, labelOf } from '../copy-csv';
 import { accounts, establishments, establishmentTerms, type NewTermsVersion, termsVersions } from '../schema';
 import { effectiveStatus } from './account-status';
 
@@ -123,33 +125,59 @@ export async function establishmentTermsStanding(db: Db, establishmentId: string
 }
 
 /** The operator's view of a version: establishments by name, with their standing; `not_accepted` = pending or overdue. */
-export async function listVersionTargets(
-  db: Db,
-  params: { versionId: string; today: string; standing?: TermsStanding | 'not_accepted'; page?: number; pageSize?: number },
-) {
-  const standing = termsStandingSql(params.today);
+const TARGET_ORDER = [asc(establishments.name), asc(establishments.id)];
+
+type TargetsParams = { versionId: string; today: string; standing?: TermsStanding | 'not_accepted' };
+
+function targetConditions(params: TargetsParams): SQL | undefined {
   const conditions: SQL[] = [eq(establishmentTerms.versionId, params.versionId)];
   if (params.standing === 'not_accepted') conditions.push(isNull(establishmentTerms.acceptedAt));
-  else if (params.standing) conditions.push(sql`${standing} = ${params.standing}`);
-  const where = and(...conditions);
+  else if (params.standing) conditions.push(sql`${termsStandingSql(params.today)} = ${params.standing}`);
+  return and(...conditions);
+}
+
+export async function listVersionTargets(db: Db, params: TargetsParams & { page?: number; pageSize?: number }) {
   const query = db
     .select({
       establishmentId: establishments.id,
       siret: establishments.siret,
       name: establishments.name,
       deadlineOn: establishmentTerms.deadlineOn,
-      standing,
+      standing: termsStandingSql(params.today),
       acceptedAt: establishmentTerms.acceptedAt,
       acceptedByLoginId: acceptedBy.loginId,
     })
     .from(establishmentTerms)
     .innerJoin(establishments, eq(establishments.id, establishmentTerms.establishmentId))
     .leftJoin(acceptedBy, eq(acceptedBy.id, establishmentTerms.acceptedByAccountId))
-    .where(where)
-    .orderBy(asc(establishments.name), asc(establishments.id));
+    .where(targetConditions(params))
+    .orderBy(...TARGET_ORDER);
   const items = params.pageSize ? await query.limit(params.pageSize).offset(((params.page ?? 1) - 1) * params.pageSize) : await query;
-  const [counted] = await db.select({ total: count() }).from(establishmentTerms).where(where);
+  const [counted] = await db.select({ total: count() }).from(establishmentTerms).where(targetConditions(params));
   return { items, total: counted?.total ?? 0 };
+}
+
+/** The operator's export of a version's establishments (one standing), as CSV written by PostgreSQL. */
+export function versionTargetsCsv(db: Database, params: TargetsParams & { version: string }): Promise<Readable> {
+  const columns = csvColumns({
+    SIRET: csvCell(establishments.siret),
+    Établissement: csvCell(establishments.name),
+    Version: csvCell(sql`${params.version}::text`),
+    'Date limite': csvDate(establishmentTerms.deadlineOn),
+    État: labelOf(termsStandingSql(params.today), TERMS_STANDING_LABELS),
+    'Validées le': csvDayOf(establishmentTerms.acceptedAt),
+    'Validées par': csvCell(acceptedBy.loginId),
+  });
+  return copyCsv(
+    db,
+    db
+      .select(columns)
+      .from(establishmentTerms)
+      .innerJoin(establishments, eq(establishments.id, establishmentTerms.establishmentId))
+      .leftJoin(acceptedBy, eq(acceptedBy.id, establishmentTerms.acceptedByAccountId))
+      .where(targetConditions(params))
+      .orderBy(...TARGET_ORDER),
+  );
 }
 
 /** A page of the campaign's fan-out, in establishment id order (the cursor). */

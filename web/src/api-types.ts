@@ -444,6 +444,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    q?: string;
+                    status?: "pending_activation" | "active" | "expired" | "blocked";
+                    profile?: "admin" | "user";
                     ids?: string | string[];
                 };
                 header?: never;

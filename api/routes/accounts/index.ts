@@ -5,7 +5,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Db } from '../../../db/client';
-import { type AccountView, accountsForExport, findAccount, listAccounts } from '../../../db/queries/accounts';
+import { accountsCsv } from '../../../db/queries/account-export';
+import { type AccountFilters, findAccount, listAccounts } from '../../../db/queries/accounts';
 import { findEstablishment } from '../../../db/queries/establishments';
 import {
   findIdempotentResponse,
@@ -13,9 +14,8 @@ import {
   requestFingerprint,
   storeIdempotentResponse,
 } from '../../../db/queries/idempotency';
-import { CIVILITY_LABELS, PROFILE_LABELS, STATUS_LABELS } from '../../../domain/account';
-import { frenchDate, parisDay } from '../../../domain/dates';
-import { type CsvValue, csvStream, frenchPhone } from '../../csv';
+import { PROFILE_LABELS, STATUS_LABELS } from '../../../domain/account';
+import { csvResponse } from '../../csv';
 import { requireAccount } from '../../access';
 import type { AppEnv } from '../../env';
 import { ApiError } from '../../errors';
@@ -55,22 +55,13 @@ import {
   updateAccountRoute,
 } from './routes';
 
-/** The establishment's accounts (all, or the selection `ids`) as a CSV file, streamed. */
-async function exportCsv(c: Context<AppEnv>, establishmentId: string, ids: string[] | undefined) {
+/** The establishment's accounts (those the list's filters keep, or the selection `ids`) as a CSV file, streamed. */
+async function exportCsv(c: Context<AppEnv>, establishmentId: string, filters: Pick<AccountFilters, 'ids' | 'q' | 'status' | 'profile'>) {
   const scope = requestScope(c, establishmentId);
   const establishment = await findEstablishment(c.var.deps.db, establishmentId);
-  const rows = async function* () {
-    for await (const account of accountsForExport(c.var.deps.db, { ...scope, ids })) yield exportRow(account);
-  };
-  const csv = csvStream(EXPORT_HEADERS, rows(), (error) =>
-    log.error({ requestId: c.var.requestId, err: error }, 'CSV export interrupted'),
-  );
-  const filename = `comptes-${establishment?.siret ?? establishmentId}-${scope.today}.csv`;
-  return c.body(csv, 200, {
-    'Content-Type': 'text/csv; charset=utf-8',
-    'Content-Disposition': `attachment; filename="${filename}"`,
-    'Cache-Control': 'no-store',
-  });
+  // Awaited before answering: a database that cannot be reached is a 503, not a broken download.
+  const rows = await accountsCsv(c.var.deps.db, { ...scope, ...filters });
+  return csvResponse(c, rows, `comptes-${establishment?.siret ?? establishmentId}-${scope.today}.csv`);
 }
 
 /** Who acts, for which establishment, when (access was checked by the route's guard). */
@@ -87,24 +78,6 @@ function groupLabel(groupBy: GroupBy, key: string): string {
     case 'expiryMonth':
       return frenchMonth(key);
   }
-}
-
-const EXPORT_HEADERS = ['Civilité', 'Nom', 'Prénom', 'Identifiant', 'Courriel', 'Téléphone', 'Service', 'Profil', 'Statut', 'Expiration du compte', 'Dernière connexion'];
-
-function exportRow(a: AccountView): CsvValue[] {
-  return [
-    CIVILITY_LABELS[a.civility],
-    a.lastName,
-    a.firstName,
-    a.loginId,
-    a.email,
-    frenchPhone(a.phone),
-    a.serviceFunction,
-    PROFILE_LABELS[a.profile],
-    STATUS_LABELS[a.status],
-    frenchDate(a.expiresOn),
-    a.lastLoginAt ? frenchDate(parisDay(a.lastLoginAt)) : '',
-  ];
 }
 
 async function accountDetail(db: Db, scope: AccountScope, accountId: string) {
@@ -143,8 +116,8 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
   });
 
   // Before /accounts/{accountId}: `export.csv` is not an account id.
-  app.openapi(exportAccountsRoute, (c) => exportCsv(c, c.req.valid('param').establishmentId, c.req.valid('query').ids));
-  app.openapi(exportSelectionRoute, (c) => exportCsv(c, c.req.valid('param').establishmentId, c.req.valid('json').ids));
+  app.openapi(exportAccountsRoute, (c) => exportCsv(c, c.req.valid('param').establishmentId, c.req.valid('query')));
+  app.openapi(exportSelectionRoute, (c) => exportCsv(c, c.req.valid('param').establishmentId, { ids: c.req.valid('json').ids }));
 
   app.openapi(bulkDeleteRoute, async (c) => {
     const { establishmentId } = c.req.valid('param');

@@ -48,11 +48,11 @@ export const exportAccountsRoute = createRoute({
   path: '/establishments/{establishmentId}/accounts/export.csv',
   tags,
   summary: 'Exporter les comptes (CSV pour Excel)',
-  description: `La sélection (\`ids\`) ou tous les comptes non supprimés. UTF-8 avec BOM, séparateur « ; », fins de ligne CRLF, dates JJ/MM/AAAA, en-têtes en français ; une cellule commençant par = + - @ est précédée d'une apostrophe. ${ADMIN_ONLY}`,
+  description: `La sélection (\`ids\`) ou les comptes non supprimés que gardent les filtres de la liste (\`q\`, \`status\`, \`profile\`, comme GET …/accounts), dans l'ordre de la liste. UTF-8 avec BOM, séparateur « ; », fins de ligne CRLF, dates JJ/MM/AAAA, en-têtes en français ; une cellule commençant par = + - @ est précédée d'une apostrophe. ${ADMIN_ONLY}`,
   security: sessionSecurity,
   request: {
     params: EstablishmentParams,
-    query: z.object({
+    query: ListAccountsQuery.pick({ q: true, status: true, profile: true }).extend({
       ids: z
         .union([z.string(), z.array(z.string())])
         .optional()

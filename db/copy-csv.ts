@@ -1,0 +1,107 @@
+/**
+ * CSV written by PostgreSQL itself: `COPY (select …) TO STDOUT (FORMAT csv)` streamed off the
+ * connection. Rows never become JavaScript objects: the server formats them (labels, dates, quoting)
+ * and the bytes go through as they come, with the socket paused while the reader is slower.
+ */
+import { Readable } from 'node:stream';
+import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { PLATFORM_TIME_ZONE } from '../domain/dates';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { type Database, isDatabaseUnavailable } from './client';
+
+// The same naming as the app's Drizzle instance (db/client.ts), to write the statement's text.
+const dialect = new PgDialect({ casing: 'snake_case' });
+
+/** Characters that make a spreadsheet read a cell as a formula (OWASP « CSV injection »), full-width forms included. */
+const FORMULA_STARTS = ['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20'];
+
+/**
+ * A text cell a spreadsheet will not run: one starting like a formula gets a leading apostrophe.
+ * Empty stays NULL, which COPY writes as an empty field (an empty string would be written `""`).
+ */
+export function csvCell(value: SQL | SQL.Aliased | unknown): SQL<string | null> {
+  const text = sql`nullif(${value}::text, '')`;
+  const starts = sql.join(FORMULA_STARTS.map((c) => sql`${c}`), sql`, `);
+  return sql<string | null>`(case when left(${text}, 1) = any(array[${starts}]) then '''' || ${text} else ${text} end)`;
+}
+
+/** A SQL `case` giving the French label of each key of `labels` (keys outside it give NULL). */
+export function labelOf(column: SQL | unknown, labels: Record<string, string>): SQL<string> {
+  return sql<string>`(case ${column}::text ${sql.join(
+    Object.entries(labels).map(([key, label]) => sql`when ${key} then ${label}`),
+    sql` `,
+  )} end)`;
+}
+
+/** A calendar day as French pages write it: DD/MM/YYYY. */
+export function csvDate(day: unknown): SQL<string | null> {
+  return sql<string | null>`to_char(${day}, 'DD/MM/YYYY')`;
+}
+
+/** The Paris day of an instant, DD/MM/YYYY. */
+export function csvDayOf(instant: unknown): SQL<string | null> {
+  return csvDate(sql`${instant} at time zone ${PLATFORM_TIME_ZONE}`);
+}
+
+/** Select fields named after the CSV's headers, in order: `{ 'Nom': expression }` → `expression as "Nom"`. */
+export function csvColumns(columns: Record<string, SQL>): Record<string, SQL.Aliased> {
+  return Object.fromEntries(Object.entries(columns).map(([header, value]) => [header, value.as(header)]));
+}
+
+/**
+ * The rows of `select` as CSV (`;` between fields, a header line with the select's column names,
+ * LF line ends), as a stream. Resolves once PostgreSQL has started sending, so that an unreachable
+ * database fails the call (503) before anything is answered.
+ *
+ * COPY takes no bind parameters: the statement's values are written into its text as literals,
+ * quoted by Drizzle (quotes doubled; PostgreSQL's standard_conforming_strings, on by default since
+ * 9.1 and never changed here, makes backslashes plain characters).
+ *
+ * The COPY runs on a connection reserved for it: postgres.js would otherwise pipeline other requests'
+ * queries onto the same connection, which fail while a COPY is in progress. The connection returns
+ * to the pool once the COPY is over; a connection that died is left to the pool, which replaces it.
+ * A reader that stops early (a client gone) must not leave the connection stuck in its COPY with a
+ * paused socket: the rest is read and dropped (well under a second for 100,000 accounts). Cancelling
+ * instead would open one more connection, and postgres.js gives no handle on that attempt's failure.
+ */
+export async function copyCsv(db: Database, select: SQLWrapper): Promise<Readable> {
+  const statement = dialect.sqlToQuery(select.getSQL().inlineParams()).sql;
+  const connection = await db.$client.reserve();
+  let released = false;
+  const release = (error?: unknown) => {
+    if (released) return;
+    released = true;
+    if (!error || !isDatabaseUnavailable(error)) connection.release();
+  };
+  let source: Readable;
+  try {
+    source = (await connection.unsafe(`copy (${statement}) to stdout with (format csv, header, delimiter ';')`).readable()) as unknown as Readable;
+  } catch (error) {
+    release(error);
+    throw error;
+  }
+  let dropping = false;
+  const out = new Readable({
+    read: () => void source.resume(),
+    destroy: (error, callback) => {
+      if (!released && !dropping) {
+        dropping = true;
+        source.removeAllListeners('data');
+        source.resume();
+      }
+      callback(error);
+    },
+  });
+  source.on('data', (chunk: Buffer) => {
+    if (!out.push(chunk)) source.pause();
+  });
+  source.once('end', () => {
+    release();
+    out.push(null);
+  });
+  source.once('error', (error) => {
+    release(error);
+    out.destroy(error);
+  });
+  return out;
+}
