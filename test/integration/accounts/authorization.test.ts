@@ -6,10 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { delegations, establishments } from '../../../db/schema';
 import { useTestApp } from '../../support/harness';
-import { accountRow, auditOf, countAccounts } from './helpers';
+import { accountRow, auditOf, countAccounts, delegate } from './helpers';
 
 const t = useTestApp();
 
@@ -159,14 +157,7 @@ describe('delegation', () => {
     const base = `/establishments/${delegating.establishment.id}/accounts`;
     expect((await t.request('GET', base, { token: central.adminToken })).status).toBe(404);
 
-    // An accepted delegation counts while the establishment is attached to the central one.
-    await t.db.update(establishments).set({ centralEstablishmentId: central.establishment.id }).where(eq(establishments.id, delegating.establishment.id));
-    await t.db.insert(delegations).values({
-      centralEstablishmentId: central.establishment.id,
-      delegatingEstablishmentId: delegating.establishment.id,
-      status: 'accepted',
-      workflowId: 'delegation-test',
-    });
+    await delegate(t.db, central.establishment.id, delegating.establishment.id);
     const list = await t.request('GET', base, { token: central.adminToken });
     expect(list.status).toBe(200);
     expect(list.body.items.map((i: { id: string }) => i.id)).toEqual([delegating.admin.id]);

@@ -4,12 +4,11 @@
  */
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
 import { excelCsv } from '../../../api/csv';
 import { copyCsv, csvCell } from '../../../db/copy-csv';
-import { delegations, establishments } from '../../../db/schema';
 import { addDays, parisDay } from '../../../domain/dates';
 import { useTestApp } from '../../support/harness';
+import { delegate } from './helpers';
 
 const t = useTestApp();
 
@@ -112,13 +111,7 @@ describe('export of an establishment', () => {
     const path = `/establishments/${delegating.establishment.id}/accounts/export.csv`;
     expect((await t.request('GET', path, { token: central.adminToken })).status).toBe(404);
     expect((await t.request('GET', path, { token: stranger.adminToken })).status).toBe(404);
-    await t.db.update(establishments).set({ centralEstablishmentId: central.establishment.id }).where(eq(establishments.id, delegating.establishment.id));
-    await t.db.insert(delegations).values({
-      centralEstablishmentId: central.establishment.id,
-      delegatingEstablishmentId: delegating.establishment.id,
-      status: 'accepted',
-      workflowId: 'delegation-export-test',
-    });
+    await delegate(t.db, central.establishment.id, delegating.establishment.id);
     const res = await t.request('GET', path, { token: central.adminToken });
     expect(res.status).toBe(200);
     expect(dataLines(res.text).map((l) => l.split(';')[3])).toEqual([delegating.admin.loginId]);

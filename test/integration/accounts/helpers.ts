@@ -1,7 +1,7 @@
 /** Database look-ups shared by the account tests: they assert on what is stored, not only on answers. */
 import { and, asc, count, eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
-import { accountRights, accounts, adminRegistrations, auditEvents, idempotencyKeys, sessions } from '../../../db/schema';
+import { accountRights, accounts, adminRegistrations, auditEvents, delegations, establishments, idempotencyKeys, sessions } from '../../../db/schema';
 
 export async function accountRow(db: Database, id: string) {
   const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
@@ -44,3 +44,14 @@ export async function expire(db: Database, accountId: string, on = '2020-03-06')
 }
 
 export const ADDRESS = ['Mairie de Test', '1 place de la Mairie', '44000 NANTES'];
+
+/** An accepted delegation: it counts while the delegating establishment is attached to the central one. */
+export async function delegate(db: Database, centralId: string, delegatingId: string) {
+  await db.update(establishments).set({ centralEstablishmentId: centralId }).where(eq(establishments.id, delegatingId));
+  await db.insert(delegations).values({
+    centralEstablishmentId: centralId,
+    delegatingEstablishmentId: delegatingId,
+    status: 'accepted',
+    workflowId: `delegation-test-${delegatingId}`,
+  });
+}
