@@ -7,6 +7,7 @@ export type { FieldError } from '../accounts/errors';
 export const ERRORS = {
   validation_failed: { status: 400, title: 'Données invalides' },
   invalid_json: { status: 400, title: 'Corps de requête illisible' },
+  invalid_cursor: { status: 400, title: 'Curseur de pagination périmé' },
   unauthenticated: { status: 401, title: 'Authentification requise' },
   invalid_credentials: { status: 401, title: 'Identifiant ou mot de passe incorrect' },
   forbidden: { status: 403, title: 'Action non autorisée' },

@@ -191,7 +191,8 @@ export const AccountDetailSchema = AccountSummarySchema.extend({
 export const GROUP_BY = ['profile', 'status', 'expiryMonth'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
-export const ListAccountsQuery = PaginationQuery.extend({
+/** The list's filters, which the export takes too. */
+export const ListFiltersQuery = z.object({
   q: z.string().max(200).optional().openapi({
     description: 'Recherche dans le nom, le prénom et le service, sans tenir compte des accents ni de la casse ; chaque mot doit apparaître',
     example: 'celine',
@@ -201,11 +202,44 @@ export const ListAccountsQuery = PaginationQuery.extend({
     .optional()
     .openapi({ description: 'Ne garder que ce statut', example: 'active' }),
   profile: ProfileSchema.optional().openapi({ description: 'Ne garder que ce profil', example: 'admin' }),
+});
+
+/** A page cursor is the last account of the previous page: its id, in base64url (22 characters), opaque to clients. */
+export function encodeCursor(accountId: string): string {
+  return Buffer.from(accountId.replace(/-/g, ''), 'hex').toString('base64url');
+}
+
+const BAD_CURSOR = "Curseur de pagination invalide : reprenez la valeur `nextCursor` d'une réponse de cette liste, ou la liste à sa première page.";
+
+const CursorSchema = z
+  .string()
+  .transform((value, ctx) => {
+    const bytes = /^[A-Za-z0-9_-]{22}$/.test(value) ? Buffer.from(value, 'base64url') : undefined;
+    if (bytes?.length !== 16) {
+      ctx.addIssue({ code: 'custom', message: BAD_CURSOR });
+      return z.NEVER;
+    }
+    const hex = bytes.toString('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  })
+  .openapi({
+    description:
+      "Page suivante par curseur : la valeur `nextCursor` de la réponse précédente (mêmes filtres, même groupement). Une page lue ainsi coûte autant au fond de la liste qu'au début ; `page` est alors ignoré (1).",
+    example: 'C4854-Tp5QH2U3bD1fCgQA',
+  });
+
+export const ListAccountsQuery = PaginationQuery.extend({
+  ...ListFiltersQuery.shape,
   groupBy: z.enum(GROUP_BY).optional().openapi({
     description:
       "Grouper par profil, statut ou mois d'expiration : la liste est triée par groupe, chaque élément porte `group`, et `groups` donne les effectifs de chaque groupe (toutes pages)",
     example: 'status',
   }),
+  after: CursorSchema.optional(),
+}).superRefine((query, ctx) => {
+  if (query.after !== undefined && query.page !== 1) {
+    ctx.addIssue({ code: 'custom', path: ['after'], message: 'Indiquez soit un numéro de page (`page`), soit un curseur (`after`), pas les deux.' });
+  }
 });
 
 export const GroupSchema = z.object({
@@ -221,6 +255,11 @@ export const AccountListSchema = z
       .optional()
       .openapi({ description: 'Avec groupBy : les groupes, dans l’ordre de la liste' }),
     ...PaginationMeta,
+    page: z.number().int().nullable().openapi({ description: 'Page renvoyée (null pour une page demandée par curseur `after`)', example: 1 }),
+    nextCursor: z.string().nullable().openapi({
+      description: 'Curseur de la page suivante, à passer dans `after` (null : dernière page)',
+      example: 'C4854-Tp5QH2U3bD1fCgQA',
+    }),
   })
   .openapi('AccountList');
 

@@ -252,29 +252,95 @@ async function accountsInNameOrder(db: Db, f: AccountFilters, extra: SQL | undef
   return rows;
 }
 
+/** Where a page read by cursor starts: just after this account, in list order (its group first when grouping). */
+export interface ListPosition {
+  id: string;
+  searchText: string;
+  groupKey?: string;
+}
+
+/**
+ * The position of an account of the establishment in the list (`groupBy`'s key included), for a
+ * page that starts after it; undefined when the establishment has no such account.
+ */
+export async function listPosition(
+  db: Db,
+  f: Clockwise & { establishmentId: string; groupBy?: AccountGroupBy },
+  accountId: string,
+): Promise<ListPosition | undefined> {
+  const group = f.groupBy ? groupExpressions(f.groupBy, f) : undefined;
+  const [row] = await db
+    .select({ id: accounts.id, searchText: accounts.searchText, ...(group ? { groupKey: group.key } : {}) })
+    .from(accounts)
+    .where(and(eq(accounts.id, accountId), eq(accounts.establishmentId, f.establishmentId)));
+  return row;
+}
+
+/** The accounts after `position` in name order: a range of the list index, as cheap deep in the list as on its first page. */
+const afterPosition = (position: ListPosition) => sql`(${accounts.searchText}, ${accounts.id}) > (${position.searchText}, ${position.id}::uuid)`;
+
+type ListedAccount = AccountView & { groupKey?: string };
+
+/**
+ * A page of the list: `pageSize` accounts from the `page`-th page, or right after `after` (a keyset
+ * cursor: the cost of a page does not grow with its depth), with the total, the group counts when
+ * grouping, and `next`, the last account of the page when another page follows (the next cursor).
+ * `after` outside the groups listed (an account deleted or moved out of the filter since) gives
+ * `positionLost`.
+ */
 export async function listAccounts(
   db: Db,
-  f: AccountFilters & { groupBy?: AccountGroupBy; page: number; pageSize: number },
-): Promise<{ items: (AccountView & { groupKey?: string })[]; total: number; groups?: { key: string; count: number }[] }> {
+  f: AccountFilters & { groupBy?: AccountGroupBy; page: number; pageSize: number; after?: ListPosition },
+): Promise<{ items: ListedAccount[]; total: number; groups?: { key: string; count: number }[]; next: string | null; positionLost?: true }> {
   const group = f.groupBy ? groupExpressions(f.groupBy, f) : undefined;
   const { total, groups } = await countAccounts(db, f, group);
-  const offset = (f.page - 1) * f.pageSize;
-  if (!group || !groups) return { items: await accountsInNameOrder(db, f, undefined, offset, f.pageSize), total };
-  // Grouped: the group counts say which groups the page spans; each is read in name order off the
-  // index with its own condition, instead of sorting every account by group.
-  const items: (AccountView & { groupKey?: string })[] = [];
+  // One more than the page: whether a next page exists, without counting.
+  const limit = f.pageSize + 1;
+  let rows: ListedAccount[];
+  if (!group || !groups) {
+    rows = f.after
+      ? await accountsInNameOrder(db, f, afterPosition(f.after), 0, limit)
+      : await accountsInNameOrder(db, f, undefined, (f.page - 1) * f.pageSize, limit);
+  } else if (f.after) {
+    const from = groups.findIndex((g) => g.key === f.after!.groupKey);
+    if (from === -1) return { items: [], total, groups, next: null, positionLost: true };
+    rows = await groupedStretch(db, f, group, groups.slice(from), 0, limit, afterPosition(f.after));
+  } else {
+    rows = await groupedStretch(db, f, group, groups, (f.page - 1) * f.pageSize, limit);
+  }
+  const items = rows.slice(0, f.pageSize);
+  return { items, total, groups, next: rows.length > f.pageSize ? items.at(-1)!.id : null };
+}
+
+/**
+ * `limit` accounts of a grouped list from `offset` within `groups` (the first of them read only
+ * after `after` when given). The group counts say which groups the stretch spans; each is read in
+ * name order off the index with its own condition, instead of sorting every account by group.
+ */
+async function groupedStretch(
+  db: Db,
+  f: AccountFilters,
+  group: GroupExpressions,
+  groups: { key: string; count: number }[],
+  offset: number,
+  limit: number,
+  after?: SQL,
+): Promise<ListedAccount[]> {
+  const items: ListedAccount[] = [];
   let start = 0;
-  for (const g of groups) {
-    const from = Math.max(offset, start);
-    const to = Math.min(offset + f.pageSize, start + g.count);
-    if (from < to) {
-      const rows = await accountsInNameOrder(db, f, group.has(g.key), from - start, to - from);
+  for (const [i, g] of groups.entries()) {
+    // By offset, the counts place the stretch in each group; after a keyset, each group is read from
+    // its start (the first one after the keyset) up to what is still missing.
+    const from = after ? 0 : Math.max(offset, start) - start;
+    const count = after ? limit - items.length : Math.min(offset + limit, start + g.count) - Math.max(offset, start);
+    if (count > 0) {
+      const rows = await accountsInNameOrder(db, f, and(group.has(g.key), i === 0 ? after : undefined), from, count);
       items.push(...rows.map((row) => ({ ...row, groupKey: g.key })));
     }
     start += g.count;
-    if (start >= offset + f.pageSize) break;
+    if (items.length >= limit || (!after && start >= offset + limit)) break;
   }
-  return { items, total, groups };
+  return items;
 }
 
 /**

@@ -293,6 +293,7 @@ export interface paths {
                     status?: "pending_activation" | "active" | "expired" | "blocked";
                     profile?: "admin" | "user";
                     groupBy?: "profile" | "status" | "expiryMonth";
+                    after?: string;
                 };
                 header?: never;
                 path: {
@@ -3543,10 +3544,11 @@ export interface components {
                 label: string;
                 count: number;
             }[];
-            page: number;
+            page: number | null;
             pageSize: number;
             total: number;
             pageCount: number;
+            nextCursor: string | null;
         };
         AccountSummary: {
             id: string;

@@ -6,7 +6,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Db } from '../../../db/client';
 import { accountsCsv } from '../../../db/queries/account-export';
-import { type AccountFilters, findAccount, listAccounts } from '../../../db/queries/accounts';
+import { type AccountFilters, findAccount, listAccounts, listPosition } from '../../../db/queries/accounts';
 import { findEstablishment } from '../../../db/queries/establishments';
 import {
   findIdempotentResponse,
@@ -19,7 +19,7 @@ import { csvResponse } from '../../csv';
 import { requireAccount } from '../../access';
 import type { AppEnv } from '../../env';
 import { ApiError } from '../../errors';
-import type { GroupBy } from '../../schemas/accounts';
+import { encodeCursor, type GroupBy } from '../../schemas/accounts';
 import { paginationMeta } from '../../schemas/common';
 import {
   type AccountScope,
@@ -64,6 +64,10 @@ async function exportCsv(c: Context<AppEnv>, establishmentId: string, filters: P
   return csvResponse(c, rows, `comptes-${establishment?.siret ?? establishmentId}-${scope.today}.csv`);
 }
 
+/** A cursor whose account left the establishment's list (deleted for good, or moved out of the group or filter). */
+const cursorLost = () =>
+  new ApiError('invalid_cursor', "La liste a changé depuis ce curseur de pagination : reprenez-la à sa première page.");
+
 /** Who acts, for which establishment, when (access was checked by the route's guard). */
 export function requestScope(c: Context<AppEnv>, establishmentId: string): AccountScope {
   return { actor: c.var.actor, requestId: c.var.requestId, establishmentId, lifecycles: c.var.deps, ...clockOf(c) };
@@ -91,8 +95,11 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
     const { establishmentId } = c.req.valid('param');
     const query = c.req.valid('query');
     const scope = requestScope(c, establishmentId);
+    const { db } = c.var.deps;
     const pageSize = Number(query.pageSize);
-    const { items, total, groups } = await listAccounts(c.var.deps.db, {
+    const after = query.after === undefined ? undefined : await listPosition(db, { ...scope, groupBy: query.groupBy }, query.after);
+    if (query.after !== undefined && !after) throw cursorLost();
+    const { items, total, groups, next, positionLost } = await listAccounts(db, {
       ...scope,
       q: query.q,
       status: query.status,
@@ -100,7 +107,9 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
       groupBy: query.groupBy,
       page: query.page,
       pageSize,
+      after,
     });
+    if (positionLost) throw cursorLost();
     const groupBy = query.groupBy;
     return c.json(
       {
@@ -110,6 +119,8 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
         })),
         ...(groupBy && groups ? { groups: groups.map((g) => ({ ...g, label: groupLabel(groupBy, g.key) })) } : {}),
         ...paginationMeta(query.page, pageSize, total),
+        ...(after ? { page: null } : {}),
+        nextCursor: next ? encodeCursor(next) : null,
       },
       200,
     );

@@ -11,6 +11,7 @@ import {
   ExportSelectionBody,
   IdsBody,
   ListAccountsQuery,
+  ListFiltersQuery,
   RenewalPreviewSchema,
   RenewalReportSchema,
   RenewalSelectionBody,
@@ -38,7 +39,7 @@ export const listAccountsRoute = createRoute({
   request: { params: EstablishmentParams, query: ListAccountsQuery },
   responses: {
     200: { description: 'Une page de comptes', content: json(AccountListSchema) },
-    ...errorResponses('forbidden', 'not_found'),
+    ...errorResponses('forbidden', 'not_found', 'invalid_cursor'),
   },
 });
 
@@ -52,7 +53,7 @@ export const exportAccountsRoute = createRoute({
   security: sessionSecurity,
   request: {
     params: EstablishmentParams,
-    query: ListAccountsQuery.pick({ q: true, status: true, profile: true }).extend({
+    query: ListFiltersQuery.extend({
       ids: z
         .union([z.string(), z.array(z.string())])
         .optional()

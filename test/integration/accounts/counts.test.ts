@@ -7,7 +7,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { effectiveStatus } from '../../../db/queries/account-status';
-import { type AccountGroupBy, listAccounts } from '../../../db/queries/accounts';
+import { type AccountGroupBy, listAccounts, type ListPosition, listPosition } from '../../../db/queries/accounts';
 import { accounts } from '../../../db/schema';
 import { ACCOUNT_STATUSES, type AccountStatus, type Profile } from '../../../domain/account';
 import { insertAccount, insertEstablishment } from '../../support/fixtures';
@@ -37,7 +37,8 @@ async function reference(establishmentId: string, groupBy: AccountGroupBy | unde
     where status <> 'deleted'
       and (${filter.status ?? null}::text is null or status = ${filter.status ?? null})
       and (${filter.profile ?? null}::text is null or profile::text = ${filter.profile ?? null})
-      and (${filter.q ?? null}::text is null or search_text like '%' || ${filter.q ?? null} || '%')
+      and (${filter.q ?? null}::text is null
+           or (select bool_and(search_text like '%' || w || '%') from unnest(string_to_array(${filter.q ?? null}, ' ')) as w))
     order by ${sql.raw(groupBy ? `${GROUP_ORDER[groupBy]}, ` : '')} search_text, id`)) as unknown as {
     id: string;
     profile: string;
@@ -96,8 +97,11 @@ describe('list counts and grouped pages', () => {
       { profile: 'admin' },
       { profile: 'user', status: 'active' },
       { q: 'dupont' },
+      { q: 'prenom01 zola' },
+      { q: 'emile', status: 'expired' },
     ];
     let checkedPages = 0;
+    let cursorPages = 0;
     for (const groupBy of [undefined, 'profile', 'status', 'expiryMonth'] as const) {
       for (const filter of filters) {
         const expected = await reference(establishmentId, groupBy, filter);
@@ -112,8 +116,23 @@ describe('list counts and grouped pages', () => {
           checkedPages++;
         }
         expect(pages, JSON.stringify({ groupBy, filter })).toEqual(expected.ids);
+
+        // The same list walked by cursor (7 a page, so that pages straddle groups): the same accounts, in the same order.
+        const walked: string[] = [];
+        let after: ListPosition | undefined;
+        for (let guard = 0; guard < 100; guard++) {
+          const listed = await listAccounts(t.db, { ...clock, establishmentId, ...filter, groupBy, page: 1, pageSize: 7, after });
+          expect(listed.positionLost).toBeUndefined();
+          walked.push(...listed.items.map((a) => a.id));
+          if (!listed.next) break;
+          expect(listed.next).toBe(listed.items.at(-1)!.id);
+          after = await listPosition(t.db, { ...clock, establishmentId, groupBy }, listed.next);
+          cursorPages++;
+        }
+        expect(walked, JSON.stringify({ groupBy, filter, by: 'cursor' })).toEqual(expected.ids);
       }
     }
     expect(checkedPages).toBeGreaterThanOrEqual(40);
+    expect(cursorPages).toBeGreaterThanOrEqual(40);
   });
 });
