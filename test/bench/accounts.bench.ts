@@ -10,11 +10,12 @@
  * 100,000) with their rights and one history entry each, plus an admin with a known password.
  * Every figure is printed beside its raw limit measured in the same run, interleaved (the machine is
  * shared: the ratios are what count):
- * - lists, searches, filters, groups, first/middle/last page: the API against the same query layer
- *   called directly (no HTTP, session, JSON); BENCH_ROUNDS rounds (default 100), app and raw alternating;
+ * - lists, searches, filters, groups, first/middle/last page by number and deep pages by cursor
+ *   (`after`): the API against the same query layer called directly (no HTTP, session, JSON);
+ *   BENCH_ROUNDS rounds (default 100), app and raw alternating;
  * - the CSV export against `COPY … TO STDOUT` of the same rows, with the API process's memory growth;
  * - account creation (BENCH_CREATE, default 200, at concurrency 8 then 1) against the bare start of
- *   the same workflow, batches alternating;
+ *   the same workflow, batches alternating (BENCH_CREATE=0 skips it and the drain below);
  * - then a worker (its own process, production heap and cache settings) sends every activation email
  *   of those creations: emails per second, and its resident memory with that many open workflows.
  *
@@ -34,7 +35,8 @@ import { startActivation } from '../../accounts/lifecycles';
 import { createApp } from '../../api/app';
 import { systemClock } from '../../api/deps';
 import type { createDatabase } from '../../db/client';
-import { listAccounts } from '../../db/queries/accounts';
+import { listAccounts, listPosition } from '../../db/queries/accounts';
+import { encodeCursor } from '../../api/schemas/accounts';
 import { listServiceCodes } from '../../db/queries/services';
 import { accountRights, accounts, auditEvents, type NewAccount } from '../../db/schema';
 import { addDays, addMonths, parisDay, parisMidnight } from '../../domain/dates';
@@ -409,7 +411,27 @@ runBench('accounts', async (bench) => {
   // Lists: the API (routing, access, session, JSON) against the query layer alone (the statements
   // the API runs, straight on the driver).
   const lastPage = Math.ceil(seeded.visibleCount / PAGE_SIZE);
-  const lists: { operation: string; query: string; filters: Record<string, unknown> }[] = [
+  const middlePage = Math.ceil(lastPage / 2);
+  const clockNow = () => {
+    const now = new Date();
+    return { establishmentId: seeded.establishmentId, today: parisDay(now), now };
+  };
+  // A deep page by cursor: the cursor the page before it gives (nextCursor), as a client walking the list holds it.
+  const cursorBefore = async (page: number) => (await listAccounts(database.db, { ...clockNow(), page: page - 1, pageSize: PAGE_SIZE })).next!;
+  const byCursor = async (page: number) => {
+    const accountId = await cursorBefore(page);
+    return {
+      operation: `list page ${page} by cursor`,
+      query: `after=${encodeCursor(accountId)}`,
+      filters: {},
+      // The API's two statements: where the cursor's account stands, then the page after it.
+      raw: async () => {
+        const after = await listPosition(database.db, clockNow(), accountId);
+        return listAccounts(database.db, { ...clockNow(), page: 1, pageSize: PAGE_SIZE, after });
+      },
+    };
+  };
+  const lists: { operation: string; query: string; filters: Record<string, unknown>; raw?: () => Promise<unknown> }[] = [
     { operation: 'list page 1 (25)', query: '', filters: {} },
     { operation: 'list q=celine', query: 'q=celine', filters: { q: 'celine' } },
     { operation: 'list q=ressources', query: 'q=ressources', filters: { q: 'ressources' } },
@@ -419,8 +441,10 @@ runBench('accounts', async (bench) => {
     { operation: 'list groupBy=status', query: 'groupBy=status', filters: { groupBy: 'status' } },
     { operation: 'list groupBy=expiryMonth', query: 'groupBy=expiryMonth', filters: { groupBy: 'expiryMonth' } },
     { operation: `list page ${FAR_PAGE}`, query: `page=${FAR_PAGE}`, filters: { page: FAR_PAGE } },
-    { operation: `list page ${Math.ceil(lastPage / 2)} (middle)`, query: `page=${Math.ceil(lastPage / 2)}`, filters: { page: Math.ceil(lastPage / 2) } },
+    { operation: `list page ${middlePage} (middle)`, query: `page=${middlePage}`, filters: { page: middlePage } },
     { operation: `list page ${lastPage} (last)`, query: `page=${lastPage}`, filters: { page: lastPage } },
+    await byCursor(middlePage),
+    await byCursor(lastPage),
   ];
   for (const list of lists) {
     log(list.operation);
@@ -430,17 +454,10 @@ runBench('accounts', async (bench) => {
         const body = await json('GET', `${base}/accounts?pageSize=${PAGE_SIZE}&${list.query}`, { token });
         return () => `total ${body.total}, ${body.items.length} items${body.groups ? `, ${body.groups.length} groups` : ''}`;
       },
-      () => {
-        const now = new Date();
-        return listAccounts(database.db, {
-          establishmentId: seeded.establishmentId,
-          today: parisDay(now),
-          now,
-          page: 1,
-          pageSize: PAGE_SIZE,
-          ...list.filters,
-        } as Parameters<typeof listAccounts>[1]);
-      },
+      () =>
+        list.raw
+          ? list.raw()
+          : listAccounts(database.db, { ...clockNow(), page: 1, pageSize: PAGE_SIZE, ...list.filters } as Parameters<typeof listAccounts>[1]),
     );
     rows.push({
       operation: list.operation,
@@ -514,7 +531,8 @@ runBench('accounts', async (bench) => {
 
   // Account creation against the raw start of the same workflow (same options, another task
   // queue so that nothing runs it), at concurrency 8 (rate) and 1 (latency), batches alternating.
-  const createCount = intFromEnv('BENCH_CREATE', 200);
+  // BENCH_CREATE=0: lists and export only (no creation, no worker, no drain).
+  const createCount = intFromEnv('BENCH_CREATE', 200, 0);
   const lifecycleDeps = { temporal, config: { temporal: { taskQueue: `bench-raw-${randomUUID()}` } } };
   let created = 0;
   const create = () => {
@@ -541,92 +559,94 @@ runBench('accounts', async (bench) => {
     rawStarts++;
     return startActivation(lifecycleDeps, { id: randomUUID(), loginId: `RAW${String(rawStarts).padStart(6, '0')}`, expiresOn: '2028-05-23' }, '00000000000000');
   };
-  for (const concurrency of [8, 1]) {
-    log(`create, concurrency ${concurrency}`);
-    const batch = Math.max(10, Math.floor(createCount / (concurrency === 1 ? 4 : 2)));
-    const appRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
-    const rawRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
-    for (let i = 0; i < 2; i++) {
-      appRuns.push(await runConcurrently(batch, concurrency, create));
-      rawRuns.push(await runConcurrently(batch, concurrency, rawStart));
+  if (createCount > 0) {
+    for (const concurrency of [8, 1]) {
+      log(`create, concurrency ${concurrency}`);
+      const batch = Math.max(10, Math.floor(createCount / (concurrency === 1 ? 4 : 2)));
+      const appRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
+      const rawRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
+      for (let i = 0; i < 2; i++) {
+        appRuns.push(await runConcurrently(batch, concurrency, create));
+        rawRuns.push(await runConcurrently(batch, concurrency, rawStart));
+      }
+      const rate = (runs: typeof appRuns) => runs.reduce((s, r) => s + r.perSecond, 0) / runs.length;
+      const p99 = (runs: typeof appRuns) => Math.max(...runs.map((r) => r.p99));
+      if (concurrency === 8) {
+        rows.push({
+          operation: 'POST accounts, concurrency 8',
+          app: `${rate(appRuns).toFixed(1)}/s, p99 ${ms(p99(appRuns))}`,
+          rawLabel: 'workflow start alone',
+          raw: `${rate(rawRuns).toFixed(1)}/s`,
+          ratio: `${(rate(appRuns) / rate(rawRuns)).toFixed(2)} ×`,
+          goal: `≥ 0.8 × raw rate: ${rate(appRuns) >= 0.8 * rate(rawRuns) ? 'met' : 'NOT met'}`,
+          note: `${2 * batch} creations, ${2 * batch} raw starts`,
+        });
+      } else {
+        rows.push({
+          operation: 'POST accounts, concurrency 1',
+          app: `p50 ${ms(Math.max(...appRuns.map((r) => r.p50)))}, p99 ${ms(p99(appRuns))}`,
+          rawLabel: 'workflow start alone',
+          raw: `p99 ${ms(p99(rawRuns))}`,
+          ratio: `${(p99(appRuns) / p99(rawRuns)).toFixed(2)} ×`,
+          goal: `p99 ≤ 60 ms: ${p99(appRuns) <= 60 ? 'met' : 'NOT met'}`,
+          note: `${2 * batch} creations`,
+        });
+      }
     }
-    const rate = (runs: typeof appRuns) => runs.reduce((s, r) => s + r.perSecond, 0) / runs.length;
-    const p99 = (runs: typeof appRuns) => Math.max(...runs.map((r) => r.p99));
-    if (concurrency === 8) {
-      rows.push({
-        operation: 'POST accounts, concurrency 8',
-        app: `${rate(appRuns).toFixed(1)}/s, p99 ${ms(p99(appRuns))}`,
-        rawLabel: 'workflow start alone',
-        raw: `${rate(rawRuns).toFixed(1)}/s`,
-        ratio: `${(rate(appRuns) / rate(rawRuns)).toFixed(2)} ×`,
-        goal: `≥ 0.8 × raw rate: ${rate(appRuns) >= 0.8 * rate(rawRuns) ? 'met' : 'NOT met'}`,
-        note: `${2 * batch} creations, ${2 * batch} raw starts`,
-      });
-    } else {
-      rows.push({
-        operation: 'POST accounts, concurrency 1',
-        app: `p50 ${ms(Math.max(...appRuns.map((r) => r.p50)))}, p99 ${ms(p99(appRuns))}`,
-        rawLabel: 'workflow start alone',
-        raw: `p99 ${ms(p99(rawRuns))}`,
-        ratio: `${(p99(appRuns) / p99(rawRuns)).toFixed(2)} ×`,
-        goal: `p99 ≤ 60 ms: ${p99(appRuns) <= 60 ? 'met' : 'NOT met'}`,
-        note: `${2 * batch} creations`,
-      });
-    }
-  }
 
-  // Drain: the worker (its own process, production heap and cache settings) sends the activation
-  // emails of every account created above; its resident memory is sampled while the workflows open.
-  log(`drain: ${created} activation emails`);
-  const worker = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [...WORKER_NODE_FLAGS, path.join(__dirname, 'worker-process.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const workerExited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  closers.push(async () => {
-    if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
-    await workerExited;
-  });
-  worker.stderr.on('data', (chunk: Buffer) => log(`worker: ${chunk.toString().trim()}`));
-  let workerPeakMb = 0;
-  const rssSampler = setInterval(() => {
-    void rssOfProcessTreeMb(worker.pid!).then((mb) => (workerPeakMb = Math.max(workerPeakMb, mb)));
-  }, 250);
-  const sentAction = 'email.password_creation_sent';
-  const drainDeadline = performance.now() + intFromEnv('BENCH_DRAIN_SECONDS', 600) * 1000;
-  let sent = { n: 0, first: null as Date | null, last: null as Date | null };
-  while (performance.now() < drainDeadline) {
-    const [row] = (await database.db.execute(
-      sql`select count(*)::int as n, min(${auditEvents.at}) as first, max(${auditEvents.at}) as last
-          from ${auditEvents} where ${auditEvents.action} = ${sentAction}`,
-    )) as unknown as [{ n: number; first: string | null; last: string | null }];
-    sent = { n: row.n, first: row.first ? new Date(row.first) : null, last: row.last ? new Date(row.last) : null };
-    if (sent.n >= created) break;
-    await sleep(250);
+    // Drain: the worker (its own process, production heap and cache settings) sends the activation
+    // emails of every account created above; its resident memory is sampled while the workflows open.
+    log(`drain: ${created} activation emails`);
+    const worker = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [...WORKER_NODE_FLAGS, path.join(__dirname, 'worker-process.ts')], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const workerExited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    closers.push(async () => {
+      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
+      await workerExited;
+    });
+    worker.stderr.on('data', (chunk: Buffer) => log(`worker: ${chunk.toString().trim()}`));
+    let workerPeakMb = 0;
+    const rssSampler = setInterval(() => {
+      void rssOfProcessTreeMb(worker.pid!).then((mb) => (workerPeakMb = Math.max(workerPeakMb, mb)));
+    }, 250);
+    const sentAction = 'email.password_creation_sent';
+    const drainDeadline = performance.now() + intFromEnv('BENCH_DRAIN_SECONDS', 600) * 1000;
+    let sent = { n: 0, first: null as Date | null, last: null as Date | null };
+    while (performance.now() < drainDeadline) {
+      const [row] = (await database.db.execute(
+        sql`select count(*)::int as n, min(${auditEvents.at}) as first, max(${auditEvents.at}) as last
+            from ${auditEvents} where ${auditEvents.action} = ${sentAction}`,
+      )) as unknown as [{ n: number; first: string | null; last: string | null }];
+      sent = { n: row.n, first: row.first ? new Date(row.first) : null, last: row.last ? new Date(row.last) : null };
+      if (sent.n >= created) break;
+      await sleep(250);
+    }
+    await sleep(2000); // the memory once the workflows wait on their timers
+    clearInterval(rssSampler);
+    const workerSettledMb = await rssOfProcessTreeMb(worker.pid!);
+    const drainSeconds = sent.first && sent.last ? (sent.last.getTime() - sent.first.getTime()) / 1000 : NaN;
+    const drainRate = sent.n > 1 ? (sent.n - 1) / drainSeconds : NaN;
+    rows.push({
+      operation: `drain ${created} activation emails`,
+      app: `${drainRate.toFixed(1)} emails/s`,
+      rawLabel: '-',
+      raw: '-',
+      ratio: '-',
+      goal: `≥ 50/s: ${drainRate >= 50 ? 'met' : 'NOT met'}`,
+      note: `${sent.n} sent in ${drainSeconds.toFixed(1)} s (first to last)`,
+    });
+    rows.push({
+      operation: `worker RSS, ${created} open workflows`,
+      app: `peak ${workerPeakMb.toFixed(0)} MB, then ${workerSettledMb.toFixed(0)} MB`,
+      rawLabel: '-',
+      raw: '-',
+      ratio: '-',
+      goal: `≤ 400 MB: ${workerPeakMb <= 400 ? 'met' : 'NOT met'}`,
+      note: `cache ${config.worker.maxCachedWorkflows} workflows, ${WORKER_NODE_FLAGS.join(' ')}`,
+    });
   }
-  await sleep(2000); // the memory once the workflows wait on their timers
-  clearInterval(rssSampler);
-  const workerSettledMb = await rssOfProcessTreeMb(worker.pid!);
-  const drainSeconds = sent.first && sent.last ? (sent.last.getTime() - sent.first.getTime()) / 1000 : NaN;
-  const drainRate = sent.n > 1 ? (sent.n - 1) / drainSeconds : NaN;
-  rows.push({
-    operation: `drain ${created} activation emails`,
-    app: `${drainRate.toFixed(1)} emails/s`,
-    rawLabel: '-',
-    raw: '-',
-    ratio: '-',
-    goal: `≥ 50/s: ${drainRate >= 50 ? 'met' : 'NOT met'}`,
-    note: `${sent.n} sent in ${drainSeconds.toFixed(1)} s (first to last)`,
-  });
-  rows.push({
-    operation: `worker RSS, ${created} open workflows`,
-    app: `peak ${workerPeakMb.toFixed(0)} MB, then ${workerSettledMb.toFixed(0)} MB`,
-    rawLabel: '-',
-    raw: '-',
-    ratio: '-',
-    goal: `≤ 400 MB: ${workerPeakMb <= 400 ? 'met' : 'NOT met'}`,
-    note: `cache ${config.worker.maxCachedWorkflows} workflows, ${WORKER_NODE_FLAGS.join(' ')}`,
-  });
 
   const [{ version }] = (await database.db.execute(sql`select current_setting('server_version') as version`)) as unknown as [
     { version: string },
