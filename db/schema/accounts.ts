@@ -67,7 +67,8 @@ export const accounts = pgTable(
     index('accounts_list_order_idx').on(t.establishmentId, t.searchText, t.id).where(sql`status <> 'deleted'`),
     // Substring search (`like '%word%'` on the folded column): trigrams (pg_trgm, created by migration list_indexes_and_counts).
     index('accounts_search_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops')),
-    // The few accounts locked out right now (their displayed status is « Bloqué »).
+    // The few accounts locked out right now (their displayed status is « Bloqué »); migration 0011
+    // adds INCLUDE (profile, status, expires_on) so that the counts' correction reads the index only.
     index('accounts_blocked_idx').on(t.establishmentId, t.blockedUntil).where(sql`blocked_until is not null`),
   ],
 );
