@@ -22,7 +22,7 @@ const ADDRESS = ['Mairie – Service RH', '1 place de la Mairie', '44000 NANTES'
 let passwordHash: string;
 const mail = () => createMailSinkClient(inject('stack').mailSinkUrl);
 
-const ts = useTimeSkippingStack({ name: 'admin-registration' });
+const ts = useTimeSkippingStack({ name: 'admin-registration', perTest: true });
 beforeAll(async () => {
   passwordHash = await hashPassword(PASSWORD);
 });
