@@ -58,8 +58,8 @@ export const envSchema = z
       .int()
       .min(0)
       .max(100_000)
-      .default(500)
-      .describe('Workflows the worker keeps in memory between their tasks (~0.3 MB each); the others replay from their history'),
+      .default(100)
+      .describe('Workflows the worker keeps in memory between their tasks (~0.5 MB each); the others replay from their history'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;

@@ -24,7 +24,7 @@ import type { SearchAttributes } from '@temporalio/common';
 import { EMBEDDED_DATABASE_NAME, loadConfigOrExit } from '../config/env';
 import { migrateDatabase } from '../db/migrate';
 import { buildConsole } from '../web/build';
-import { WORKER_NODE_FLAGS } from '../worker/node-flags';
+import { workerNodeArgs } from '../worker/node-flags';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/definitions';
 import { seedDemoBanner } from './demo';
 import { startMailSink } from './mail-sink';
@@ -160,9 +160,9 @@ export async function startCluster(opts: { dataDir: string; appEnv?: Record<stri
     };
     // `node --import tsx`, not the tsx command: that one runs the program in a child process, which a
     // SIGKILL of the command (the drill's) would leave running.
-    const node = (script: string, flags: string[] = []) => [...flags, '--import', 'tsx', path.join(ROOT, script)];
+    const node = (script: string) => ['--import', 'tsx', path.join(ROOT, script)];
     const workers = [1, 2].map((n) =>
-      managed(`worker-${n}`, process.execPath, node('worker/main.ts', WORKER_NODE_FLAGS), env, logDir, /polling task queue/),
+      managed(`worker-${n}`, process.execPath, workerNodeArgs(path.join(ROOT, 'worker/main.ts')), env, logDir, /polling task queue/),
     );
     const apiProcesses = apiPorts.map((port, i) =>
       managed(`api-${i + 1}`, process.execPath, node('api/main.ts'), { ...env, API_PORT: String(port) }, logDir, /listening on/),

@@ -1,13 +1,25 @@
-import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/deps';
-
-export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
+import { workflowBundlePath } from './workflow-bundle';
 
 /**
- * The worker runs every workflow and activity on one task queue. Tests pass a prebuilt
- * `workflowBundle` so the workflow code is bundled once per run, not once per worker.
+ * Task slots and pollers. The SDK's defaults poll new workflow tasks with 2 of its 10 pollers (the
+ * other 8 wait on the sticky queue, where a workflow's later tasks go): after a burst of creations,
+ * whose workflows each need one task (their first link is sent by local activities within it), the
+ * worker sat idle while 2 polls at a time fetched the backlog. Half of the polls go to new tasks.
+ */
+export const WORKER_TUNING = {
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxConcurrentWorkflowTaskPolls: 20,
+  nonStickyToStickyPollRatio: 0.5,
+  maxConcurrentActivityTaskExecutions: 100,
+  maxConcurrentLocalActivityExecutions: 100,
+} satisfies Partial<WorkerOptions>;
+
+/**
+ * The worker runs every workflow and activity on one task queue, from the prebuilt workflow bundle
+ * (worker/workflow-bundle.ts). Tests pass the bundle their run built once.
  */
 export async function createWorker(params: {
   connection: NativeConnection;
@@ -27,8 +39,9 @@ export async function createWorker(params: {
     connection: params.connection,
     namespace: params.namespace,
     taskQueue: params.taskQueue,
-    ...(params.workflowBundle ? { workflowBundle: params.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: params.workflowBundle ?? { codePath: await workflowBundlePath() },
     activities: createActivities(params.deps),
     ...(params.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: params.maxCachedWorkflows }),
+    ...WORKER_TUNING,
   });
 }

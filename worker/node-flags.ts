@@ -1,6 +1,17 @@
 /**
- * The worker's V8 heap limit, as started by `npm run worker`, `npm start` and docker-compose.yml
- * (same figure there): the workflow cache (WORKER_MAX_CACHED_WORKFLOWS, ~0.3 MB each) plus the
- * activities fit under it, and the process stays under 400 MB resident with the SDK's native part.
+ * How the worker process is started, everywhere: `npm run worker` (package.json), `npm start`
+ * (dev/start.ts), the cluster (dev/cluster.ts), docker-compose.yml and the benchmarks. Node itself runs
+ * it, TypeScript loaded by tsx's hook (`--import tsx`): the tsx command would add a launcher process
+ * of its own (~50 MB) and keep the program in a child that a SIGKILL of the command leaves running.
+ *
+ * The heap limit and the workflow cache (WORKER_MAX_CACHED_WORKFLOWS) are chosen together so that
+ * the process stays under 400 MB resident whatever the number of open workflows (README « Worker
+ * memory »): the cached workflows and the activities fit under the old-space limit; above it,
+ * V8 collects harder rather than grows.
  */
-export const WORKER_NODE_FLAGS = ['--max-old-space-size=320'];
+export const WORKER_NODE_FLAGS = ['--max-old-space-size=256'];
+
+/** `node` arguments that run `script` (worker/main.ts unless a bench runs its variant) as production does. */
+export function workerNodeArgs(script = 'worker/main.ts'): string[] {
+  return [...WORKER_NODE_FLAGS, '--import', 'tsx', script];
+}

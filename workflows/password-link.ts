@@ -13,6 +13,7 @@ import {
   patched,
   allHandlersFinished,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -55,19 +56,29 @@ export interface PasswordLinkInput {
 
 export type PasswordLinkOutcome = 'password_set' | 'link_expired' | 'cancelled' | 'account_not_eligible';
 
-const { issuePasswordLink, markPasswordLinkExpired, applyStagedPassword } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
+const LINK_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 // The account row may not be visible yet when the workflow starts (it is started from inside the
 // creating transaction). The activity itself gives up on a row still absent after a few attempts
 // (a rolled-back creation: non-retryable failure); a database that does not answer is retried
 // until it does, so an outage never ends the activation as `account_not_eligible`.
-const { checkLinkEligibility } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const ELIGIBILITY_RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+
+const { markPasswordLinkExpired, applyStagedPassword } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: LINK_RETRY });
+
+/**
+ * The first link's check and send run as local activities: inside the workflow task that starts the
+ * run, with no activity task to schedule, poll and complete on the server, and no second and third
+ * workflow task to hear their results. A burst of creations is drained at the server's pace of one
+ * workflow task per activation instead of five (README « Benchmark », drain). Both are idempotent
+ * and short; a long outage of the database or the mail service is retried the same way (after a
+ * minute of backoff, through a timer in the history). Runs begun before this change keep their
+ * remote activities (`patched`), so their histories replay.
+ */
+export const LOCAL_LINK_ACTIVITIES_PATCH = 'link-activities-local';
+const remote = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: LINK_RETRY });
+const remoteEligibility = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: ELIGIBILITY_RETRY });
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: LINK_RETRY });
+const localEligibility = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: ELIGIBILITY_RETRY });
 
 const linkInvalid = () => ApplicationFailure.nonRetryable('This link is not the living one', 'LinkInvalid');
 
@@ -89,6 +100,9 @@ export async function runPasswordLink(
   let sending = false;
   /** Set when this run starts the account's validity workflow (activation at creation). */
   let validityStarted: Promise<void> | null = null;
+  const runLocally = patched(LOCAL_LINK_ACTIVITIES_PATCH);
+  const { checkLinkEligibility } = runLocally ? localEligibility : remoteEligibility;
+  const { issuePasswordLink } = runLocally ? local : remote;
 
   // What the Temporal UI shows as the run's current details (French, no personal data).
   const tell = (step: StoryStep) => setCurrentDetails(passwordLinkDetails(purpose, step));

@@ -14,7 +14,9 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -57,10 +59,15 @@ const { readAccountValidity, recordAccountExpired } = proxyActivities<Activities
 
 // Same as activation: the row may not be visible yet when the workflow starts inside the creating
 // transaction; a few quick retries cover the commit, then the creation is taken as rolled back.
-const { confirmAccountCommitted } = proxyActivities<Activities>({
+// A local activity, as activation's first link (workflows/password-link.ts): the start of a
+// created account's validity is one workflow task, not three. Older runs keep the remote one.
+const CONFIRM_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumAttempts: 6 },
-});
+} as const;
+const remoteConfirm = proxyActivities<Activities>(CONFIRM_OPTIONS).confirmAccountCommitted;
+const localConfirm = proxyLocalActivities<Activities>(CONFIRM_OPTIONS).confirmAccountCommitted;
+export const LOCAL_CONFIRM_PATCH = 'confirm-account-local';
 
 export async function validityWorkflow(input: ValidityInput): Promise<ValidityOutcome> {
   let expiresOn = input.expiresOn;
@@ -115,6 +122,7 @@ export async function validityWorkflow(input: ValidityInput): Promise<ValidityOu
   show('valid');
 
   if (input.confirmAccount) {
+    const confirmAccountCommitted = patched(LOCAL_CONFIRM_PATCH) ? localConfirm : remoteConfirm;
     const found = await confirmAccountCommitted({ accountId: input.accountId }).catch(() => null);
     if (!found) return end('account_not_found');
   }

@@ -15,20 +15,16 @@
  *   BENCH_ROUNDS rounds (default 100), app and raw alternating;
  * - the CSV export against `COPY … TO STDOUT` of the same rows, with the API process's memory growth;
  * - account creation (BENCH_CREATE, default 200, at concurrency 8 then 1) against the bare start of
- *   the same workflow, batches alternating (BENCH_CREATE=0 skips it and the drain below);
- * - then a worker (its own process, production heap and cache settings) sends every activation email
- *   of those creations: emails per second, and its resident memory with that many open workflows.
+ *   the same workflow, batches alternating (BENCH_CREATE=0 skips it and the worker's figures below);
+ * - then the worker's figures (test/bench/worker-figures.ts): the drain of a burst of creations beside
+ *   the raw sink rate, and the worker's resident memory.
  *
  *   BENCH_ACCOUNTS=20000 BENCH_ROUNDS=50 npm run bench
  *
  * Everything started is stopped and the temporary directory removed, even on error or Ctrl-C.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { startActivation } from '../../accounts/lifecycles';
@@ -43,11 +39,9 @@ import { addDays, addMonths, parisDay, parisMidnight } from '../../domain/dates'
 import { loginIdFor } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
 import { hashPassword } from '../../security/passwords';
-import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 import { insertEstablishment } from '../support/fixtures';
 import { intFromEnv, runBench, runConcurrently, type Timing, timing } from './bench-stack';
-
-const REPO_ROOT = path.resolve(__dirname, '../..');
+import { measureWorker, printWorkerFigures } from './worker-figures';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
@@ -359,23 +353,10 @@ function printTable(rows: Row[]) {
   for (const line of lines) console.log(format(line));
 }
 
-/**
- * Resident memory of a process and its descendants, from /proc (Linux): `tsx` runs the script in a
- * child node process, which is the worker.
- */
-async function rssOfProcessTreeMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const own = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-  let total = own;
-  for (const child of children.split(' ').filter(Boolean)) total += await rssOfProcessTreeMb(Number(child));
-  return total;
-}
-
 // ---------------------------------------------------------------------------------------------------
 
 runBench('accounts', async (bench) => {
-  const { stack, env, config, database, temporal, closers } = bench;
+  const { stack, config, database, temporal } = bench;
   const app = createApp({ db: database.db, temporal, config, clock: systemClock });
 
   const t1 = performance.now();
@@ -593,60 +574,15 @@ runBench('accounts', async (bench) => {
         });
       }
     }
-
-    // Drain: the worker (its own process, production heap and cache settings) sends the activation
-    // emails of every account created above; its resident memory is sampled while the workflows open.
-    log(`drain: ${created} activation emails`);
-    const worker = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [...WORKER_NODE_FLAGS, path.join(__dirname, 'worker-process.ts')], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const workerExited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    closers.push(async () => {
-      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
-      await workerExited;
-    });
-    worker.stderr.on('data', (chunk: Buffer) => log(`worker: ${chunk.toString().trim()}`));
-    let workerPeakMb = 0;
-    const rssSampler = setInterval(() => {
-      void rssOfProcessTreeMb(worker.pid!).then((mb) => (workerPeakMb = Math.max(workerPeakMb, mb)));
-    }, 250);
-    const sentAction = 'email.password_creation_sent';
-    const drainDeadline = performance.now() + intFromEnv('BENCH_DRAIN_SECONDS', 600) * 1000;
-    let sent = { n: 0, first: null as Date | null, last: null as Date | null };
-    while (performance.now() < drainDeadline) {
-      const [row] = (await database.db.execute(
-        sql`select count(*)::int as n, min(${auditEvents.at}) as first, max(${auditEvents.at}) as last
-            from ${auditEvents} where ${auditEvents.action} = ${sentAction}`,
-      )) as unknown as [{ n: number; first: string | null; last: string | null }];
-      sent = { n: row.n, first: row.first ? new Date(row.first) : null, last: row.last ? new Date(row.last) : null };
-      if (sent.n >= created) break;
-      await sleep(250);
-    }
-    await sleep(2000); // the memory once the workflows wait on their timers
-    clearInterval(rssSampler);
-    const workerSettledMb = await rssOfProcessTreeMb(worker.pid!);
-    const drainSeconds = sent.first && sent.last ? (sent.last.getTime() - sent.first.getTime()) / 1000 : NaN;
-    const drainRate = sent.n > 1 ? (sent.n - 1) / drainSeconds : NaN;
-    rows.push({
-      operation: `drain ${created} activation emails`,
-      app: `${drainRate.toFixed(1)} emails/s`,
-      rawLabel: '-',
-      raw: '-',
-      ratio: '-',
-      goal: `≥ 50/s: ${drainRate >= 50 ? 'met' : 'NOT met'}`,
-      note: `${sent.n} sent in ${drainSeconds.toFixed(1)} s (first to last)`,
-    });
-    rows.push({
-      operation: `worker RSS, ${created} open workflows`,
-      app: `peak ${workerPeakMb.toFixed(0)} MB, then ${workerSettledMb.toFixed(0)} MB`,
-      rawLabel: '-',
-      raw: '-',
-      ratio: '-',
-      goal: `≤ 400 MB: ${workerPeakMb <= 400 ? 'met' : 'NOT met'}`,
-      note: `cache ${config.worker.maxCachedWorkflows} workflows, ${WORKER_NODE_FLAGS.join(' ')}`,
-    });
   }
+
+  // Drain and worker memory (test/bench/worker-figures.ts, also `npm run bench:worker`): a burst of
+  // BENCH_DRAIN_EMAILS creations' workflows on a task queue of their own, drained by the worker process
+  // beside the raw sink rate; BENCH_OPEN_WORKFLOWS more open workflows for the memory (default none here).
+  const worker = createCount > 0 ? await measureWorker(bench, {
+    emails: intFromEnv('BENCH_DRAIN_EMAILS', 300),
+    openWorkflows: intFromEnv('BENCH_OPEN_WORKFLOWS', 0, 0),
+  }) : undefined;
 
   const [{ version }] = (await database.db.execute(sql`select current_setting('server_version') as version`)) as unknown as [
     { version: string },
@@ -670,5 +606,7 @@ runBench('accounts', async (bench) => {
   );
   console.log('');
   printTable(rows);
+  console.log('');
+  if (worker) printWorkerFigures(worker);
 });
 

@@ -113,8 +113,15 @@ export async function inBatches<T>(items: T[], concurrency: number, run: (item: 
   for (let i = 0; i < items.length; i += concurrency) await Promise.all(items.slice(i, i + concurrency).map(run));
 }
 
-/** The real worker (worker/main.ts) as its own process with production's V8 flags; stopped with the bench. */
-export const startWorkerProcess = (bench: BenchStack) => startAppProcess(bench, 'worker/main.ts', WORKER_NODE_FLAGS, {}, 'polling task queue');
+/**
+ * The real worker (worker/main.ts, or test/bench/worker-process.ts: the same worker without its start-up
+ * jobs) as its own process, started as production starts it (worker/node-flags.ts), with NODE_ENV=production
+ * as deployed (React, which renders the emails, runs its production build); stopped with the bench.
+ */
+export const startWorkerProcess = (bench: BenchStack, script = 'worker/main.ts', extraFlags: string[] = []) =>
+  startAppProcess(bench, script, [...extraFlags, ...WORKER_NODE_FLAGS], PRODUCTION_ENV(), 'polling task queue');
+
+const PRODUCTION_ENV = () => ({ NODE_ENV: 'production', OPERATOR_TOKEN: randomUUID(), TOKEN_SECRET: `${randomUUID()}${randomUUID()}` });
 
 /** An API instance (api/main.ts) as its own process on `port`; stopped with the bench. */
 export const startApiProcess = (bench: BenchStack, port: number) => startAppProcess(bench, 'api/main.ts', [], { API_PORT: String(port) }, 'listening on');

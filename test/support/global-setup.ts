@@ -1,15 +1,15 @@
 /**
  * Starts the real parts once per test run: an embedded PostgreSQL with a fresh database (migrated),
  * a Temporal dev server (in a temporary SQLite file, with the project's search attributes), the mail
- * sink, and the workflow bundle. Test files receive their addresses through `inject('stack')`.
+ * sink, and the workflow bundle (worker/workflow-bundle.ts: the worker's own, rebuilt only when the
+ * sources changed). Test files receive their addresses through `inject('stack')`.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { temporalCli, temporalTestServer } from '../../dev/tools';
-import { WORKFLOWS_PATH } from '../../worker/create-worker';
+import { workflowBundlePath } from '../../worker/workflow-bundle';
 import { startLocalStack } from './local-stack';
 
 export interface TestStack {
@@ -34,12 +34,7 @@ export default async function setup(project: TestProject) {
   await chmod(root, 0o755); // PostgreSQL runs as another user when the tests run as root
   const [stack, bundle] = await Promise.allSettled([
     startLocalStack({ root, database: 'peps_test' }),
-    (async () => {
-      const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
-      const file = path.join(root, 'workflow-bundle.js');
-      await writeFile(file, code);
-      return file;
-    })(),
+    workflowBundlePath(),
   ]);
   if (stack.status === 'rejected' || bundle.status === 'rejected') {
     if (stack.status === 'fulfilled') await stack.value.stop();
@@ -53,16 +48,3 @@ export default async function setup(project: TestProject) {
     await rm(root, { recursive: true, force: true });
   };
 }
-
-const quietLogger = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn(message: string) {
-    console.warn(message);
-  },
-  error(message: string) {
-    console.error(message);
-  },
-};

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { envSchema, loadConfig } from '../../config/env';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_SERVER_VERSION } from '../../dev/tools';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
-import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
+import { workerNodeArgs } from '../../worker/node-flags';
 
 const ROOT = path.resolve(__dirname, '../..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -216,8 +216,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('starts the worker and the API from their entry points, after their dependencies', () => {
-    // The worker with its heap limit, the same as npm run worker and npm start (worker/node-flags.ts).
-    expect(commandOf('worker')).toEqual(['npx', 'tsx', ...WORKER_NODE_FLAGS, 'worker/main.ts']);
+    // The worker with its heap limit, started as npm run worker and npm start start it (worker/node-flags.ts).
+    expect(commandOf('worker')).toEqual(['node', ...workerNodeArgs()]);
     expect(commandOf('api')).toEqual(['npx', 'tsx', 'api/main.ts']);
     for (const entry of ['worker/main.ts', 'api/main.ts', 'dev/mail-sink.ts']) expect(existsSync(path.join(ROOT, entry))).toBe(true);
 
