@@ -164,8 +164,9 @@ export async function runPasswordLink(
 
     for (;;) {
       if (deleted) return await settle('cancelled', 'cancelled', { step: 'deleted', at: new Date() });
-      // A resend received before this link goes out is folded into it, as when a resend starts a new run
-      // (signalWithStart): the holder gets one link, the newest. One received during the send gives another.
+      // A resend already heard before this link goes out is folded into it, as when a resend starts a new
+      // run (signalWithStart): the holder gets one link, the newest. One received during the send (for the
+      // first link: during the run's first workflow task, which checks and sends) gives another.
       resendRequested = false;
       linksSent += 1;
       tell({ step: 'sending', linkNo: linksSent });

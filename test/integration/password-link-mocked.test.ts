@@ -88,30 +88,21 @@ describe('password links, with fake activities', () => {
     expect(f.applied).toEqual([]);
   });
 
-  it('a resend received before the first link went out is folded into it; one during the send gives another', async () => {
+  it('a resend received while the first link is checked and sent gives a second link after it (the newest lives)', async () => {
+    // The check and the first send are local activities of the run's first workflow task: a signal
+    // received meanwhile is heard once that task is done, so it gives a new link (README « Benchmark », drain).
     const check = gate();
-    const sending = gate();
     const f = fakes({
       async checkLinkEligibility() {
         await check.pass(); // the creating transaction has not committed yet
         return true;
       },
     });
-    const issue = f.activities.issuePasswordLink;
-    f.activities.issuePasswordLink = async (linkInput) => {
-      if (linkInput.requestNo === 1) await sending.pass();
-      return issue(linkInput);
-    };
     await run(f.activities, async (taskQueue) => {
       const handle = await env.client.workflow.start('activationWorkflow', { taskQueue, workflowId: `activation-${randomUUID()}`, args: [input()] });
       await check.waiting;
       await handle.signal(resendLinkSignal);
       check.open();
-      await sending.waiting;
-      await env.sleep('1 second');
-      expect(await handle.query(statusQuery)).toMatchObject({ stage: 'sending_link', linksSent: 1 });
-      await handle.signal(resendLinkSignal);
-      sending.open();
       await env.sleep('1 minute');
       expect(await handle.query(statusQuery)).toMatchObject({ stage: 'link_sent', linksSent: 2 });
       await handle.terminate();
