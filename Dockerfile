@@ -18,6 +18,10 @@ COPY . .
 # The administrators' console (web/src → web/dist; esbuild and the DSFR are runtime dependencies).
 RUN npx tsx web/build.ts
 
+# The workflow bundle the worker loads (worker/workflow-bundle.ts), built once here: the worker then
+# finds it for these sources and never runs webpack at start.
+RUN npx tsx worker/workflow-bundle.ts
+
 # The mail sink writes its messages in .data/mail. docker-compose.yml mounts a named volume there,
 # and a fresh volume takes the ownership of this directory.
 RUN mkdir -p .data/mail && chown -R node:node .data
