@@ -13,7 +13,7 @@ import { seedDemoBanner } from './demo';
 import { startMailSink } from './mail-sink';
 import { startEmbeddedPostgres } from './postgres';
 import { startTemporalDevServer } from './temporal';
-import { workerNodeArgs } from '../worker/node-flags';
+import { WORKER_NODE_FLAGS } from '../worker/node-flags';
 
 const ROOT = path.resolve(__dirname, '..');
 const running: { name: string; stop(): Promise<void> }[] = [];
@@ -29,12 +29,9 @@ async function stopAll(exitCode: number): Promise<never> {
   process.exit(exitCode);
 }
 
-/**
- * Runs worker/main.ts or api/main.ts (node with tsx's hook: no launcher process in between) with its
- * output prefixed; resolves when `readyLine` shows, stops everything if it dies.
- */
-function startChild(name: string, nodeArgs: string[], env: NodeJS.ProcessEnv, readyLine: RegExp): Promise<void> {
-  const child = spawn(process.execPath, nodeArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs worker/main.ts or api/main.ts with its output prefixed; resolves when `readyLine` shows, stops everything if it dies. */
+function startChild(name: string, script: string, env: NodeJS.ProcessEnv, readyLine: RegExp, nodeFlags: string[] = []): Promise<void> {
+  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [...nodeFlags, path.join(ROOT, script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   running.push({
     name,
@@ -104,8 +101,8 @@ async function main() {
 
   await buildConsole();
   await Promise.all([
-    startChild('worker', workerNodeArgs(path.join(ROOT, 'worker/main.ts')), env, /polling task queue/),
-    startChild('api', ['--import', 'tsx', path.join(ROOT, 'api/main.ts')], env, /listening on/),
+    startChild('worker', 'worker/main.ts', env, /polling task queue/, WORKER_NODE_FLAGS),
+    startChild('api', 'api/main.ts', env, /listening on/),
   ]);
 
   const api = `http://localhost:${config.api.port}`;

@@ -1,8 +1,9 @@
 /**
- * How the worker process is started, everywhere: `npm run worker` (package.json), `npm start`
- * (dev/start.ts), the cluster (dev/cluster.ts), docker-compose.yml and the benchmarks. Node itself runs
- * it, TypeScript loaded by tsx's hook (`--import tsx`): the tsx command would add a launcher process
- * of its own (~50 MB) and keep the program in a child that a SIGKILL of the command leaves running.
+ * How the worker process is started: `npm run worker` (package.json), the cluster (dev/cluster.ts),
+ * docker-compose.yml and the benchmarks. Node itself runs it, TypeScript loaded by tsx's hook
+ * (`--import tsx`): the tsx command would add a launcher process of its own (~50 MB) and keep the
+ * program in a child that a SIGKILL of the command leaves running. `npm start` (dev/start.ts) still
+ * goes through the tsx command, with the same heap flag: its Ctrl-C handling is tested that way.
  *
  * The heap limit and the workflow cache (WORKER_MAX_CACHED_WORKFLOWS) are chosen together so that
  * the process stays under 400 MB resident whatever the number of open workflows (README « Worker
