@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -27,6 +27,13 @@ export interface BenchStack {
   temporal: Client;
   /** Called in reverse order when the bench ends. */
   closers: (() => Promise<unknown>)[];
+}
+
+/** Bytes of the bench's Temporal dev server store: its SQLite file and the write-ahead log beside it. */
+export async function devServerDatabaseSize(bench: BenchStack): Promise<number> {
+  const file = path.join(bench.root, 'temporal.db');
+  const size = async (f: string) => (await stat(f).catch(() => ({ size: 0 }))).size;
+  return (await size(file)) + (await size(`${file}-wal`));
 }
 
 export const benchLogger = (name: string) => (message: string) => process.stderr.write(`[bench:${name}] ${message}\n`);

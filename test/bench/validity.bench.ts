@@ -21,9 +21,7 @@
  *   BENCH_RENEW_ACCOUNTS=2000 BENCH_REMINDER_ACCOUNTS=20000 BENCH_REMINDER_ESTABLISHMENTS=200 npm run bench:validity
  */
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { forEachInFlight } from '../../activities/in-flight';
 import { createMailer } from '../../activities/mailer';
@@ -32,7 +30,7 @@ import { systemClock } from '../../api/deps';
 import { addDays, expiryFrom, expiryInstant, monthBounds, monthOf, nextMonth, parisDay } from '../../domain/dates';
 import { hashPassword } from '../../security/passwords';
 import { expiryChangedSignal, workflowIds } from '../../workflows/definitions';
-import { type BenchStack, benchLogger, inBatches, mb, rssOf, runBench, startWorkerProcess, until } from './bench-stack';
+import { type BenchStack, benchLogger, devServerDatabaseSize, inBatches, mb, rssOf, runBench, startWorkerProcess, until } from './bench-stack';
 
 function intFromEnv(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -52,12 +50,8 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rate = (count: number, ms: number) => `${((count / ms) * 1000).toFixed(0)}/s`;
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' / ');
 
-async function fileSize(file: string) {
-  return (await stat(file).catch(() => ({ size: 0 }))).size;
-}
-
 runBench('validity', async (bench) => {
-  const { root, config, database, temporal } = bench;
+  const { config, database, temporal } = bench;
   const db = database.db;
   const app = createApp({ db, temporal, config, clock: systemClock });
   const today = parisDay(new Date());
@@ -184,8 +178,7 @@ runBench('validity', async (bench) => {
   const rawMailMs = performance.now() - m0;
   clearInterval(sampler);
   const rssAfter = await rssOf(worker.pid!);
-  const temporalDb = path.join(root, 'temporal.db');
-  const devDbSize = (await fileSize(temporalDb)) + (await fileSize(`${temporalDb}-wal`));
+  const devDbSize = await devServerDatabaseSize(bench);
 
   console.log('');
   console.log(`Validity lifecycle benchmark — ${os.cpus().length} CPUs, load average at the end ${load()} (1 / 5 / 15 min)`);

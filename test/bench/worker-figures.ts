@@ -21,7 +21,7 @@ import { workflowIds } from '../../workflows/definitions';
 import { ensureValidity } from '../../workflows/validity-client';
 import { addMonths, parisDay } from '../../domain/dates';
 import { insertEstablishment } from '../support/fixtures';
-import { type BenchStack, benchLogger, inBatches, mb, rssOf, startWorkerProcess, until } from './bench-stack';
+import { type BenchStack, benchLogger, devServerDatabaseSize, inBatches, mb, rssOf, startWorkerProcess, until } from './bench-stack';
 
 const log = benchLogger('worker');
 
@@ -138,6 +138,8 @@ export interface WorkerFigures {
   rssOpen?: number;
   rssOpenPeak?: number;
   openSeconds?: number;
+  /** The dev server's store (SQLite + WAL) once they are open. */
+  devDbBytes?: number;
   /** CPU milliseconds per email during the drain (from the worker polling to the last email), by process. */
   cpu: Record<Part, number>;
 }
@@ -246,6 +248,7 @@ export async function measureWorker(benchStack: BenchStack, opts: { emails: numb
     await new Promise((r) => setTimeout(r, 3000));
     figures.rssOpenPeak = await openRss.stop();
     figures.rssOpen = await rssOf(drainWorker.pid!);
+    figures.devDbBytes = await devServerDatabaseSize(bench);
     figures.openWorkflows += opts.openWorkflows;
   }
   return figures;
@@ -326,7 +329,8 @@ export function workerFigureLines(f: WorkerFigures): string[] {
   if (f.rssOpen !== undefined) {
     lines.push(
       `worker RSS with ${f.openWorkflows} open workflows: ${mb(f.rssOpen)} (peak ${mb(f.rssOpenPeak!)} while they were started, in ${f.openSeconds!.toFixed(0)} s); ` +
-        `goal ≤ 400 MB: ${Math.max(f.rssOpenPeak!, f.rssDrainPeak) <= 400 * 2 ** 20 ? 'met' : 'NOT met'}`,
+        `goal ≤ 400 MB: ${Math.max(f.rssOpenPeak!, f.rssDrainPeak) <= 400 * 2 ** 20 ? 'met' : 'NOT met'}; ` +
+        `Temporal dev server database (SQLite + WAL): ${mb(f.devDbBytes!)}`,
     );
   }
   return lines;
