@@ -11,9 +11,14 @@ import { accounts } from '../schema';
 import { type AccountFilters, filterConditions, NAME_ORDER } from './accounts';
 import { effectiveStatus } from './account-status';
 
-/** A French landline as people write it (`05 56 11 41 23`), which also keeps Excel from dropping the leading 0. */
-const frenchPhone = sql`case when ${accounts.phone} ~ '^[0-9]{10}$'
-  then regexp_replace(${accounts.phone}, '([0-9]{2})(?=[0-9])', '\\1 ', 'g') else ${accounts.phone} end`;
+/**
+ * A French landline as people write it (`05 56 11 41 23`), which also keeps Excel from dropping the
+ * leading 0. The API stores 10 digits; anything else (older data) goes out as it is, defused. Plain
+ * string functions: with a regular expression per row this one column cost more than all the others.
+ */
+const frenchPhone = sql`(case when length(${accounts.phone}) = 10 and translate(${accounts.phone}, '0123456789', '') = ''
+  then concat_ws(' ', ${sql.join([1, 3, 5, 7, 9].map((from) => sql`substr(${accounts.phone}, ${sql.raw(String(from))}, 2)`), sql`, `)})
+  else ${csvCell(accounts.phone)} end)`;
 
 /** The columns of the export, in order, under their French headers. */
 function exportColumns(f: AccountFilters) {
@@ -23,7 +28,7 @@ function exportColumns(f: AccountFilters) {
     Prénom: csvCell(accounts.firstName),
     Identifiant: csvCell(accounts.loginId),
     Courriel: csvCell(accounts.email),
-    Téléphone: csvCell(frenchPhone),
+    Téléphone: frenchPhone,
     Service: csvCell(accounts.serviceFunction),
     Profil: labelOf(accounts.profile, PROFILE_LABELS),
     Statut: labelOf(effectiveStatus(f.today, f.now), STATUS_LABELS),

@@ -473,7 +473,9 @@ runBench('accounts', async (bench) => {
         let lines = 0;
         for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
           bytes += chunk.length;
-          for (const byte of chunk) if (byte === 0x0a) lines++;
+          // indexOf, not a loop over every byte in JavaScript: the reading must not weigh on the figure.
+          const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+          for (let at = buffer.indexOf(0x0a); at !== -1; at = buffer.indexOf(0x0a, at + 1)) lines++;
         }
         return { bytes, lines };
       });
