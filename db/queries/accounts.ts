@@ -209,27 +209,37 @@ function groupExpressions(groupBy: AccountGroupBy, clock: Clockwise): GroupExpre
 export const NAME_ORDER = [asc(accounts.searchText), asc(accounts.id)];
 
 /**
- * The total and, when grouping, the count of each group, in one statement. Without a search or a
- * selection they come from the maintained counters (db/queries/account-counts.ts: a few hundred rows
- * whatever the size of the establishment); a search counts its matches.
+ * Where counts come from. Without a search or a selection, the maintained counters
+ * (db/queries/account-counts.ts: a few hundred rows whatever the size of the establishment); a search
+ * counts its matches.
  */
-async function countAccounts(db: Db, f: AccountFilters, group: GroupExpressions | undefined) {
+function countSource(f: AccountFilters) {
   const fromCounters = !f.ids && foldForSearch(f.q ?? '') === '';
-  const source = fromCounters ? sql`(${countableAccounts(f.establishmentId, f.today, f.now)}) as ${accounts}` : sql`${accounts}`;
-  const weight = fromCounters ? sql`w` : sql`1`;
-  const where = and(...filterConditions(f));
-  if (!group) {
-    const [row] = (await db.execute(sql`select coalesce(sum(${weight}), 0)::int as total from ${source} where ${where}`)) as unknown as [
-      { total: number },
-    ];
-    return { total: row.total };
-  }
+  return {
+    source: fromCounters ? sql`(${countableAccounts(f.establishmentId, f.today, f.now)}) as ${accounts}` : sql`${accounts}`,
+    weight: fromCounters ? sql`w` : sql`1`,
+    where: and(...filterConditions(f)),
+  };
+}
+
+/** How many accounts the list holds. */
+async function countTotal(db: Db, f: AccountFilters): Promise<number> {
+  const { source, weight, where } = countSource(f);
+  const [row] = (await db.execute(sql`select coalesce(sum(${weight}), 0)::int as total from ${source} where ${where}`)) as unknown as [
+    { total: number },
+  ];
+  return row.total;
+}
+
+/** The count of each group, in list order, in one statement. */
+async function countGroups(db: Db, f: AccountFilters, group: GroupExpressions) {
+  const { source, weight, where } = countSource(f);
   const groups = (await db.execute(
     // Parameters differ between the select and a repeated expression: group by position.
     sql`select ${group.key} as key, sum(${weight})::int as count from ${source} where ${where}
         group by 1 having sum(${weight}) <> 0 order by min(${group.order})`,
   )) as unknown as { key: string; count: number }[];
-  return { total: groups.reduce((sum, g) => sum + g.count, 0), groups: groups.map((g) => ({ key: g.key, count: g.count })) };
+  return groups.map((g) => ({ key: g.key, count: g.count }));
 }
 
 /**
@@ -293,15 +303,25 @@ export async function listAccounts(
   f: AccountFilters & { groupBy?: AccountGroupBy; page: number; pageSize: number; after?: ListPosition },
 ): Promise<{ items: ListedAccount[]; total: number; groups?: { key: string; count: number }[]; next: string | null; positionLost?: true }> {
   const group = f.groupBy ? groupExpressions(f.groupBy, f) : undefined;
-  const { total, groups } = await countAccounts(db, f, group);
   // One more than the page: whether a next page exists, without counting.
   const limit = f.pageSize + 1;
+  if (!group) {
+    // The total and the page do not depend on each other: two connections at once, so a request
+    // waits for the slower of the two statements, not for both one after the other.
+    const [total, rows] = await Promise.all([
+      countTotal(db, f),
+      f.after
+        ? accountsInNameOrder(db, f, afterPosition(f.after), 0, limit)
+        : accountsInNameOrder(db, f, undefined, (f.page - 1) * f.pageSize, limit),
+    ]);
+    const items = rows.slice(0, f.pageSize);
+    return { items, total, next: rows.length > f.pageSize ? items.at(-1)!.id : null };
+  }
+  // Grouped: the group counts say where the page falls.
+  const groups = await countGroups(db, f, group);
+  const total = groups.reduce((sum, g) => sum + g.count, 0);
   let rows: ListedAccount[];
-  if (!group || !groups) {
-    rows = f.after
-      ? await accountsInNameOrder(db, f, afterPosition(f.after), 0, limit)
-      : await accountsInNameOrder(db, f, undefined, (f.page - 1) * f.pageSize, limit);
-  } else if (f.after) {
+  if (f.after) {
     const from = groups.findIndex((g) => g.key === f.after!.groupKey);
     if (from === -1) return { items: [], total, groups, next: null, positionLost: true };
     rows = await groupedStretch(db, f, group, groups.slice(from), 0, limit, afterPosition(f.after));
