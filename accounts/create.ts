@@ -55,10 +55,15 @@ export async function createAccount(
  */
 export async function startAccountActivation(tx: Transaction, scope: AccountScope, account: AccountView, siret: string): Promise<void> {
   const registration = account.profile === 'admin' ? await findOpenRegistration(tx, account.id) : undefined;
-  await callWorkflow(scope.requestId, () =>
-    Promise.all([
-      startActivation(scope.lifecycles, account, siret),
-      registration && startAdminRegistration(scope.lifecycles, { ...registration, reference: registration.reference! }, account, siret),
-    ]),
+  // Repeatable: workflow IDs of the new login id; should the transaction be re-run after a lost
+  // connection (db/outage.ts), the re-run has a new login id and these runs end on their own.
+  await callWorkflow(
+    scope.requestId,
+    () =>
+      Promise.all([
+        startActivation(scope.lifecycles, account, siret),
+        registration && startAdminRegistration(scope.lifecycles, { ...registration, reference: registration.reference! }, account, siret),
+      ]),
+    { repeatable: true },
   );
 }

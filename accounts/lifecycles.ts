@@ -13,6 +13,7 @@ import { AccountRuleError, serviceUnavailable } from './errors';
 import { signalExpiryChanged, startRenewalSignals, type ValidityAccount } from '../workflows/validity-client';
 import type { RenewalSignalsInput } from '../workflows/validity-renewal';
 import { log } from '../logging/logger';
+import { noteSentOutside } from '../db/outage';
 
 /**
  * What starting or signalling a workflow needs. The API's `Deps` is one; an activity passes
@@ -27,13 +28,16 @@ export interface LifecycleDeps {
  * Temporal calls made on behalf of a request or inside a rule's transaction: a failure there is the
  * platform's, not the caller's (`service_unavailable`, 503 in the API), and the transaction around
  * it rolls back. A workflow's own refusal (an update validator's failure) is the caller's:
- * `refusal` turns it into the error to throw (null for anything else).
+ * `refusal` turns it into the error to throw (null for anything else). `repeatable`: the call may be
+ * made again if the transaction around it loses its database connection and is re-run (db/outage.ts)
+ * — only a start under a workflow ID made in that same transaction, whose rolled-back run ends alone.
  */
 export async function callWorkflow<T>(
   requestId: string | null | undefined,
   call: () => Promise<T>,
-  refusal: (error: unknown) => Error | null = () => null,
+  { refusal = () => null, repeatable = false }: { refusal?: (error: unknown) => Error | null; repeatable?: boolean } = {},
 ): Promise<T> {
+  noteSentOutside(repeatable);
   try {
     return await call();
   } catch (error) {

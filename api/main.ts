@@ -13,7 +13,8 @@ async function main() {
   const config = loadConfigOrExit();
   configureLogging({ level: config.logLevel });
   await migrateDatabase(config.database.url);
-  const database = createDatabase(config.database.url);
+  // A short PostgreSQL restart is waited out rather than answered 503 (db/outage.ts).
+  const database = createDatabase(config.database.url, { retryMs: config.database.retryMs });
   // Lazy: the API starts (and /health says 503) even while Temporal is down.
   const connection = Connection.lazy({ address: config.temporal.address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });

@@ -144,7 +144,7 @@ export async function acceptTerms(
         return update();
       }
     },
-    (error) => refusal(error, acceptableFrom) ?? null,
+    { refusal: (error) => refusal(error, acceptableFrom) ?? null },
   );
   return { ...acceptance, alreadyAccepted: acceptance.acceptedByAccountId !== params.account.id };
 }

@@ -20,6 +20,12 @@ export const envSchema = z
       .regex(/^postgres(ql)?:\/\//, 'doit être une URL postgres://')
       .optional()
       .describe('PostgreSQL server; unset = embedded PostgreSQL in .data/postgres'),
+    DATABASE_RETRY_SECONDS: z.coerce
+      .number()
+      .min(0)
+      .max(60)
+      .default(15)
+      .describe('How long an API request waits out a lost PostgreSQL (a restart) before its 503; 0 = answer 503 at once'),
     EMBEDDED_POSTGRES_PORT: port.default(54329),
     DATA_DIR: z.string().min(1).default('.data').describe('Local state of npm start: embedded PostgreSQL, Temporal dev server, mailbox'),
 
@@ -93,6 +99,7 @@ function toConfig(env: Env) {
     database: {
       url: env.DATABASE_URL ?? embeddedDatabaseUrl(env.EMBEDDED_POSTGRES_PORT),
       embedded: env.DATABASE_URL === undefined,
+      retryMs: env.DATABASE_RETRY_SECONDS * 1_000,
       embeddedPort: env.EMBEDDED_POSTGRES_PORT,
     },
     temporal: {

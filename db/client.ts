@@ -1,9 +1,16 @@
-import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { rideOutRestarts } from './outage';
 import * as schema from './schema';
 
-export function createDatabase(url: string, options: { max?: number } = {}) {
+export { isDatabaseUnavailable } from './outage';
+
+/**
+ * `retryMs`: how long statements and transactions wait out a lost database before failing
+ * (db/outage.ts; the API's DATABASE_RETRY_SECONDS). 0, the default, fails at once: the worker's
+ * activities are retried by Temporal instead, and tests that want a 503 get it without waiting.
+ */
+export function createDatabase(url: string, options: { max?: number; retryMs?: number } = {}) {
   const client = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
@@ -16,7 +23,7 @@ export function createDatabase(url: string, options: { max?: number } = {}) {
     // Dates stay ISO strings ('YYYY-MM-DD'): an expiry is a calendar day, not an instant.
     types: { date: { to: 1082, from: [1082], serialize: (x: string) => x, parse: (x: string) => x } },
   });
-  const db = drizzle(client, { schema, casing: 'snake_case' });
+  const db = drizzle(rideOutRestarts(client, options.retryMs ?? 0), { schema, casing: 'snake_case' });
   return { db, client, close: () => client.end({ timeout: 5 }) };
 }
 
@@ -25,25 +32,10 @@ export type Database = ReturnType<typeof createDatabase>['db'];
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 export type Db = Database | Transaction;
 
-/** The health check's probe: the database answers a trivial query. */
-export async function pingDatabase(db: Db): Promise<void> {
-  await db.execute(sql`select 1`);
-}
-
-// postgres.js codes of a connection that is gone or cannot be had; PostgreSQL's own classes 08
-// (connection exception), 57P01-57P03 (shutdown, cannot connect now) and 53300 (too many connections).
-const CONNECTION_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-
 /**
- * Whether an error (or its cause: Drizzle wraps the driver's) says the database cannot be reached,
- * as opposed to a query it refused: the first is an outage (503, retry later), the second a bug (500).
+ * The health check's probe: the database answers a trivial query. Sent as postgres.js's tagged
+ * template, which db/outage.ts does not retry: a health check says how things are now.
  */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    const code = typeof e.code === 'string' ? e.code : '';
-    if (CONNECTION_CODES.has(code) || NETWORK_CODES.has(code)) return true;
-    if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
-  }
-  return false;
+export async function pingDatabase(db: Database): Promise<void> {
+  await db.$client`select 1`;
 }

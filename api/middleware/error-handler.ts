@@ -8,6 +8,7 @@ import { AccountRuleError, auditActor } from '../../accounts';
 import type { AppEnv } from '../env';
 import { ApiError, type Problem, serviceUnavailable, toProblem } from '../errors';
 import { isDatabaseUnavailable } from '../../db/client';
+import { errorCodes } from '../../db/outage';
 import { log } from '../../logging/logger';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -48,6 +49,9 @@ export async function handleError(error: unknown, c: Context<AppEnv>): Promise<R
   const apiError = asApiError(error);
   if (apiError.code === 'internal_error') {
     log.error({ err: error }, 'request failed');
+  } else if (apiError.code === 'service_unavailable' && !(error instanceof ApiError)) {
+    // The database could not be reached, even after db/outage-retry.ts waited for it: say what it answered.
+    log.warn({ err: error }, 'database unavailable');
   }
   // A throttled request is not recorded: under a flood, one write per request is already the counter's.
   if (MUTATING.has(c.req.method) && apiError.status < 500 && apiError.code !== 'too_many_requests' && c.var.deps) {

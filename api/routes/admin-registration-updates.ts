@@ -48,7 +48,7 @@ export function markLetterPosted(deps: Deps, loginId: string, input: LetterPoste
   return callWorkflow(
     input.requestId,
     () => deps.temporal.workflow.getHandle(workflowIds.adminRegistration(loginId)).executeUpdate(letterPostedUpdate, { args: [input] }),
-    registrationRefusal,
+    { refusal: registrationRefusal },
   );
 }
 
@@ -57,6 +57,6 @@ export function recordOpposition(deps: Deps, loginId: string, input: OppositionI
   return callWorkflow(
     input.requestId,
     () => deps.temporal.workflow.getHandle(workflowIds.adminRegistration(loginId)).executeUpdate(recordOppositionUpdate, { args: [input] }),
-    registrationRefusal,
+    { refusal: registrationRefusal },
   );
 }

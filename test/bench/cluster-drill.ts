@@ -18,7 +18,7 @@
  * creation emails in the sink must match one to one; every orphan or duplicate is printed.
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -28,6 +28,10 @@ import { CREATION_SUBJECT, login, postAccount } from './account-requests';
 
 const ACCOUNTS = Number(process.env.DRILL_ACCOUNTS ?? 250);
 const CONCURRENCY = Number(process.env.DRILL_CONCURRENCY ?? 8);
+/** Which faults to run, by letter (e.g. `DRILL_FAULTS=c` for the PostgreSQL restart alone); all four by default. */
+const SELECTED = (process.env.DRILL_FAULTS ?? 'abcd').toLowerCase();
+/** A folder to copy the cluster's process logs into before the temporary folder is removed. */
+const KEEP_LOGS = process.env.DRILL_LOGS;
 const log = (message: string) => process.stderr.write(`[drill] ${message}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -110,6 +114,8 @@ async function runPhase(cluster: Cluster, token: string, establishmentId: string
         if (!(error instanceof TypeError) && (error as Error).name !== 'TimeoutError') throw error;
         const name = `api-${instance + 1}`;
         counts.noAnswer[name] = (counts.noAnswer[name] ?? 0) + 1;
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        log(`${email}: no answer from ${name} (${(error as Error).name}: ${cause?.code ?? cause?.message ?? (error as Error).message})`);
         if (attempt > 60) throw error;
         await sleep(500);
       }
@@ -198,6 +204,7 @@ async function main() {
   const stop = () =>
     (stopping ??= (async () => {
       await cluster?.stop();
+      if (KEEP_LOGS) await cp(path.join(dataDir, 'cluster', 'logs'), KEEP_LOGS, { recursive: true }).catch(() => undefined);
       await rm(dataDir, { recursive: true, force: true });
     })());
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
@@ -209,6 +216,7 @@ async function main() {
     const connection = await Connection.connect({ address: cluster.frontend });
     const client = new Client({ connection, namespace: cluster.namespace });
     for (const [index, fault] of FAULTS.entries()) {
+      if (!SELECTED.includes(fault.name[1]!)) continue;
       const counts = await runPhase(cluster, token, admin.establishmentId, index + 1, fault);
       const result = await check(cluster, client, token, admin.establishmentId);
       const line =

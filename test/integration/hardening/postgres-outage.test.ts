@@ -3,31 +3,20 @@
  * with Retry-After (never 500), and once PostgreSQL is back every pooled connection works again.
  * A PostgreSQL of this file's own is stopped for real, so the other files are not disturbed.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../../config/env';
 import { createDatabase, isDatabaseUnavailable } from '../../../db/client';
-import { migrateDatabase } from '../../../db/migrate';
-import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../../dev/postgres';
-import { findFreePort } from '../../../dev/ports';
-import { outageApp } from '../../support/outage';
-import { moveLoginIdsAway } from '../../support/isolated-database';
+import { outageApp, ownPostgres } from '../../support/outage';
 
 describe('PostgreSQL outage under load', () => {
   it('answers 503 with Retry-After while it is down, never crashes, and recovers every pooled connection', async () => {
     const stack = inject('stack');
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'peps-pg-outage-'));
-    await chmod(dir, 0o755);
-    const port = await findFreePort();
-    const start = () => startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port });
-    let pg: EmbeddedPostgres = await start();
-    const url = pg.url('postgres');
-    await migrateDatabase(url);
-    await moveLoginIdsAway(url);
+    const pg = await ownPostgres('peps-pg-outage');
+    const url = pg.url;
     const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url, TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'pg-outage-no-worker' });
+    // No retry budget (DATABASE_RETRY_SECONDS=0): every call made while it is down answers at once.
+    // Waiting out a restart is postgres-restart.test.ts's.
     const database = createDatabase(url, { max: 4 });
     const { app, est, auth, createAccount, close } = await outageApp(database.db, config);
     const uncaught: unknown[] = [];
@@ -64,7 +53,7 @@ describe('PostgreSQL outage under load', () => {
       await pg.stop();
       await until(() => count('down') >= 12);
       phase = 'restarting';
-      pg = await start();
+      await pg.start();
       // The first success after the restart, then every call must succeed.
       await until(() => count('restarting', (s) => s.status < 300) >= 1);
       phase = 'back';
@@ -85,8 +74,7 @@ describe('PostgreSQL outage under load', () => {
       process.off('uncaughtException', onUncaught);
       await database.close().catch(() => {});
       await close();
-      await pg.stop();
-      await rm(dir, { recursive: true, force: true });
+      await pg.remove();
     }
   }, 90_000);
 

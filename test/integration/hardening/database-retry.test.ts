@@ -1,0 +1,134 @@
+/**
+ * db/outage.ts against the run's real PostgreSQL: which lost connections are waited out and re-sent,
+ * and which are not. A connection is lost for real (pg_terminate_backend, what a shutdown does to
+ * every backend: 57P01); each probe counts its runs with a sequence, which no rollback moves back.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase, isDatabaseUnavailable } from '../../../db/client';
+
+const suffix = randomUUID().replace(/-/g, '').slice(0, 10);
+const runs = `retry_runs_${suffix}`; // one nextval per run of the probe
+const rows = `retry_rows_${suffix}`;
+
+let database: ReturnType<typeof createDatabase>;
+let killer: ReturnType<typeof createDatabase>;
+
+/** How many times the probes ran so far. */
+async function runCount(): Promise<number> {
+  const [row] = (await killer.db.execute(sql.raw(`select last_value, is_called from ${runs}`))) as unknown as [{ last_value: string; is_called: boolean }];
+  return row.is_called ? Number(row.last_value) : 0;
+}
+
+/** Terminates the backend that runs a statement matching `marker`, once it is seen running. */
+async function terminateWhenRunning(marker: string): Promise<void> {
+  for (;;) {
+    const found = (await killer.db.execute(
+      sql`select pg_terminate_backend(pid) as done from pg_stat_activity where query like ${`%${marker}%`} and pid <> pg_backend_pid() and state = 'active'`,
+    )) as unknown as { done: boolean }[];
+    if (found.length) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeAll(async () => {
+  const url = inject('stack').databaseUrl;
+  database = createDatabase(url, { max: 2, retryMs: 5_000 });
+  killer = createDatabase(url, { max: 1 });
+  await killer.db.execute(sql.raw(`create sequence ${runs}; create table ${rows} (n bigint primary key)`));
+  // A deferred constraint trigger that sleeps: the transaction's COMMIT stays in flight long enough to lose it.
+  await killer.db.execute(
+    sql.raw(`
+      create function ${rows}_slow_commit() returns trigger language plpgsql as $$ begin perform pg_sleep(0.5); return null; end $$;
+      create constraint trigger slow_commit after insert on ${rows} deferrable initially deferred
+        for each row when (new.n < 0) execute function ${rows}_slow_commit();`),
+  );
+});
+
+afterAll(async () => {
+  await killer.db.execute(sql.raw(`drop table if exists ${rows}; drop function if exists ${rows}_slow_commit; drop sequence if exists ${runs}`));
+  await database.close();
+  await killer.close();
+});
+
+describe('waiting out a lost database connection (db/outage.ts)', () => {
+  it('sends a SELECT again when its connection is lost in flight', async () => {
+    const marker = `probe_read_${randomUUID().slice(0, 8)}`;
+    const [answer] = await Promise.all([
+      database.db.execute(sql.raw(`select pg_sleep(0.3), 42 as ${marker}`)) as unknown as Promise<Record<string, number>[]>,
+      terminateWhenRunning(marker),
+    ]);
+    expect(answer[0]![marker]).toBe(42);
+  });
+
+  it('does not send again a write whose connection was lost in flight: it may have committed', async () => {
+    const before = await runCount();
+    const marker = `probe_write_${randomUUID().slice(0, 8)}`;
+    const [failure] = await Promise.all([
+      database.db
+        .execute(sql.raw(`insert into ${rows} select nextval('${runs}') returning pg_sleep(0.3) as ${marker}`))
+        .then(() => null, (error: unknown) => error),
+      terminateWhenRunning(marker),
+    ]);
+    expect(isDatabaseUnavailable(failure)).toBe(true);
+    expect(await runCount()).toBe(before + 1);
+  });
+
+  it('re-runs a whole transaction whose connection was lost before COMMIT: one row, no half of the first run', async () => {
+    const marker = `probe_tx_${randomUUID().slice(0, 8)}`;
+    let calls = 0;
+    const kill = terminateWhenRunning(marker);
+    const n = await database.db.transaction(async (tx) => {
+      calls++;
+      const [row] = (await tx.execute(sql.raw(`insert into ${rows} select nextval('${runs}') returning n`))) as unknown as [{ n: string }];
+      // Only the first run waits long enough to be terminated.
+      if (calls === 1) await tx.execute(sql.raw(`select pg_sleep(2) as ${marker}`));
+      return Number(row.n);
+    });
+    await kill;
+    expect(calls).toBe(2);
+    const kept = (await killer.db.execute(sql.raw(`select n from ${rows} where n >= ${n - 1}`))) as unknown as { n: string }[];
+    expect(kept.map((r) => Number(r.n))).toEqual([n]); // the first run's row was rolled back
+  });
+
+  it('asks PostgreSQL what became of a transaction whose COMMIT was in flight, and re-runs it when it was aborted', async () => {
+    let calls = 0;
+    const key = -Number(String(Date.now()).slice(-9));
+    // pg_stat_activity shows the COMMIT while the deferred trigger sleeps in it.
+    const kill = (async () => {
+      for (;;) {
+        const found = (await killer.db.execute(
+          sql`select pg_terminate_backend(pid) from pg_stat_activity where query = 'commit' and wait_event = 'PgSleep' and pid <> pg_backend_pid()`,
+        )) as unknown[];
+        if (found.length) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await database.db.transaction(async (tx) => {
+      calls++;
+      await tx.execute(sql.raw(`insert into ${rows} values (${calls === 1 ? key : key - 1})`));
+    });
+    await kill;
+    expect(calls).toBe(2);
+    const kept = (await killer.db.execute(sql.raw(`select n from ${rows} where n in (${key}, ${key - 1})`))) as unknown as { n: string }[];
+    expect(kept.map((r) => Number(r.n))).toEqual([key - 1]);
+  });
+
+  it('sends nothing again on an error that is not a lost connection', async () => {
+    const before = await runCount();
+    const failure = await database.db.execute(sql.raw(`select nextval('${runs}') / 0`)).then(() => null, (error: unknown) => error);
+    expect(isDatabaseUnavailable(failure)).toBe(false);
+    let calls = 0;
+    const refused = await database.db
+      .transaction(async (tx) => {
+        calls++;
+        await tx.execute(sql.raw(`insert into ${rows} select nextval('${runs}')`));
+        await tx.execute(sql.raw(`insert into ${rows} values (1), (1)`)); // duplicate key
+      })
+      .then(() => null, (error: unknown) => error);
+    expect(refused).not.toBeNull();
+    expect(calls).toBe(1);
+    expect(await runCount()).toBe(before + 2);
+  });
+});
