@@ -56,7 +56,11 @@ function neverSent(error: unknown): boolean {
   return errorCodes(error).some((code) => NOT_OPENED_CODES.has(code));
 }
 
-/** A plain SELECT (what Drizzle's select builder and the queries of db/queries/ read with) changes nothing. */
+/**
+ * A plain SELECT sent by the pool changes nothing. True of this code base: the SELECTs with a side
+ * effect (nextval of the registration reference, advisory locks) run inside transactions, which
+ * are re-run whole or not at all.
+ */
 function readsOnly(query: string): boolean {
   return /^\s*select\b/i.test(query);
 }

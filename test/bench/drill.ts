@@ -85,6 +85,9 @@ async function main() {
       API_PORT: String(apiPort),
       PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
       DATA_DIR: root,
+      // PostgreSQL stays down 15 s here: past a 5 s budget the API must answer 503 (a shorter restart
+      // is waited out, see npm run drill:cluster).
+      DATABASE_RETRY_SECONDS: '5',
     };
     const worker = await startProcess('worker', 'worker/main.ts', env, /polling task queue/);
     closers.push(async () => worker.kill('SIGTERM'));

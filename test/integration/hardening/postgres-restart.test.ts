@@ -45,6 +45,13 @@ async function written(email: string) {
   }
 }
 
+/** A 201, and exactly the account it names, with its one audit entry. */
+async function expectCreatedOnce(res: Response, address: string) {
+  expect(res.status).toBe(201);
+  const body = (await res.json()) as { loginId: string };
+  expect(await written(address)).toEqual({ loginIds: [body.loginId], auditEntries: 1 });
+}
+
 const email = (what: string) => `${what}-${randomUUID().slice(0, 8)}@employeur.test`;
 
 describe('PostgreSQL restarted under a request', () => {
@@ -54,10 +61,7 @@ describe('PostgreSQL restarted under a request', () => {
     const answer = apps.patient.createAccount(address);
     await new Promise((r) => setTimeout(r, 500)); // the request is waiting on a refused connection
     await pg.start();
-    const res = await answer;
-    expect(res.status).toBe(201);
-    const body = (await res.json()) as { loginId: string };
-    expect(await written(address)).toEqual({ loginIds: [body.loginId], auditEntries: 1 });
+    await expectCreatedOnce(await answer, address);
   }, 60_000);
 
   it('a request in flight when it shuts down is re-run once it is back: 201, one account, one audit entry', async () => {
@@ -77,10 +81,7 @@ describe('PostgreSQL restarted under a request', () => {
     held.release();
     await locker.end({ timeout: 1 }).catch(() => {});
     await pg.start();
-    const res = await answer;
-    expect(res.status).toBe(201);
-    const body = (await res.json()) as { loginId: string };
-    expect(await written(address)).toEqual({ loginIds: [body.loginId], auditEntries: 1 });
+    await expectCreatedOnce(await answer, address);
   }, 60_000);
 
   it('an outage longer than the budget still answers 503 with Retry-After, and writes nothing', async () => {
