@@ -177,7 +177,14 @@ async function check(cluster: Cluster, client: Client, token: string, establishm
       if (message.subject !== CREATION_SUBJECT) continue;
       for (const to of message.to) emails.set(to.toLowerCase(), (emails.get(to.toLowerCase()) ?? 0) + 1);
     }
+    // How they ended (a workflow's result is its outcome): `account_not_eligible` expected.
+    const rolledBackOutcomes: Record<string, number> = {};
+    for (const id of closedWithoutAccount) {
+      const outcome = String(await client.workflow.getHandle(id).result().catch((error: Error) => error.name));
+      rolledBackOutcomes[outcome] = (rolledBackOutcomes[outcome] ?? 0) + 1;
+    }
     const result = {
+      rolledBackOutcomes,
       accounts: accounts.size,
       activationWorkflows: runs.size,
       accountsWithoutWorkflow: [...accounts.keys()].filter((login) => !runs.has(`activation-${login}`)),
@@ -226,9 +233,9 @@ async function main() {
         `    cumul : ${result.accounts} comptes, ${result.activationWorkflows} workflows d'activation, ${result.emails} courriels de création ; ` +
         `comptes sans workflow ${result.accountsWithoutWorkflow.length}, workflows sans compte encore ouverts ${result.workflowsWithoutAccount.length}, ` +
         `workflows en double ${result.workflowsStartedTwice.length}, comptes sans courriel ${result.accountsWithoutEmail.length}, ` +
-        `courriels en double ${result.emailsSentTwice.length} ; créations annulées (503 ou sans réponse) dont le workflow s'est clos seul : ${result.rolledBackAndClosed}` +
+        `courriels en double ${result.emailsSentTwice.length} ; créations annulées (503, sans réponse ou rejouées) dont le workflow s'est clos seul : ${result.rolledBackAndClosed} ${JSON.stringify(result.rolledBackOutcomes)}` +
         (result.accountsWithoutWorkflow.length + result.workflowsWithoutAccount.length + result.accountsWithoutEmail.length + result.emailsSentTwice.length > 0
-          ? `\n    détail : ${JSON.stringify({ ...result, accounts: undefined, activationWorkflows: undefined, emails: undefined })}`
+          ? `\n    détail : ${JSON.stringify({ ...result, accounts: undefined, activationWorkflows: undefined, emails: undefined, rolledBackOutcomes: undefined })}`
           : '');
       console.log(line);
     }
