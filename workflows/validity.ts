@@ -3,8 +3,12 @@
  * deletion. It waits until the account's expiry instant (midnight in Paris after the expiry day: the
  * holder can still log in on the expiry day itself), records the expiry in the establishment's
  * history and ends the holder's sessions, then waits for a renewal or a deletion. A renewal moves
- * the expiry and the workflow follows it, continuing as new so each validity cycle starts a fresh,
- * short history.
+ * the expiry and the workflow follows it in the same run (`valid` again, a new timer): a bulk
+ * renewal of 10,000 accounts costs the server one signal and one workflow task per account, not a
+ * closed run and a new one each. The run continues as new only once its history has grown past
+ * HISTORY_LIMIT events (or when Temporal suggests it), carrying the state over, so the history a
+ * worker replays after a cache miss stays short. Runs started before that change (no
+ * `renewal-in-run` marker) still continue as new at each renewal.
  *
  * The database is the reference for the expiry date: renewals write it, and a bulk renewal signals
  * the workflows asynchronously. So when the timer fires, the workflow re-reads the expiry before
@@ -48,6 +52,8 @@ export interface ValidityInput {
   confirmAccount?: boolean;
   /** Carried over by continue-as-new. */
   renewals?: number;
+  /** Carried over by continue-as-new: the run continued while expired (when the expiry was recorded). */
+  expiredAt?: string;
 }
 
 export type ValidityOutcome = 'deleted' | 'account_not_found';
@@ -69,11 +75,28 @@ const remoteConfirm = proxyActivities<Activities>(CONFIRM_OPTIONS).confirmAccoun
 const localConfirm = proxyLocalActivities<Activities>(CONFIRM_OPTIONS).confirmAccountCommitted;
 export const LOCAL_CONFIRM_PATCH = 'confirm-account-local';
 
+/**
+ * Runs that follow renewals in the same run. Asked once, at the start of each run: a run started
+ * before this change replays without the marker and keeps continuing as new at its next renewal
+ * (its history never meets a new command); the run it continues into has the marker.
+ */
+export const RENEWAL_IN_RUN_PATCH = 'renewal-in-run';
+
+/**
+ * Events after which a run continues as new. A renewal followed in the run adds about 7 (signal,
+ * workflow task, timer cancelled, search attributes, new timer), an expiry about 15, an ignored late
+ * signal 4: some 30 renewals per run, decades of real life, while a bulk renewal's repeated or late
+ * signals cannot grow it without bound. Each run then replays in a few milliseconds when the worker's
+ * cache (100–500 workflows, far fewer than the open validity workflows) has evicted it, where
+ * Temporal's own suggestion comes only at thousands of events.
+ */
+export const HISTORY_LIMIT = 250;
+
 export async function validityWorkflow(input: ValidityInput): Promise<ValidityOutcome> {
   let expiresOn = input.expiresOn;
   let stage: ValidityStage = 'valid';
-  let expiredAt: string | null = null;
-  const renewals = input.renewals ?? 0;
+  let expiredAt: string | null = input.expiredAt ?? null;
+  let renewals = input.renewals ?? 0;
   let deleted = false;
   /** A later expiry written by a renewal, that this run has not followed yet. */
   let renewedTo: string | null = null;
@@ -115,11 +138,16 @@ export async function validityWorkflow(input: ValidityInput): Promise<ValidityOu
     }
   };
 
+  const inRun = patched(RENEWAL_IN_RUN_PATCH);
+  /** Read in conditions too: a run woken by signals it ignores still ends up continuing as new. */
+  const historyIsLong = () => inRun && (workflowInfo().historyLength >= HISTORY_LIMIT || workflowInfo().continueAsNewSuggested);
+  const woken = () => deleted || renewedTo !== null || historyIsLong();
+
   upsertSearchAttributes([
     { key: searchAttributes.accountLoginId, value: input.loginId },
     { key: searchAttributes.establishmentSiret, value: input.establishmentSiret },
   ]);
-  show('valid');
+  show(input.expiredAt ? 'expired' : 'valid');
 
   if (input.confirmAccount) {
     const confirmAccountCommitted = patched(LOCAL_CONFIRM_PATCH) ? localConfirm : remoteConfirm;
@@ -129,12 +157,16 @@ export async function validityWorkflow(input: ValidityInput): Promise<ValidityOu
 
   for (;;) {
     if (deleted) return end('deleted');
-    if (renewedTo) return followRenewal(renewedTo);
+    if (renewedTo) {
+      follow(renewedTo);
+      if (!inRun) return continueWithState();
+    }
+    if (historyIsLong()) return continueWithState();
 
     if (stage === 'valid') {
       const untilExpiry = expiryInstant(expiresOn).getTime() - Date.now();
       if (untilExpiry > 0) {
-        await condition(() => deleted || renewedTo !== null, untilExpiry, {
+        await condition(woken, untilExpiry, {
           summary: `Expiration le ${frenchDate(expiresOn)} à minuit (heure de Paris)`,
         });
         continue;
@@ -157,19 +189,27 @@ export async function validityWorkflow(input: ValidityInput): Promise<ValidityOu
       show('expired');
     }
     // Expired: only a renewal or a deletion moves it on.
-    await condition(() => deleted || renewedTo !== null);
+    await condition(woken);
   }
 
-  async function followRenewal(next: string): Promise<never> {
+  /** The renewal's expiry becomes this run's: valid again (also when it had expired). */
+  function follow(next: string) {
     expiresOn = next;
+    renewedTo = null;
+    renewals += 1;
+    expiredAt = null;
     show('valid');
+  }
+
+  async function continueWithState(): Promise<never> {
     await condition(allHandlersFinished);
     return continueAsNew<typeof validityWorkflow>({
       accountId: input.accountId,
       loginId: input.loginId,
       establishmentSiret: input.establishmentSiret,
-      expiresOn: next,
-      renewals: renewals + 1,
+      expiresOn,
+      renewals,
+      ...(stage === 'expired' && expiredAt ? { expiredAt } : {}),
     });
   }
 

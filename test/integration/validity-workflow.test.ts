@@ -4,16 +4,17 @@
  * renewal see the same day as the workflow.
  */
 import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { notifyAccountDeleted } from '../../accounts/lifecycles';
 import { accounts, auditEvents } from '../../db/schema';
 import { addDays, expiryFrom, expiryInstant, parisDay, parisMidnight, reminderDayFor } from '../../domain/dates';
 import { hashPassword } from '../../security/passwords';
-import { searchAttributes, validityStatusQuery, type ValidityStage, type ValidityStatus, workflowIds } from '../../workflows/definitions';
+import { expiryChangedSignal, searchAttributes, validityStatusQuery, type ValidityStage, type ValidityStatus, workflowIds } from '../../workflows/definitions';
 import { recordHistory } from '../support/histories';
 import { ensureValidity } from '../../workflows/validity-client';
-import { validityWorkflow } from '../../workflows/validity';
+import { HISTORY_LIMIT, validityWorkflow } from '../../workflows/validity';
 import { validityStartOptions } from '../../workflows/validity-start';
 import { insertAccount, insertEstablishment } from '../support/fixtures';
 import { useTimeSkippingStack } from '../support/time-skipping';
@@ -74,16 +75,10 @@ async function stageOf(handle: ReturnType<typeof ts.env.client.workflow.getHandl
   throw new Error(`workflow never reached ${stage}`);
 }
 
-/**
- * Waits until the renewal's continue-as-new has happened (the run changed). The test server does not
- * answer a query that arrives while its run closes by continue-as-new, so we look with describe first.
- */
-async function nextRun(handle: ReturnType<typeof ts.env.client.workflow.getHandle>, previousRunId: string) {
-  for (let i = 0; i < 150; i++) {
-    if ((await handle.describe()).runId !== previousRunId) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the workflow did not continue as new');
+/** The ExpiresAt the current run shows in the Temporal UI (describe: no query while a run closes by continue-as-new). */
+async function shownExpiry(handle: ReturnType<typeof ts.env.client.workflow.getHandle>) {
+  const described = await handle.describe();
+  return { runId: described.runId, expiresAt: described.typedSearchAttributes.get(searchAttributes.expiresAt)?.toISOString() };
 }
 
 /**
@@ -162,17 +157,26 @@ describe('validity workflow (time skipping)', () => {
     expect(refused.body.code).toBe('account_not_usable');
     expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.lifecycleState)).toBe('expired');
 
-    // Ten days later an admin renews: 18 months from the renewal day, a new run, login works again.
+    // Ten days later an admin renews: 18 months from the renewal day, in the same run, login works again.
     await sleepFor(10 * DAY);
     const expiredRun = (await handle.describe()).runId;
     const renewedOn = await renew(account, establishment.siret);
-    await nextRun(handle, expiredRun);
     expect(renewedOn).toBe(expiryFrom(addDays(addDays(expiresOn, 1), 10)));
     const renewed = await stageOf(handle, 'valid', { expiresOn: renewedOn, renewals: 1 });
     expect(renewed).toMatchObject({ expiredAt: null, reminderOn: reminderDayFor(renewedOn) });
-    expect((await handle.describe()).runId).not.toBe(expiredRun);
+    const sameRun = await handle.describe();
+    expect(sameRun.runId).toBe(expiredRun);
+    expect(sameRun.status.name).toBe('RUNNING');
+    expect(sameRun.typedSearchAttributes.get(searchAttributes.lifecycleState)).toBe('valid');
+    expect(sameRun.typedSearchAttributes.get(searchAttributes.expiresAt)?.toISOString()).toBe(expiryInstant(renewedOn).toISOString());
     expect((await login(account.loginId)).status).toBe(200);
-    await recordHistory('validity-expired-then-renewed', ts.env.client.workflow.getHandle(handle.workflowId, expiredRun));
+
+    // The new timer: the next expiry is recorded once more, by the same run.
+    await sleepUntil(expiryInstant(renewedOn).getTime() + MINUTE);
+    await stageOf(handle, 'expired', { expiresOn: renewedOn, renewals: 1 });
+    expect(await expiredEntries(account.id)).toHaveLength(2);
+    expect((await handle.describe()).runId).toBe(expiredRun);
+    await recordHistory('validity-expired-then-renewed-in-run', handle);
   });
 
   it('a renewal before the expiry moves the timer: nothing happens at the old date', async () => {
@@ -180,12 +184,14 @@ describe('validity workflow (time skipping)', () => {
     await sleepUntil(expiryInstant(account.expiresOn).getTime() - 20 * DAY);
     const firstRun = (await handle.describe()).runId;
     const renewedOn = await renew(account, establishment.siret);
-    await nextRun(handle, firstRun);
     await stageOf(handle, 'valid', { expiresOn: renewedOn, renewals: 1 });
+    expect(await shownExpiry(handle)).toEqual({ runId: firstRun, expiresAt: expiryInstant(renewedOn).toISOString() });
 
     await sleepUntil(expiryInstant(account.expiresOn).getTime() + DAY);
     expect(await handle.query(validityStatusQuery)).toMatchObject({ stage: 'valid', expiresOn: renewedOn, renewals: 1 });
     expect(await expiredEntries(account.id)).toHaveLength(0);
+    expect((await handle.describe()).runId).toBe(firstRun);
+    await recordHistory('validity-renewed-in-run', handle);
 
     await sleepUntil(expiryInstant(renewedOn).getTime() + MINUTE);
     await stageOf(handle, 'expired');
@@ -209,7 +215,7 @@ describe('validity workflow (time skipping)', () => {
     await notifyAccountDeleted(ts.deps, before.account);
     expect(await before.handle.result()).toBe('deleted');
     expect((await before.handle.query(validityStatusQuery)).stage).toBe('ended');
-    await recordHistory('validity-deleted', before.handle);
+    await recordHistory('validity-deleted-renewal-in-run', before.handle);
 
     const after = await createdAccount();
     await sleepUntil(expiryInstant(after.account.expiresOn).getTime() + MINUTE);
@@ -217,6 +223,71 @@ describe('validity workflow (time skipping)', () => {
     await ts.deps.db.update(accounts).set({ status: 'deleted', deletedAt: new Date(envNow) }).where(eq(accounts.id, after.account.id));
     await notifyAccountDeleted(ts.deps, after.account);
     expect(await after.handle.result()).toBe('deleted');
+  });
+
+  it('continues as new once the history is long, carrying the expiry and the renewals over', async () => {
+    const { account, handle } = await createdAccount();
+    const firstRun = (await handle.describe()).runId;
+    let sent = 0;
+    let expiresOn = account.expiresOn;
+    // One renewal at a time (each followed before the next): the history grows by a few events each.
+    for (;;) {
+      expiresOn = addDays(expiresOn, 1);
+      await handle.signal(expiryChangedSignal, { expiresOn });
+      sent += 1;
+      let shown = await shownExpiry(handle);
+      for (let i = 0; shown.runId === firstRun && shown.expiresAt !== expiryInstant(expiresOn).toISOString(); i++) {
+        if (i === 100) throw new Error(`renewal ${sent} never followed`);
+        await new Promise((r) => setTimeout(r, 50));
+        shown = await shownExpiry(handle);
+      }
+      if (shown.runId !== firstRun) break;
+      expect(sent, 'still the first run after many renewals').toBeLessThan(HISTORY_LIMIT / 4);
+    }
+    // Each renewal before the last was followed in the first run; the last one made it continue.
+    expect(sent).toBeGreaterThan(10);
+    const first = ts.env.client.workflow.getHandle(handle.workflowId, firstRun);
+    expect((await first.describe()).status.name).toBe('CONTINUED_AS_NEW');
+    const events = (await first.fetchHistory()).events ?? [];
+    expect(events.length).toBeGreaterThanOrEqual(HISTORY_LIMIT);
+    expect(events.length).toBeLessThan(HISTORY_LIMIT + 20);
+    expect(await stageOf(handle, 'valid', { expiresOn })).toMatchObject({ renewals: sent, expiredAt: null });
+    expect((await shownExpiry(handle)).expiresAt).toBe(expiryInstant(expiresOn).toISOString());
+    await recordHistory('validity-renewals-then-continued', first);
+
+    // The new run keeps the timer: the expiry comes on the carried-over day (the database's, as a renewal writes it).
+    await ts.deps.db.update(accounts).set({ expiresOn }).where(eq(accounts.id, account.id));
+    await sleepUntil(expiryInstant(expiresOn).getTime() + MINUTE);
+    await stageOf(handle, 'expired', { expiresOn, renewals: sent });
+  });
+
+  it('an expired run woken by late signals continues as new, still expired', async () => {
+    const { account, handle } = await createdAccount();
+    await sleepUntil(expiryInstant(account.expiresOn).getTime() + MINUTE);
+    const { expiredAt } = await stageOf(handle, 'expired');
+    const expiredRun = (await handle.describe()).runId;
+    // Repeated signals of the old expiry (a bulk renewal's retry, say) change nothing but the history's length.
+    // One at a time, each handled before the next: a continue-as-new is refused (and retried) while
+    // signals keep arriving during its workflow task, which the test server handles poorly.
+    const first = ts.env.client.workflow.getHandle(handle.workflowId, expiredRun);
+    const handled = async () => {
+      for (let i = 0; i < 200; i++) {
+        if ((await first.describe()).status.name !== 'RUNNING') return 'continued';
+        const events = (await first.fetchHistory()).events ?? [];
+        if (events.at(-1)?.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) return 'handled';
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error('the signal was never handled');
+    };
+    let sent = 0;
+    do {
+      await handle.signal(expiryChangedSignal, { expiresOn: account.expiresOn });
+      expect(++sent, 'still the first run after many signals').toBeLessThan(HISTORY_LIMIT / 2);
+    } while ((await handled()) === 'handled');
+    expect((await first.describe()).status.name).toBe('CONTINUED_AS_NEW');
+    expect(await stageOf(handle, 'expired', { expiresOn: account.expiresOn, expiredAt })).toMatchObject({ renewals: 0 });
+    expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.lifecycleState)).toBe('expired');
+    expect(await expiredEntries(account.id)).toHaveLength(1);
   });
 
   // Creations now start the validity from their activation, once the account is committed; runs that
