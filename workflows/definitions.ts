@@ -206,7 +206,7 @@ export interface ValidityStatus {
   expiresAt: string;
   /** Day of the admins' reminder email (the 20th of the month before the expiry month). */
   reminderOn: string;
-  /** When this run recorded the expiry (null while valid). */
+  /** When the expiry was recorded (null while valid; carried over by continue-as-new). */
   expiredAt: string | null;
   /** Renewals this workflow followed since it started (carried over by continue-as-new). */
   renewals: number;

@@ -29,8 +29,9 @@ export function validityStartOptions(account: ValidityAccount, siret: string, ex
     ],
     staticSummary: `Validité du compte ${account.loginId} (SIRET ${siret})`,
     staticDetails:
-      `Suit la validité de 18 mois du compte ${account.loginId}. Expiration prévue : ${frenchDate(account.expiresOn)} à minuit (heure de Paris) ; ` +
+      `Suit la validité de 18 mois du compte ${account.loginId}. Expiration prévue au démarrage du suivi : ${frenchDate(account.expiresOn)} à minuit (heure de Paris) ; ` +
       `rappel aux administrateurs le ${frenchDate(reminderDayFor(account.expiresOn))}. À l'expiration : « Expiration du compte » dans ` +
-      "l'historique de l'établissement et fermeture des sessions du titulaire. Un renouvellement repousse l'expiration ; la suppression du compte termine le suivi.",
+      "l'historique de l'établissement et fermeture des sessions du titulaire. Un renouvellement repousse l'expiration dans le même suivi " +
+      '(détails courants, attribut ExpiresAt et requête `status` à jour) ; la suppression du compte termine le suivi.',
   };
 }
