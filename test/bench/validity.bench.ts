@@ -10,8 +10,10 @@
  *    workflows, and the time the reconcile took.
  * 2. Bulk renewal of all of them through the API (`POST …/bulk-renew {"all": true}`): the request's time,
  *    the time until every validity workflow has been signalled (the signals workflow's result), and until
- *    every one shows the new ExpiresAt (visibility count). Raw limits in the same run: the same set-based
- *    UPDATE alone (rolled back), and bare signals to the same workflows, 50 at a time.
+ *    every one shows the new ExpiresAt (visibility count of the running runs' search attribute: a workflow
+ *    follows a renewal in its run). Raw limits in the same run, on up to 1,000 of the same workflows: the
+ *    same set-based UPDATE alone (rolled back); bare signals, 50 at a time (signals that change nothing);
+ *    and signals that move the expiry, 50 at a time, until each workflow shows it (its workflow task included).
  * 3. The reminder run for BENCH_REMINDER_ACCOUNTS accounts (default 100,000) across BENCH_REMINDER_ESTABLISHMENTS
  *    establishments (default 1,000), one active admin each, seeded in SQL (no validity workflows for them):
  *    `POST /operator/validity/reminders` until the run's result. Raw limit: as many emails sent straight
@@ -119,6 +121,16 @@ runBench('validity', async (bench) => {
   await forEachInFlight(some, 50, (a) => temporal.workflow.getHandle(workflowIds.validity(a.login_id)).signal(expiryChangedSignal, { expiresOn: a.expires_on }));
   const rawSignalMs = performance.now() - g0;
 
+  // The bare signals above change nothing in their workflows; a renewal's signal makes its workflow follow it
+  // (a workflow task with commands: timer cancelled, search attributes, new timer). The same signals, moving
+  // the expiry to the eve of the renewal's, straight from a client: the floor for the renewal's fan-out.
+  const eve = addDays(newExpiry, -1);
+  log(`raw limit: ${RAW_SIGNALS} signals moving the expiry, 50 in flight, until each workflow shows it`);
+  const f0 = performance.now();
+  await forEachInFlight(some, 50, (a) => temporal.workflow.getHandle(workflowIds.validity(a.login_id)).signal(expiryChangedSignal, { expiresOn: eve }));
+  const followedQuery = `WorkflowType = "validityWorkflow" AND ExecutionStatus = "Running" AND ExpiresAt >= "${expiryInstant(eve).toISOString()}"`;
+  const rawFollowedMs = await until('every raw signal followed', async () => (await open(followedQuery)) >= RAW_SIGNALS, f0, TIMEOUT_MS);
+
   log(`bulk renewal of all ${RENEW_N} accounts through the API`);
   const b0 = performance.now();
   const res = await app.request(`/establishments/${renewEst.id}/accounts/bulk-renew`, {
@@ -191,6 +203,7 @@ runBench('validity', async (bench) => {
   console.log('   raw limits, same run:');
   console.log(`   the same set-based UPDATE alone (rolled back)                      ${s(rawUpdateMs)}`);
   console.log(`   bare signals to running validity workflows, 50 in flight           ${rate(RAW_SIGNALS, rawSignalMs)} (${RAW_SIGNALS} in ${s(rawSignalMs)}; ${RENEW_N} would take ${s((rawSignalMs * RENEW_N) / RAW_SIGNALS)})`);
+  console.log(`   signals moving the expiry, 50 in flight, until each workflow shows it ${rate(RAW_SIGNALS, rawFollowedMs)} (${RAW_SIGNALS} in ${s(rawFollowedMs)}; ${RENEW_N} would take ${s((rawFollowedMs * RENEW_N) / RAW_SIGNALS)})`);
   console.log(`3. Reminder run for ${month}: ${totals.accounts} accounts across ${totals.establishments} establishments, ${totals.emailsSent} emails, ${totals.failed.length} failed`);
   console.log(`   POST /operator/validity/reminders until the run's result           ${s(reminderMs)}`);
   console.log(`   raw limit: ${REMINDER_EST} emails straight to the sink, 10 at a time    ${s(rawMailMs)} (${rate(REMINDER_EST, rawMailMs)})`);
