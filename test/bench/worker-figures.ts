@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
+import { temporal } from '@temporalio/proto';
 import { startActivation } from '../../accounts/lifecycles';
 import { createMailer } from '../../activities/mailer';
 import { passwordCreationEmail } from '../../activities/emails/templates';
@@ -259,7 +260,7 @@ export async function measureWorker(benchStack: BenchStack, opts: { emails: numb
  * (scheduled → started) and how long the worker held them (started → completed), on average.
  */
 async function whereTheTimeWent(bench: BenchStack, sample: SeededAccount[]) {
-  const sums = { workflowWait: 0, workflowRun: 0, workflowTasks: 0, activityWait: 0, activityRun: 0, activityTasks: 0 };
+  const sums = { workflowWait: 0, workflowRun: 0, workflowTasks: 0, stickyTasks: 0, activityWait: 0, activityRun: 0, activityTasks: 0 };
   for (const account of sample) {
     const history = await bench.temporal.workflow.getHandle(workflowIds.activation(account.loginId)).fetchHistory();
     const at = new Map<string, number>();
@@ -267,6 +268,9 @@ async function whereTheTimeWent(bench: BenchStack, sample: SeededAccount[]) {
       const time = Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
       const id = Number(event.eventId);
       if (event.workflowTaskScheduledEventAttributes || event.activityTaskScheduledEventAttributes) at.set(`s${id}`, time);
+      // A task sent to the worker's sticky queue found the run in its cache; one on the shared queue
+      // (after the first) means the run had been evicted and was replayed from its history.
+      if (event.workflowTaskScheduledEventAttributes?.taskQueue?.kind === temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY) sums.stickyTasks++;
       const wfStarted = event.workflowTaskStartedEventAttributes;
       const wfDone = event.workflowTaskCompletedEventAttributes;
       const acStarted = event.activityTaskStartedEventAttributes;
@@ -294,7 +298,8 @@ async function whereTheTimeWent(bench: BenchStack, sample: SeededAccount[]) {
   return {
     sampled: n,
     text:
-      `${(sums.workflowTasks / n).toFixed(1)} workflow tasks (waiting ${mean(sums.workflowWait, sums.workflowTasks)}, in the worker ${mean(sums.workflowRun, sums.workflowTasks)}), ` +
+      `${(sums.workflowTasks / n).toFixed(1)} workflow tasks (${(sums.stickyTasks / n).toFixed(1)} of them on the sticky queue, i.e. found in the worker's cache; ` +
+      `waiting ${mean(sums.workflowWait, sums.workflowTasks)}, in the worker ${mean(sums.workflowRun, sums.workflowTasks)}), ` +
       `${(sums.activityTasks / n).toFixed(1)} activity tasks (waiting ${mean(sums.activityWait, sums.activityTasks)}, in the worker ${mean(sums.activityRun, sums.activityTasks)})`,
   };
 }
