@@ -29,19 +29,44 @@ export async function createWorker(params: {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** config.worker.maxCachedWorkflows in production; the SDK's default when unset (tests). */
   maxCachedWorkflows?: number;
+  /** config.worker.workflowStackTraces in production; the SDK's default (on) when unset (tests). */
+  workflowStackTraces?: boolean;
 }): Promise<Worker> {
   // The SDK sizes its workflow cache from the V8 heap limit (~2,300 workflows on a 4 GB heap,
   // ~0.3 MB each: the worker levelled off near 1 GB). An explicit, small cache bounds the memory
   // whatever the number of open workflows (validity, reminders, campaigns: one per account); a
   // workflow evicted from it replays its short history on its next task. The heap limit itself is
   // set where the process starts (package.json `worker`, docker-compose.yml): see README "Worker memory".
-  return Worker.create({
-    connection: params.connection,
-    namespace: params.namespace,
-    taskQueue: params.taskQueue,
-    workflowBundle: params.workflowBundle ?? { codePath: await workflowBundlePath() },
-    activities: createActivities(params.deps),
-    ...(params.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: params.maxCachedWorkflows }),
-    ...WORKER_TUNING,
-  });
+  const workflowBundle = params.workflowBundle ?? { codePath: await workflowBundlePath() };
+  return withStackTraces(params.workflowStackTraces, () =>
+    Worker.create({
+      connection: params.connection,
+      namespace: params.namespace,
+      taskQueue: params.taskQueue,
+      workflowBundle,
+      activities: createActivities(params.deps),
+      ...(params.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: params.maxCachedWorkflows }),
+      ...WORKER_TUNING,
+    }),
+  );
+}
+
+/**
+ * The SDK records the stack of every promise a workflow creates (a V8 promise hook), for the Temporal
+ * UI's « Stack Trace » tab: a quarter of the workflow thread's CPU in a drain (README « Worker: email
+ * drain »). It has no option for it; our patch (patches/@temporalio+worker+1.24.0.patch) skips the hook
+ * when TEMPORAL_WORKFLOW_STACK_TRACES=off in the workflow threads' environment, which they copy from
+ * the process when Worker.create starts them: set for that call only, so another worker of the same
+ * process (tests) keeps its own choice.
+ */
+async function withStackTraces<T>(enabled: boolean | undefined, create: () => Promise<T>): Promise<T> {
+  if (enabled !== false) return create();
+  const before = process.env.TEMPORAL_WORKFLOW_STACK_TRACES;
+  process.env.TEMPORAL_WORKFLOW_STACK_TRACES = 'off';
+  try {
+    return await create();
+  } finally {
+    if (before === undefined) delete process.env.TEMPORAL_WORKFLOW_STACK_TRACES;
+    else process.env.TEMPORAL_WORKFLOW_STACK_TRACES = before;
+  }
 }

@@ -24,6 +24,7 @@ export function runWorkerProcess(hooks: { beforeStart?: (config: Config) => Prom
       taskQueue: config.temporal.taskQueue,
       deps: { db: database.db, mailer: createMailer(config.mail), config },
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      workflowStackTraces: config.worker.workflowStackTraces,
     });
     await hooks.started?.(config);
     logStarted(`worker: polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
