@@ -74,14 +74,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The budget of one client: a call waits until `retryMs` after the first failure of the current
- * outage (or after its own start, if later), so a request waits about `retryMs` in all however many
- * statements it makes, and during a long outage new requests get their 503 at once.
+ * outage (any answer ends it), so a request waits about `retryMs` in all for the database however
+ * many statements it makes, and during a long outage new requests get their 503 at once. Counted from
+ * the failure, not from the call's start: a transaction that lost its connection while it awaited
+ * Temporal (itself slow while its own database restarts) is re-run if the database is back by then.
  */
 class OutageClock {
   private since: number | null = null;
   constructor(readonly retryMs: number) {}
-  deadline(callStart: number): number {
-    return Math.min(callStart, this.since ?? callStart) + this.retryMs;
+  deadline(): number {
+    return (this.since ?? Date.now()) + this.retryMs;
   }
   failed(): void {
     this.since ??= Date.now();
@@ -93,7 +95,6 @@ class OutageClock {
 
 /** Runs `attempt` until it succeeds, fails for good, or the budget leaves no time for another wait. */
 async function untilDeadline<T>(clock: OutageClock, what: string, attempt: () => Promise<T>): Promise<T> {
-  const start = Date.now();
   for (let delay = 100, n = 1; ; n++) {
     try {
       const result = await attempt();
@@ -104,7 +105,7 @@ async function untilDeadline<T>(clock: OutageClock, what: string, attempt: () =>
       clock.failed();
       // Jittered, so that the requests a restart interrupted do not all come back at the same instant.
       const wait = delay / 2 + Math.random() * (delay / 2);
-      if (Date.now() + wait > clock.deadline(start)) throw failure.error;
+      if (Date.now() + wait > clock.deadline()) throw failure.error;
       log.info({ attempt: n, waitMs: Math.round(wait), codes: errorCodes(failure.error) }, `database unavailable, ${what} retried`);
       await sleep(wait);
       delay = Math.min(delay * 2, 1_000);
@@ -152,10 +153,10 @@ async function runTransaction(sql: Sql, args: unknown[], clock: OutageClock): Pr
     );
   } catch (error) {
     if (!isDatabaseUnavailable(error)) throw error;
-    clock.failed(); // the outage's budget runs from now for the commit status check too
     // postgres.js gives up on a closed connection at once, while the transaction's code may still be
     // awaiting (a Temporal start): that attempt ends before the next one begins.
     await work?.catch(() => undefined);
+    clock.failed(); // the outage's budget runs from here at the latest, for the commit status check too
     if (committing) {
       if (xid === null) return result; // it wrote nothing: there was nothing to commit
       const status = await commitStatus(sql, xid, clock, error);

@@ -50,8 +50,9 @@ export async function handleError(error: unknown, c: Context<AppEnv>): Promise<R
   if (apiError.code === 'internal_error') {
     log.error({ err: error }, 'request failed');
   } else if (apiError.code === 'service_unavailable' && !(error instanceof ApiError)) {
-    // The database could not be reached, even after db/outage-retry.ts waited for it: say what it answered.
-    log.warn({ err: error }, 'database unavailable');
+    // The database could not be reached, even after db/outage.ts waited for it. Codes only: the
+    // driver's error carries the query's parameters (personal data).
+    log.warn({ codes: errorCodes(error) }, 'database unavailable');
   }
   // A throttled request is not recorded: under a flood, one write per request is already the counter's.
   if (MUTATING.has(c.req.method) && apiError.status < 500 && apiError.code !== 'too_many_requests' && c.var.deps) {

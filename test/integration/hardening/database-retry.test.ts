@@ -92,6 +92,25 @@ describe('waiting out a lost database connection (db/outage.ts)', () => {
     expect(kept.map((r) => Number(r.n))).toEqual([n]); // the first run's row was rolled back
   });
 
+  it('re-runs a transaction that lost its connection while it awaited something slower than the budget (Temporal), the database being back', async () => {
+    const quick = createDatabase(inject('stack').databaseUrl, { max: 1, retryMs: 500 });
+    try {
+      let calls = 0;
+      await quick.db.transaction(async (tx) => {
+        calls++;
+        const [{ pid }] = (await tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as [{ pid: number }];
+        if (calls === 1) {
+          await killer.db.execute(sql`select pg_terminate_backend(${pid})`);
+          await new Promise((r) => setTimeout(r, 1_000)); // a Temporal start, slow during the restart
+        }
+        await tx.execute(sql.raw(`insert into ${rows} select nextval('${runs}')`));
+      });
+      expect(calls).toBe(2);
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('asks PostgreSQL what became of a transaction whose COMMIT was in flight, and re-runs it when it was aborted', async () => {
     let calls = 0;
     const key = -Number(String(Date.now()).slice(-9));
