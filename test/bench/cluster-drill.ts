@@ -16,6 +16,8 @@
  * instance, after its Retry-After. Both are counted. After each phase, once the system is quiet: the
  * accounts of the establishment (the API's list), the activation workflows (visibility), and the
  * creation emails in the sink must match one to one; every orphan or duplicate is printed.
+ * DRILL_FAULTS picks phases by letter (`c` = the PostgreSQL restart alone); DRILL_LOGS=<folder> keeps
+ * a copy of the cluster's process logs.
  */
 import { randomUUID } from 'node:crypto';
 import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
