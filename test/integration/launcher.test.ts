@@ -14,7 +14,6 @@ import { createMailSinkClient } from '../../dev/mail-sink';
 import { findFreePort, isPortFree } from '../../dev/ports';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 interface Launch {
   child: ChildProcess;
@@ -24,7 +23,10 @@ interface Launch {
 
 function launch(env: NodeJS.ProcessEnv): Launch {
   let output = '';
-  const child = spawn(TSX, ['dev/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // As `npm start` runs it: node itself, no tsx command in between. The tsx command relays a signal
+  // to its child and, when the child has not confirmed it within 30 ms (a loaded machine), kills it
+  // with SIGKILL and exits 130: the launcher then never stops what it started.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
