@@ -272,25 +272,20 @@ async function whereTheTimeWent(bench: BenchStack, sample: SeededAccount[]) {
       // A task sent to the worker's sticky queue found the run in its cache; one on the shared queue
       // (after the first) means the run had been evicted and was replayed from its history.
       if (event.workflowTaskScheduledEventAttributes?.taskQueue?.kind === temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY) sums.stickyTasks++;
-      const wfStarted = event.workflowTaskStartedEventAttributes;
-      const wfDone = event.workflowTaskCompletedEventAttributes;
-      const acStarted = event.activityTaskStartedEventAttributes;
-      const acDone = event.activityTaskCompletedEventAttributes;
-      if (wfStarted) {
-        sums.workflowWait += time - at.get(`s${Number(wfStarted.scheduledEventId)}`)!;
-        at.set(`t${id}`, time);
-      }
-      if (wfDone) {
-        sums.workflowRun += time - at.get(`t${Number(wfDone.startedEventId)}`)!;
-        sums.workflowTasks++;
-      }
-      if (acStarted) {
-        sums.activityWait += time - at.get(`s${Number(acStarted.scheduledEventId)}`)!;
-        at.set(`t${id}`, time);
-      }
-      if (acDone) {
-        sums.activityRun += time - at.get(`t${Number(acDone.startedEventId)}`)!;
-        sums.activityTasks++;
+      // The same bookkeeping for both kinds of task: waiting = scheduled → started, running = started → completed.
+      const kinds = [
+        { kind: 'workflow', started: event.workflowTaskStartedEventAttributes, done: event.workflowTaskCompletedEventAttributes },
+        { kind: 'activity', started: event.activityTaskStartedEventAttributes, done: event.activityTaskCompletedEventAttributes },
+      ] as const;
+      for (const { kind, started, done } of kinds) {
+        if (started) {
+          sums[`${kind}Wait`] += time - at.get(`s${Number(started.scheduledEventId)}`)!;
+          at.set(`t${id}`, time);
+        }
+        if (done) {
+          sums[`${kind}Run`] += time - at.get(`t${Number(done.startedEventId)}`)!;
+          sums[`${kind}Tasks`]++;
+        }
       }
     }
   }
