@@ -3,8 +3,6 @@ import postgres from 'postgres';
 import { rideOutRestarts } from './outage';
 import * as schema from './schema';
 
-export { isDatabaseUnavailable } from './outage';
-
 /**
  * `retryMs`: how long statements and transactions wait out a lost database before failing
  * (db/outage.ts; the API's DATABASE_RETRY_SECONDS). 0, the default, fails at once: the worker's

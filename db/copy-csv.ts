@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { PLATFORM_TIME_ZONE } from '../domain/dates';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { type Database, isDatabaseUnavailable } from './client';
+import type { Database } from './client';
+import { isDatabaseUnavailable } from './outage';
 
 // The same naming as the app's Drizzle instance (db/client.ts), to write the statement's text.
 const dialect = new PgDialect({ casing: 'snake_case' });

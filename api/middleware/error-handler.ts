@@ -7,8 +7,7 @@ import { accountIdWithin } from '../../db/queries/accounts';
 import { AccountRuleError, auditActor } from '../../accounts';
 import type { AppEnv } from '../env';
 import { ApiError, type Problem, serviceUnavailable, toProblem } from '../errors';
-import { isDatabaseUnavailable } from '../../db/client';
-import { errorCodes } from '../../db/outage';
+import { errorCodes, isDatabaseUnavailable } from '../../db/outage';
 import { log } from '../../logging/logger';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

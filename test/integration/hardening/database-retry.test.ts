@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase, isDatabaseUnavailable } from '../../../db/client';
+import { createDatabase } from '../../../db/client';
+import { isDatabaseUnavailable } from '../../../db/outage';
 
 const suffix = randomUUID().replace(/-/g, '').slice(0, 10);
 const runs = `retry_runs_${suffix}`; // one nextval per run of the probe

@@ -6,7 +6,8 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../../config/env';
-import { createDatabase, isDatabaseUnavailable } from '../../../db/client';
+import { createDatabase } from '../../../db/client';
+import { isDatabaseUnavailable } from '../../../db/outage';
 import { outageApp, ownPostgres } from '../../support/outage';
 
 describe('PostgreSQL outage under load', () => {
