@@ -33,6 +33,7 @@ import { addDays, expiryFrom, expiryInstant, monthBounds, monthOf, nextMonth, pa
 import { hashPassword } from '../../security/passwords';
 import { expiryChangedSignal, workflowIds } from '../../workflows/definitions';
 import { type BenchStack, benchLogger, devServerDatabaseSize, inBatches, mb, rssOf, runBench, startWorkerProcess, until } from './bench-stack';
+import { cpuBetween, cpuSnapshot, type Labeller, machineCpuSeconds } from './cpu-shares';
 
 function intFromEnv(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -44,6 +45,8 @@ const RENEW_N = intFromEnv('BENCH_RENEW_ACCOUNTS', 10_000);
 const REMINDER_N = intFromEnv('BENCH_REMINDER_ACCOUNTS', 100_000);
 const REMINDER_EST = intFromEnv('BENCH_REMINDER_ESTABLISHMENTS', 1_000);
 const RAW_SIGNALS = Math.min(RENEW_N, 1000);
+/** Extra node flags for the worker process (e.g. `--max-semi-space-size=4`), to compare settings. */
+const WORKER_FLAGS = (process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean);
 const TIMEOUT_MS = intFromEnv('BENCH_TIMEOUT_SECONDS', 3600) * 1000;
 const benchLog = benchLogger('validity');
 const log = (message: string) => benchLog(`${new Date().toISOString().slice(11, 19)} ${message}`);
@@ -74,10 +77,44 @@ runBench('validity', async (bench) => {
 
   log('starting the worker (worker/main.ts): its start-up reconcile starts every validity workflow');
   const w0 = performance.now();
-  const worker = await startWorkerProcess(bench);
+  const worker = await startWorkerProcess(bench, undefined, WORKER_FLAGS);
   const rssIdle = await rssOf(worker.pid!);
-  let rssPeak = rssIdle;
-  const sampler = setInterval(() => void rssOf(worker.pid!).then((r) => (rssPeak = Math.max(rssPeak, r))), 500);
+  // The worker's peak RSS per phase (the goal holds through all of them), sampled every 250 ms.
+  const peaks = { reconcile: rssIdle, renewal: 0, reminders: 0 };
+  let phase: keyof typeof peaks = 'reconcile';
+  const sampler = setInterval(() => void rssOf(worker.pid!).then((r) => (peaks[phase] = Math.max(peaks[phase], r))), 250);
+  const labeller: Labeller = (pid, commandLine) => {
+    if (pid === worker.pid) return 'worker';
+    if (pid === process.pid) return 'bench (API, client)';
+    if (/\/bin\/postgres -D (\S+)/.exec(commandLine)?.[1]?.startsWith(bench.root)) return 'PostgreSQL';
+    if (/temporal server start-dev/.test(commandLine) && commandLine.includes(bench.root)) return 'Temporal dev server';
+    return undefined;
+  };
+  /**
+   * CPU seconds per process (and the whole machine's, shared with other work) from now until the returned
+   * function is called, and per item of the `count` it was for: on a shared machine the CPU a signal costs
+   * says more than the wall-clock rate.
+   */
+  const cpuFrom = async () => {
+    const [before, machineBefore] = [await cpuSnapshot(labeller), await machineCpuSeconds()];
+    return async (count: number) => {
+      const used = cpuBetween(before, await cpuSnapshot(labeller));
+      const machine = (await machineCpuSeconds()) - machineBefore;
+      const each = (seconds: number) => `${((seconds * 1000) / count).toFixed(1)} ms each`;
+      return [...used].map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s (${each(seconds)})`).join(', ') + `; whole machine ${machine.toFixed(1)} s`;
+    };
+  };
+  /** Until the worker and the dev server are idle again (< 15 % of a core over 2 s): the tasks a phase left behind are done. */
+  const quiet = async () => {
+    let last = await cpuSnapshot(labeller);
+    for (let i = 0; i < 900; i++) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const now = await cpuSnapshot(labeller);
+      const busy = ['worker', 'Temporal dev server'].reduce((t, k) => t + (now.get(k) ?? 0) - (last.get(k) ?? 0), 0);
+      last = now;
+      if (busy < 0.3) return;
+    }
+  };
   bench.closers.push(async () => clearInterval(sampler));
   const reconciled = await temporal.workflow.getHandle(workflowIds.validityReconcile()).result();
   const open = async (query: string) => (await temporal.workflow.count(query)).count;
@@ -88,6 +125,7 @@ runBench('validity', async (bench) => {
   log(`reconcile checked ${reconciled} accounts; ${RENEW_N} validity workflows open; worker RSS ${mb(rssOpen)}`);
 
   // ---- 2. Bulk renewal of every account through the API, and its raw limits
+  phase = 'renewal';
   // (the seeded expiries all lie before the renewal's, so `ExpiresAt >= new` counts the workflows that moved)
   const newExpiry = expiryFrom(today);
   const password = 'Banc-Essai-2026';
@@ -117,21 +155,30 @@ runBench('validity', async (bench) => {
     login_id: string;
     expires_on: string;
   }[];
+  const bareCpu = await cpuFrom();
   const g0 = performance.now();
   await forEachInFlight(some, 50, (a) => temporal.workflow.getHandle(workflowIds.validity(a.login_id)).signal(expiryChangedSignal, { expiresOn: a.expires_on }));
   const rawSignalMs = performance.now() - g0;
+  // The signals are answered before their workflow tasks run: wait for those before the next measure.
+  await quiet();
+  const bareSettledMs = performance.now() - g0;
+  const bareCpuUsed = await bareCpu(RAW_SIGNALS);
 
   // The bare signals above change nothing in their workflows; a renewal's signal makes its workflow follow it
   // (a workflow task with commands: timer cancelled, search attributes, new timer). The same signals, moving
   // the expiry to the eve of the renewal's, straight from a client: the floor for the renewal's fan-out.
   const eve = addDays(newExpiry, -1);
   log(`raw limit: ${RAW_SIGNALS} signals moving the expiry, 50 in flight, until each workflow shows it`);
+  const rawCpu = await cpuFrom();
   const f0 = performance.now();
   await forEachInFlight(some, 50, (a) => temporal.workflow.getHandle(workflowIds.validity(a.login_id)).signal(expiryChangedSignal, { expiresOn: eve }));
   const followedQuery = `WorkflowType = "validityWorkflow" AND ExecutionStatus = "Running" AND ExpiresAt >= "${expiryInstant(eve).toISOString()}"`;
   const rawFollowedMs = await until('every raw signal followed', async () => (await open(followedQuery)) >= RAW_SIGNALS, f0, TIMEOUT_MS);
+  const rawFollowedCpu = await rawCpu(RAW_SIGNALS);
+  await quiet();
 
   log(`bulk renewal of all ${RENEW_N} accounts through the API`);
+  const renewalCpu = await cpuFrom();
   const b0 = performance.now();
   const res = await app.request(`/establishments/${renewEst.id}/accounts/bulk-renew`, {
     method: 'POST',
@@ -145,6 +192,7 @@ runBench('validity', async (bench) => {
   const signalledMs = performance.now() - b0;
   const moved = `WorkflowType = "validityWorkflow" AND ExecutionStatus = "Running" AND ExpiresAt >= "${expiryInstant(newExpiry).toISOString()}"`;
   const movedMs = await until('every ExpiresAt moved', async () => (await open(moved)) >= RENEW_N, b0, TIMEOUT_MS);
+  const renewalCpuUsed = await renewalCpu(RENEW_N);
   const [auditCount] = (await db.execute(sql`select count(*)::int as n from audit_events where action = 'account.renew' and detail->>'batch' is not null`)) as unknown as [{ n: number }];
 
   // ---- 3. The reminder run
@@ -168,6 +216,7 @@ runBench('validity', async (bench) => {
     from establishments e cross join generate_series(1, ${perEst}) j where e.siret <> '99999999900000'`);
 
   log(`reminder run for ${month}`);
+  phase = 'reminders';
   const r0 = performance.now();
   const started = await app.request('/operator/validity/reminders', {
     method: 'POST',
@@ -195,15 +244,19 @@ runBench('validity', async (bench) => {
   console.log('');
   console.log(`Validity lifecycle benchmark — ${os.cpus().length} CPUs, load average at the end ${load()} (1 / 5 / 15 min)`);
   console.log(`1. ${RENEW_N} open validity workflows (worker start-up reconcile: ${reconciled} accounts checked in ${s(reconcileMs)}, ${rate(RENEW_N, reconcileMs)})`);
-  console.log(`   worker RSS: idle ${mb(rssIdle)}, with ${RENEW_N} open ${mb(rssOpen)}, peak ${mb(rssPeak)}, at the end ${mb(rssAfter)}`);
+  console.log(`   worker RSS: idle ${mb(rssIdle)}, with ${RENEW_N} open ${mb(rssOpen)}, at the end ${mb(rssAfter)}${WORKER_FLAGS.length ? ` (extra flags: ${WORKER_FLAGS.join(' ')})` : ''}`);
+  console.log(`   worker peak RSS: ${mb(Math.max(...Object.values(peaks)))} (reconcile ${mb(peaks.reconcile)}, renewal ${mb(peaks.renewal)}, reminder run ${mb(peaks.reminders)})`);
   console.log(`2. Bulk renewal of ${RENEW_N} accounts of one establishment (POST …/bulk-renew {"all": true}), ${report.done} renewed, ${auditCount.n} audit entries`);
   console.log(`   the request (UPDATE + audit INSERT … SELECT + one workflow start)   ${s(requestMs)}`);
   console.log(`   until every validity workflow is signalled (${result.signalled})         ${s(signalledMs)}`);
   console.log(`   until every validity workflow shows the new ExpiresAt             ${s(movedMs)}`);
+  console.log(`   CPU from the request until every ExpiresAt shows it: ${renewalCpuUsed}`);
   console.log('   raw limits, same run:');
   console.log(`   the same set-based UPDATE alone (rolled back)                      ${s(rawUpdateMs)}`);
   console.log(`   bare signals to running validity workflows, 50 in flight           ${rate(RAW_SIGNALS, rawSignalMs)} (${RAW_SIGNALS} in ${s(rawSignalMs)}; ${RENEW_N} would take ${s((rawSignalMs * RENEW_N) / RAW_SIGNALS)})`);
+  console.log(`     their workflow tasks done after ${s(bareSettledMs)} (within 2 s); CPU: ${bareCpuUsed}`);
   console.log(`   signals moving the expiry, 50 in flight, until each workflow shows it ${rate(RAW_SIGNALS, rawFollowedMs)} (${RAW_SIGNALS} in ${s(rawFollowedMs)}; ${RENEW_N} would take ${s((rawFollowedMs * RENEW_N) / RAW_SIGNALS)})`);
+  console.log(`     CPU meanwhile: ${rawFollowedCpu}`);
   console.log(`3. Reminder run for ${month}: ${totals.accounts} accounts across ${totals.establishments} establishments, ${totals.emailsSent} emails, ${totals.failed.length} failed`);
   console.log(`   POST /operator/validity/reminders until the run's result           ${s(reminderMs)}`);
   console.log(`   raw limit: ${REMINDER_EST} emails straight to the sink, 10 at a time    ${s(rawMailMs)} (${rate(REMINDER_EST, rawMailMs)})`);
