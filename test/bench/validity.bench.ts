@@ -20,6 +20,11 @@
  *    to the sink through the mailer, 10 at a time (the run's parallelism).
  * 4. The dev server's database size (SQLite file and its WAL) at the end, and the load average.
  *
+ * The worker's peak RSS is given per phase; the CPU time of each process (worker, dev server, PostgreSQL,
+ * this process) per signal during the renewal and its raw limits: on the shared machine, the CPU a renewed
+ * workflow costs is the figure that does not move with the load. BENCH_WORKER_FLAGS adds node flags to the
+ * worker's (e.g. `--max-semi-space-size=16` to compare with V8's default young generation).
+ *
  *   BENCH_RENEW_ACCOUNTS=2000 BENCH_REMINDER_ACCOUNTS=20000 BENCH_REMINDER_ESTABLISHMENTS=200 npm run bench:validity
  */
 import { randomUUID } from 'node:crypto';
