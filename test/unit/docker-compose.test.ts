@@ -13,6 +13,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
 import { workerNodeArgs } from '../../worker/node-flags';
 
 const ROOT = path.resolve(__dirname, '../..');
+const packageJson = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 
 interface Service {
@@ -218,6 +219,7 @@ describe('docker-compose.yml', () => {
   it('starts the worker and the API from their entry points, after their dependencies', () => {
     // The worker with its heap limit, started as npm run worker and npm start start it (worker/node-flags.ts).
     expect(commandOf('worker')).toEqual(['node', ...workerNodeArgs()]);
+    expect(packageJson.scripts.worker).toBe(['node', ...workerNodeArgs()].join(' '));
     expect(commandOf('api')).toEqual(['npx', 'tsx', 'api/main.ts']);
     for (const entry of ['worker/main.ts', 'api/main.ts', 'dev/mail-sink.ts']) expect(existsSync(path.join(ROOT, entry))).toBe(true);
 
