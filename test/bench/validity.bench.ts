@@ -30,6 +30,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { sql } from 'drizzle-orm';
+import { temporal as proto } from '@temporalio/proto';
 import { forEachInFlight } from '../../activities/in-flight';
 import { createMailer } from '../../activities/mailer';
 import { createApp } from '../../api/app';
@@ -125,7 +126,8 @@ runBench('validity', async (bench) => {
   const open = async (query: string) => (await temporal.workflow.count(query)).count;
   const validityOpen = `WorkflowType = "validityWorkflow" AND ExecutionStatus = "Running"`;
   const reconcileMs = await until('every validity workflow open', async () => (await open(validityOpen)) >= RENEW_N, w0, TIMEOUT_MS);
-  await new Promise((r) => setTimeout(r, 5000)); // let the first workflow tasks settle before reading memory
+  // Open is not done: each new workflow's first task may still be queued. Wait for them (memory, and the raw limits next).
+  await quiet();
   const rssOpen = await rssOf(worker.pid!);
   log(`reconcile checked ${reconciled} accounts; ${RENEW_N} validity workflows open; worker RSS ${mb(rssOpen)}`);
 
@@ -199,6 +201,7 @@ runBench('validity', async (bench) => {
   const movedMs = await until('every ExpiresAt moved', async () => (await open(moved)) >= RENEW_N, b0, TIMEOUT_MS);
   const renewalCpuUsed = await renewalCpu(RENEW_N);
   const [auditCount] = (await db.execute(sql`select count(*)::int as n from audit_events where action = 'account.renew' and detail->>'batch' is not null`)) as unknown as [{ n: number }];
+  const timeouts = await workflowTaskTimeouts(temporal, some.slice(0, 100).map((a) => workflowIds.validity(a.login_id)));
 
   // ---- 3. The reminder run
   const month = nextMonth(monthOf(today));
@@ -256,6 +259,7 @@ runBench('validity', async (bench) => {
   console.log(`   until every validity workflow is signalled (${result.signalled})         ${s(signalledMs)}`);
   console.log(`   until every validity workflow shows the new ExpiresAt             ${s(movedMs)}`);
   console.log(`   CPU from the request until every ExpiresAt shows it: ${renewalCpuUsed}`);
+  console.log(`   workflow tasks in ${timeouts.workflows} of these workflows' histories (raw limits and renewal): ${timeouts.tasks}, ${timeouts.timedOut} timed out (${timeouts.stickyTimedOut} waiting on the worker's sticky queue)`);
   console.log('   raw limits, same run:');
   console.log(`   the same set-based UPDATE alone (rolled back)                      ${s(rawUpdateMs)}`);
   console.log(`   bare signals to running validity workflows, 50 in flight           ${rate(RAW_SIGNALS, rawSignalMs)} (${RAW_SIGNALS} in ${s(rawSignalMs)}; ${RENEW_N} would take ${s((rawSignalMs * RENEW_N) / RAW_SIGNALS)})`);
@@ -270,6 +274,28 @@ runBench('validity', async (bench) => {
 });
 
 class RollBack extends Error {}
+
+/**
+ * Workflow tasks in the current runs of `workflowIds`, and how many timed out. A task waiting longer than the
+ * worker's sticky schedule-to-start timeout on its sticky queue times out and is scheduled again on the
+ * shared queue: a second task, more work for the server, when the worker is behind.
+ */
+async function workflowTaskTimeouts(client: BenchStack['temporal'], workflowIds: string[]) {
+  let tasks = 0;
+  let timedOut = 0;
+  let stickyTimedOut = 0;
+  for (const id of workflowIds) {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    for (const e of history.events ?? []) {
+      if (e.workflowTaskScheduledEventAttributes) tasks++;
+      const timeout = e.workflowTaskTimedOutEventAttributes;
+      if (!timeout) continue;
+      timedOut++;
+      if (timeout.timeoutType === proto.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START) stickyTimedOut++;
+    }
+  }
+  return { workflows: workflowIds.length, tasks, timedOut, stickyTimedOut };
+}
 
 /**
  * Where a run's activities spent their time, from its histories (every run of the workflow ID, continue-as-new
