@@ -8,8 +8,17 @@ import { workflowBundlePath } from './workflow-bundle';
  * other 8 wait on the sticky queue, where a workflow's later tasks go): after a burst of creations,
  * whose workflows each need one task (their first link is sent by local activities within it), the
  * worker sat idle while 2 polls at a time fetched the backlog. Half of the polls go to new tasks.
+ *
+ * A task that waits on this worker's sticky queue longer than `stickyQueueScheduleToStartTimeout`
+ * times out and is scheduled again on the shared queue: a second task for the server to write and
+ * dispatch, for the same work. A bulk renewal signals thousands of workflows faster than one worker
+ * runs their tasks (each a cache miss that replays), so with the SDK's 10 s its backlog timed out by
+ * the hundreds and the server's CPU per renewed workflow grew (README « Validity: bulk renewal »).
+ * 60 s: a graceful stop hands the sticky queue back at once (the SDK's ShutdownWorker call); only a
+ * crashed worker's cached workflows wait that long before another worker takes their next task.
  */
 export const WORKER_TUNING = {
+  stickyQueueScheduleToStartTimeout: '60s',
   maxConcurrentWorkflowTaskExecutions: 40,
   maxConcurrentWorkflowTaskPolls: 20,
   nonStickyToStickyPollRatio: 0.5,
