@@ -14,31 +14,18 @@ const BOM = Buffer.from('\uFEFF');
 const LF = 0x0a;
 const QUOTE = 0x22;
 
-/** Bytes handed on at once: COPY sends one message per row, too small a unit for the response. */
-const BATCH_BYTES = 64 * 1024;
 const CRLF = Buffer.from('\r\n');
 
 /**
- * Turns COPY's LF line ends into CRLF, in batches of about 64 KB. A line break inside a quoted cell
- * stays as it is (quotes open and close in pairs; a doubled quote inside a cell closes and reopens:
- * the parity is what counts).
+ * Turns COPY's LF line ends into CRLF, one output chunk per input chunk (copyCsv() hands on batches
+ * of about 64 KB). A line break inside a quoted cell stays as it is (quotes open and close in pairs;
+ * a doubled quote inside a cell closes and reopens: the parity is what counts).
  */
 export function crlfLineEnds(): Transform {
   let quoted = false;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const take = () => {
-    const batch = Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    return batch;
-  };
-  const add = (part: Buffer) => {
-    pending.push(part);
-    pendingBytes += part.length;
-  };
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      const parts: Buffer[] = [];
       let from = 0;
       let at = 0;
       let quote = chunk.indexOf(QUOTE);
@@ -50,18 +37,14 @@ export function crlfLineEnds(): Transform {
           quote = chunk.indexOf(QUOTE, at);
         } else if (lf !== -1) {
           if (!quoted) {
-            add(chunk.subarray(from, lf));
-            add(CRLF);
+            parts.push(chunk.subarray(from, lf), CRLF);
             from = lf + 1;
           }
           at = lf + 1;
         } else break;
       }
-      add(chunk.subarray(from));
-      callback(null, pendingBytes >= BATCH_BYTES ? take() : undefined);
-    },
-    flush(callback) {
-      callback(null, pendingBytes ? take() : undefined);
+      parts.push(chunk.subarray(from));
+      callback(null, Buffer.concat(parts));
     },
   });
 }

@@ -32,15 +32,20 @@ export function csvCell(value: SQL | SQL.Aliased | unknown): SQL<string | null> 
 
 /** A SQL `case` giving the French label of each key of `labels` (keys outside it give NULL). */
 export function labelOf(column: SQL | unknown, labels: Record<string, string>): SQL<string> {
-  return sql<string>`(case ${column}::text ${sql.join(
+  // No cast of the column: an enum compares to the keys as enum values (no text written per row).
+  return sql<string>`(case ${column} ${sql.join(
     Object.entries(labels).map(([key, label]) => sql`when ${key} then ${label}`),
     sql` `,
   )} end)`;
 }
 
-/** A calendar day as French pages write it: DD/MM/YYYY. */
+/**
+ * A calendar day as French pages write it, DD/MM/YYYY: the date itself, which PostgreSQL writes so
+ * under the `DateStyle` copyCsv() sets for the COPY (`SQL, DMY`). `to_char` per row cost the export
+ * more than all its other columns' formatting (about 1 µs a row against 0.1 µs for the date's own output).
+ */
 export function csvDate(day: unknown): SQL<string | null> {
-  return sql<string | null>`to_char(${day}, 'DD/MM/YYYY')`;
+  return sql<string | null>`(${day})::date`;
 }
 
 /** The Paris day of an instant, DD/MM/YYYY. */
@@ -53,21 +58,29 @@ export function csvColumns(columns: Record<string, SQL>): Record<string, SQL.Ali
   return Object.fromEntries(Object.entries(columns).map(([header, value]) => [header, value.as(header)]));
 }
 
+/** Bytes handed on at once: COPY sends one message per row, too small a unit for the stream. */
+const BATCH_BYTES = 64 * 1024;
+
 /**
  * The rows of `select` as CSV (`;` between fields, a header line with the select's column names,
- * LF line ends), as a stream. Resolves once PostgreSQL has started sending, so that an unreachable
- * database fails the call (503) before anything is answered.
+ * LF line ends), as a stream of batches of about 64 KB. Resolves once PostgreSQL has started
+ * sending, so that an unreachable database fails the call (503) before anything is answered.
  *
  * COPY takes no bind parameters: the statement's values are written into its text as literals,
  * quoted by Drizzle (quotes doubled; PostgreSQL's standard_conforming_strings, on by default since
  * 9.1 and never changed here, makes backslashes plain characters).
  *
  * The COPY runs on a connection reserved for it: postgres.js would otherwise pipeline other requests'
- * queries onto the same connection, which fail while a COPY is in progress. The connection returns
- * to the pool once the COPY is over; a connection that died is left to the pool, which replaces it.
- * A reader that stops early (a client gone) must not leave the connection stuck in its COPY with a
- * paused socket: the rest is read and dropped (well under a second for 100,000 accounts). Cancelling
- * instead would open one more connection, and postgres.js gives no handle on that attempt's failure.
+ * queries onto the same connection, which fail while a COPY is in progress. It runs under
+ * `DateStyle = 'SQL, DMY'` (dates written DD/MM/YYYY, csvDate()), reset before the connection returns
+ * to the pool once the COPY is over; a connection that died, or that could not be reset, is not
+ * given back (postgres.js opens another when needed). A reader that stops early (a client gone) must
+ * not leave the connection stuck in its COPY with a paused socket: the rest is read and dropped (well
+ * under a second for 100,000 accounts). Cancelling instead would open one more connection, and
+ * postgres.js gives no handle on that attempt's failure.
+ *
+ * The rows are handed on in batches: one stream push per row (100,000 of them) cost the API more
+ * than PostgreSQL's formatting of the whole file.
  */
 export async function copyCsv(db: Database, select: SQLWrapper): Promise<Readable> {
   const statement = dialect.sqlToQuery(select.getSQL().inlineParams()).sql;
@@ -76,16 +89,29 @@ export async function copyCsv(db: Database, select: SQLWrapper): Promise<Readabl
   const release = (error?: unknown) => {
     if (released) return;
     released = true;
-    if (!error || !isDatabaseUnavailable(error)) connection.release();
+    if (error && isDatabaseUnavailable(error)) return;
+    connection.unsafe('reset datestyle').then(
+      () => connection.release(),
+      () => {}, // not reset: never handed to another request
+    );
   };
   let source: Readable;
   try {
+    await connection.unsafe(`set datestyle = 'SQL, DMY'`);
     source = (await connection.unsafe(`copy (${statement}) to stdout with (format csv, header, delimiter ';')`).readable()) as unknown as Readable;
   } catch (error) {
     release(error);
     throw error;
   }
   let dropping = false;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  const take = () => {
+    const chunk = Buffer.concat(batch, batchBytes);
+    batch = [];
+    batchBytes = 0;
+    return chunk;
+  };
   const out = new Readable({
     read: () => void source.resume(),
     destroy: (error, callback) => {
@@ -98,10 +124,13 @@ export async function copyCsv(db: Database, select: SQLWrapper): Promise<Readabl
     },
   });
   source.on('data', (chunk: Buffer) => {
-    if (!out.push(chunk)) source.pause();
+    batch.push(chunk);
+    batchBytes += chunk.length;
+    if (batchBytes >= BATCH_BYTES && !out.push(take())) source.pause();
   });
   source.once('end', () => {
     release();
+    if (batchBytes) out.push(take());
     out.push(null);
   });
   source.once('error', (error) => {

@@ -2,10 +2,12 @@
  * The accounts export, written by PostgreSQL (COPY): the cells Excel must not run or mangle, the
  * list's filters and order, and the access scope (own establishment, delegated ones, never another's).
  */
+import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { excelCsv } from '../../../api/csv';
-import { copyCsv, csvCell } from '../../../db/copy-csv';
+import { createDatabase } from '../../../db/client';
+import { copyCsv, csvCell, csvDate, csvDayOf } from '../../../db/copy-csv';
 import { addDays, parisDay } from '../../../domain/dates';
 import { useTestApp } from '../../support/harness';
 import { delegate } from './helpers';
@@ -118,5 +120,31 @@ describe('export of an establishment', () => {
     // The central establishment's own accounts stay apart, even named in a selection of the other's path.
     const selection = await t.request('POST', path, { token: central.adminToken, body: { ids: [central.admin.id, delegating.admin.id] } });
     expect(dataLines(selection.text).map((l) => l.split(';')[3])).toEqual([delegating.admin.loginId]);
+  });
+});
+
+describe('the reserved connection', () => {
+  it('writes days DD/MM/YYYY, then gives the connection back with its own date style, even to a reader that left early', async () => {
+    // A pool of one connection: the statements after the export run on the very connection it used.
+    const single = createDatabase(t.config.database.url, { max: 1 });
+    try {
+      const style = async () => ((await single.db.execute(sql`select current_setting('datestyle') as s, '2026-04-01'::date::text as d`)) as unknown as { s: string; d: string }[])[0];
+      const before = await style();
+      expect(before?.d).toBe('2026-04-01');
+      const rows = await copyCsv(single.db, sql`select ${csvDate(sql`'2026-04-01'`)} as j, ${csvDayOf(sql`'2026-03-31T22:30:00Z'::timestamptz`)} as k`);
+      expect(Buffer.from(await new Response(excelCsv(rows)).arrayBuffer()).toString('utf8')).toBe('\uFEFFj;k\r\n01/04/2026;01/04/2026\r\n');
+      expect(await style()).toEqual(before);
+
+      // One row per COPY message, handed on in batches of about 64 KB, not one chunk per row.
+      const many = await copyCsv(single.db, sql`select ${csvDate(sql`'2026-04-01'::date + n`)} as j from generate_series(1, 200000) as n`);
+      const reader = Readable.toWeb(many).getReader();
+      const first = (await reader.read()).value as Uint8Array;
+      expect(first.length).toBeGreaterThanOrEqual(64 * 1024);
+      expect(new TextDecoder().decode(first)).toMatch(/^j\n02\/04\/2026\n03\/04\/2026\n/);
+      await reader.cancel();
+      expect(await style()).toEqual(before);
+    } finally {
+      await single.close();
+    }
   });
 });
