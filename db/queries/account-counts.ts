@@ -16,8 +16,13 @@ import { accountCounts, accounts } from '../schema';
  *
  * Used as `from (${countableAccounts(...)}) as "accounts"`, so that the very conditions and group
  * expressions written for the accounts table (`accounts.status`, effectiveStatus()…) apply unchanged.
+ *
+ * `byStatus`: whether the count looks at the displayed status. Only then do the corrections matter:
+ * each corrected account is counted -1 and +1 with the same profile and within the same expiry
+ * month, so a total, a profile filter or the expiry-month groups add them up to nothing, and they
+ * are left out (3,000 accounts read for nothing at 100,000 with 1,500 locked out).
  */
-export function countableAccounts(establishmentId: string, today: string, now: Date): SQL {
+export function countableAccounts(establishmentId: string, today: string, now: Date, byStatus: boolean): SQL {
   const monthStart = `${today.slice(0, 7)}-01`;
   const asCounted = (expiresOn: SQL) =>
     sql`case when date_trunc('month', ${expiresOn})::date = ${monthStart}::date then ${today}::date else date_trunc('month', ${expiresOn})::date end`;
@@ -33,11 +38,13 @@ export function countableAccounts(establishmentId: string, today: string, now: D
     return sql`${read(asCounted(sql`${accounts.expiresOn}`), sql`null::timestamptz`, -1)}
       union all ${read(sql`${accounts.expiresOn}`, sql`${accounts.blockedUntil}`, 1)}`;
   };
-  return sql`
+  const counted = sql`
     select ${accountCounts.establishmentId} as establishment_id, ${accountCounts.profile} as profile, ${accountCounts.status} as status,
            ${asCounted(sql`${accountCounts.expiryMonth}`)} as expires_on, null::timestamptz as blocked_until, ${accountCounts.n} as w
     from ${accountCounts}
-    where ${accountCounts.establishmentId} = ${establishmentId} and ${accountCounts.n} <> 0
+    where ${accountCounts.establishmentId} = ${establishmentId} and ${accountCounts.n} <> 0`;
+  if (!byStatus) return counted;
+  return sql`${counted}
     union all ${misCounted(expiredThisMonth)}
     union all ${misCounted(sql`${blockedNow} and not (${expiredThisMonth})`)}`;
 }

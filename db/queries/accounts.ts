@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { ACTIVATION_LINK_VALIDITY } from '../../workflows/activation';
-import { and, asc, eq, gt, inArray, isNull, ne, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, ne, notInArray, sql, type SQL } from 'drizzle-orm';
 import {
   ACCOUNT_STATUSES,
   type AccountStatus,
@@ -207,16 +207,18 @@ function groupExpressions(groupBy: AccountGroupBy, clock: Clockwise): GroupExpre
  * before `Zola` whatever the database collation.
  */
 export const NAME_ORDER = [asc(accounts.searchText), asc(accounts.id)];
+const NAME_ORDER_DESC = [desc(accounts.searchText), desc(accounts.id)];
 
 /**
  * Where counts come from. Without a search or a selection, the maintained counters
  * (db/queries/account-counts.ts: a few hundred rows whatever the size of the establishment); a search
  * counts its matches.
  */
-function countSource(f: AccountFilters) {
+function countSource(f: AccountFilters, groupBy?: AccountGroupBy) {
   const fromCounters = !f.ids && foldForSearch(f.q ?? '') === '';
+  const byStatus = f.status !== undefined || groupBy === 'status';
   return {
-    source: fromCounters ? sql`(${countableAccounts(f.establishmentId, f.today, f.now)}) as ${accounts}` : sql`${accounts}`,
+    source: fromCounters ? sql`(${countableAccounts(f.establishmentId, f.today, f.now, byStatus)}) as ${accounts}` : sql`${accounts}`,
     weight: fromCounters ? sql`w` : sql`1`,
     where: and(...filterConditions(f)),
   };
@@ -232,8 +234,8 @@ async function countTotal(db: Db, f: AccountFilters): Promise<number> {
 }
 
 /** The count of each group, in list order, in one statement. */
-async function countGroups(db: Db, f: AccountFilters, group: GroupExpressions) {
-  const { source, weight, where } = countSource(f);
+async function countGroups(db: Db, f: AccountFilters, groupBy: AccountGroupBy, group: GroupExpressions) {
+  const { source, weight, where } = countSource(f, groupBy);
   const groups = (await db.execute(
     // Parameters differ between the select and a repeated expression: group by position.
     sql`select ${group.key} as key, sum(${weight})::int as count from ${source} where ${where}
@@ -244,16 +246,20 @@ async function countGroups(db: Db, f: AccountFilters, group: GroupExpressions) {
 
 /**
  * One stretch of the list in name order. The ids come first, off the list index (the rows skipped
- * by the offset are index entries, not accounts read and thrown away), then their columns.
+ * by the offset are index entries, not accounts read and thrown away), then their columns. Given
+ * `total`, the number of accounts the conditions keep, a stretch in the second half is read from the
+ * end of the index backwards: the last page skips a few entries instead of all the others.
  */
-async function accountsInNameOrder(db: Db, f: AccountFilters, extra: SQL | undefined, offset: number, limit: number) {
+async function accountsInNameOrder(db: Db, f: AccountFilters, extra: SQL | undefined, offset: number, limit: number, total?: number) {
+  const backwards = total !== undefined && offset > total / 2;
+  if (backwards && offset >= total) return [];
   const ids = db
     .select({ id: accounts.id })
     .from(accounts)
     .where(and(...filterConditions(f), extra))
-    .orderBy(...NAME_ORDER)
-    .limit(limit)
-    .offset(offset);
+    .orderBy(...(backwards ? NAME_ORDER_DESC : NAME_ORDER))
+    .limit(backwards ? Math.min(offset + limit, total) - offset : limit)
+    .offset(backwards ? Math.max(0, total - offset - limit) : offset);
   const rows: AccountView[] = await db
     .select(accountColumns(f.today, f.now))
     .from(accounts)
@@ -291,6 +297,9 @@ const afterPosition = (position: ListPosition) => sql`(${accounts.searchText}, $
 
 type ListedAccount = AccountView & { groupKey?: string };
 
+/** From this offset on, a page by number waits for the total to know from which end to read (below it, skipping costs less than waiting). */
+const BACKWARDS_FROM = 2_000;
+
 /**
  * A page of the list: `pageSize` accounts from the `page`-th page, or right after `after` (a keyset
  * cursor: the cost of a page does not grow with its depth), with the total, the group counts when
@@ -306,19 +315,26 @@ export async function listAccounts(
   // One more than the page: whether a next page exists, without counting.
   const limit = f.pageSize + 1;
   if (!group) {
-    // The total and the page do not depend on each other: two connections at once, so a request
-    // waits for the slower of the two statements, not for both one after the other.
-    const [total, rows] = await Promise.all([
-      countTotal(db, f),
-      f.after
-        ? accountsInNameOrder(db, f, afterPosition(f.after), 0, limit)
-        : accountsInNameOrder(db, f, undefined, (f.page - 1) * f.pageSize, limit),
-    ]);
+    const offset = (f.page - 1) * f.pageSize;
+    let total: number;
+    let rows: AccountView[];
+    if (f.after || offset < BACKWARDS_FROM) {
+      // The total and the page do not depend on each other: two connections at once, so a request
+      // waits for the slower of the two statements, not for both one after the other.
+      [total, rows] = await Promise.all([
+        countTotal(db, f),
+        f.after ? accountsInNameOrder(db, f, afterPosition(f.after), 0, limit) : accountsInNameOrder(db, f, undefined, offset, limit),
+      ]);
+    } else {
+      // Deep by number: the total first, to read the second half of the list from its end.
+      total = await countTotal(db, f);
+      rows = await accountsInNameOrder(db, f, undefined, offset, limit, total);
+    }
     const items = rows.slice(0, f.pageSize);
     return { items, total, next: rows.length > f.pageSize ? items.at(-1)!.id : null };
   }
   // Grouped: the group counts say where the page falls.
-  const groups = await countGroups(db, f, group);
+  const groups = await countGroups(db, f, f.groupBy!, group);
   const total = groups.reduce((sum, g) => sum + g.count, 0);
   let rows: ListedAccount[];
   if (f.after) {
@@ -354,7 +370,7 @@ async function groupedStretch(
     const from = after ? 0 : Math.max(offset, start) - start;
     const count = after ? limit - items.length : Math.min(offset + limit, start + g.count) - Math.max(offset, start);
     if (count > 0) {
-      const rows = await accountsInNameOrder(db, f, and(group.has(g.key), i === 0 ? after : undefined), from, count);
+      const rows = await accountsInNameOrder(db, f, and(group.has(g.key), i === 0 ? after : undefined), from, count, after ? undefined : g.count);
       items.push(...rows.map((row) => ({ ...row, groupKey: g.key })));
     }
     start += g.count;

@@ -136,3 +136,27 @@ describe('list counts and grouped pages', () => {
     expect(cursorPages).toBeGreaterThanOrEqual(40);
   });
 });
+
+describe('deep pages by number', () => {
+  it('read from the end of the list give the same accounts as counting from its start', async () => {
+    const establishment = await insertEstablishment(t.db);
+    const id = establishment.id;
+    // 2,600 accounts (past the offset from which the second half is read backwards), names sharing prefixes, a few deleted.
+    await t.db.execute(sql`
+      insert into ${accounts} (establishment_id, login_id, profile, civility, last_name, first_name, email, status, expires_on, search_text)
+      select ${id}, 'DP' || lpad(n::text, 7, '0'), 'user', 'madame', 'Nom' || (n % 37), 'Prénom' || n, 'p' || n || '@employeur.test',
+             (case when n % 50 = 0 then 'deleted' else 'active' end)::account_status, ${today}::date + 30,
+             'nom' || (n % 37) || ' prenom' || n
+      from generate_series(1, 2600) as n`);
+    const expected = await reference(id, undefined, {});
+    expect(expected.total).toBe(2548);
+    const lastPage = Math.ceil(expected.total / 25);
+    for (const page of [81, 90, 101, lastPage - 1, lastPage, lastPage + 1]) {
+      const listed = await listAccounts(t.db, { ...clock, establishmentId: id, page, pageSize: 25 });
+      const context = `page ${page}`;
+      expect(listed.total, context).toBe(expected.total);
+      expect(listed.items.map((a) => a.id), context).toEqual(expected.ids.slice((page - 1) * 25, page * 25));
+      expect(listed.next, context).toBe(page < lastPage ? listed.items.at(-1)!.id : null);
+    }
+  });
+});
