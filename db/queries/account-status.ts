@@ -1,16 +1,17 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { type Placeholder, sql, type SQL } from 'drizzle-orm';
 import type { AccountStatus } from '../../domain/account';
 import { accounts } from '../schema';
 
 /**
  * The status people see, computed from what is stored: deleted, then expired (expiry day before today),
  * then blocked (lockout not over), else the stored pending/active. The only place this rule lives.
+ * `today` and `now` may be placeholders of a prepared statement (`now` then given as an ISO string).
  */
-export function effectiveStatus(today: string, now: Date): SQL<AccountStatus> {
+export function effectiveStatus(today: string | Placeholder, now: Date | Placeholder): SQL<AccountStatus> {
   return sql<AccountStatus>`(case
     when ${accounts.status} = 'deleted' then 'deleted'
     when ${accounts.expiresOn} < ${today}::date then 'expired'
-    when ${accounts.blockedUntil} is not null and ${accounts.blockedUntil} > ${now.toISOString()}::timestamptz then 'blocked'
+    when ${accounts.blockedUntil} is not null and ${accounts.blockedUntil} > ${now instanceof Date ? now.toISOString() : now}::timestamptz then 'blocked'
     else ${accounts.status}::text end)`;
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { accounts, sessions } from '../schema';
 import { effectiveStatus } from './account-status';
@@ -8,14 +8,11 @@ export async function createSession(db: Db, params: { accountId: string; tokenHa
   return row!;
 }
 
-/**
- * The session and its account, if the token is live and the account may still use the platform.
- * A blocked account keeps its open sessions: the lockout stops password guessing, and must not let
- * an anonymous caller who types wrong passwords end the holder's work (README, "Throttling and lockout").
- */
-export async function findLiveSession(db: Db, params: { tokenHash: string; now: Date; today: string }) {
-  const status = effectiveStatus(params.today, params.now);
-  const [row] = await db
+/** The live-session look-up, built once per database handle (below). */
+function liveSessionQuery(db: Db) {
+  const now = sql.placeholder('now');
+  const status = effectiveStatus(sql.placeholder('today'), now);
+  return db
     .select({
       sessionId: sessions.id,
       status,
@@ -33,12 +30,30 @@ export async function findLiveSession(db: Db, params: { tokenHash: string; now: 
     .innerJoin(accounts, eq(accounts.id, sessions.accountId))
     .where(
       and(
-        eq(sessions.tokenHash, params.tokenHash),
+        eq(sessions.tokenHash, sql.placeholder('tokenHash')),
         isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, params.now),
+        sql`${sessions.expiresAt} > ${now}::timestamptz`,
         sql`${status} in ('active', 'blocked')`,
       ),
-    );
+    )
+    .prepare('find_live_session');
+}
+
+/**
+ * Every authenticated request runs this look-up first: Drizzle building its statement cost more CPU
+ * than PostgreSQL running it, so it is built once per database handle and only its values change.
+ */
+const liveSessionQueries = new WeakMap<Db, ReturnType<typeof liveSessionQuery>>();
+
+/**
+ * The session and its account, if the token is live and the account may still use the platform.
+ * A blocked account keeps its open sessions: the lockout stops password guessing, and must not let
+ * an anonymous caller who types wrong passwords end the holder's work (README, "Throttling and lockout").
+ */
+export async function findLiveSession(db: Db, params: { tokenHash: string; now: Date; today: string }) {
+  let query = liveSessionQueries.get(db);
+  if (!query) liveSessionQueries.set(db, (query = liveSessionQuery(db)));
+  const [row] = await query.execute({ tokenHash: params.tokenHash, now: params.now.toISOString(), today: params.today });
   return row;
 }
 
