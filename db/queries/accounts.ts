@@ -209,13 +209,16 @@ function groupExpressions(groupBy: AccountGroupBy, clock: Clockwise): GroupExpre
 export const NAME_ORDER = [asc(accounts.searchText), asc(accounts.id)];
 const NAME_ORDER_DESC = [desc(accounts.searchText), desc(accounts.id)];
 
+/** Whether the list's counts come from the maintained counters: no search, no selection. */
+const countedFromCounters = (f: AccountFilters) => !f.ids && foldForSearch(f.q ?? '') === '';
+
 /**
  * Where counts come from. Without a search or a selection, the maintained counters
  * (db/queries/account-counts.ts: a few hundred rows whatever the size of the establishment); a search
  * counts its matches.
  */
 function countSource(f: AccountFilters, groupBy?: AccountGroupBy) {
-  const fromCounters = !f.ids && foldForSearch(f.q ?? '') === '';
+  const fromCounters = countedFromCounters(f);
   const byStatus = f.status !== undefined || groupBy === 'status';
   return {
     source: fromCounters ? sql`(${countableAccounts(f.establishmentId, f.today, f.now, byStatus)}) as ${accounts}` : sql`${accounts}`,
@@ -318,7 +321,7 @@ export async function listAccounts(
     const offset = (f.page - 1) * f.pageSize;
     let total: number;
     let rows: AccountView[];
-    if (f.after || offset < BACKWARDS_FROM) {
+    if (f.after || offset < BACKWARDS_FROM || !countedFromCounters(f)) {
       // The total and the page do not depend on each other: two connections at once, so a request
       // waits for the slower of the two statements, not for both one after the other.
       [total, rows] = await Promise.all([
@@ -326,7 +329,8 @@ export async function listAccounts(
         f.after ? accountsInNameOrder(db, f, afterPosition(f.after), 0, limit) : accountsInNameOrder(db, f, undefined, offset, limit),
       ]);
     } else {
-      // Deep by number: the total first, to read the second half of the list from its end.
+      // Deep by number, with a total the counters give at once: the total first, to read the second
+      // half of the list from its end. (A search counts its matches: not worth waiting for.)
       total = await countTotal(db, f);
       rows = await accountsInNameOrder(db, f, undefined, offset, limit, total);
     }
