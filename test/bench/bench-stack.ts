@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { type Config, loadConfig } from '../../config/env';
 import { createDatabase } from '../../db/client';
+import { configureLogging } from '../../logging/logger';
 import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
 
@@ -77,6 +78,9 @@ export function runBench(name: string, body: (bench: BenchStack) => Promise<void
       DATA_DIR: root,
     };
     const config = loadConfig(env);
+    // The apps the benches run in this process log as the deployed API does (api/main.ts): one info
+    // line per request would be work a deployed API at LOG_LEVEL=warn does not do.
+    configureLogging({ level: config.logLevel });
     const database = createDatabase(config.database.url);
     closers.push(() => database.close());
     const connection = await Connection.connect({ address: config.temporal.address });

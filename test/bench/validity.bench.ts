@@ -38,14 +38,8 @@ import { systemClock } from '../../api/deps';
 import { addDays, expiryFrom, expiryInstant, monthBounds, monthOf, nextMonth, parisDay } from '../../domain/dates';
 import { hashPassword } from '../../security/passwords';
 import { expiryChangedSignal, workflowIds } from '../../workflows/definitions';
-import { type BenchStack, benchLogger, devServerDatabaseSize, inBatches, mb, rssOf, runBench, startWorkerProcess, until } from './bench-stack';
+import { type BenchStack, benchLogger, devServerDatabaseSize, inBatches, intFromEnv, mb, rssOf, runBench, startWorkerProcess, until } from './bench-stack';
 import { cpuBetween, cpuSnapshot, type Labeller, machineCpuSeconds } from './cpu-shares';
-
-function intFromEnv(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} doit être un entier ≥ 1`);
-  return value;
-}
 
 const RENEW_N = intFromEnv('BENCH_RENEW_ACCOUNTS', 10_000);
 const REMINDER_N = intFromEnv('BENCH_REMINDER_ACCOUNTS', 100_000);
