@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { endActivationLinkAt, findAccountWithEstablishment, lockAccountRow, setAccountColumns } from '../db/queries/accounts';
-import { hasAuditEntry, recordAudit } from '../db/queries/audit';
+import { recordAudit, recordSentEmail } from '../db/queries/audit';
+import { findLinkRecipient } from '../db/queries/link-recipient';
 import { lockWorkflowLink, openLinksOfWorkflow, revokeWorkflowLinks, storeNewestLink, useLink } from '../db/queries/one-time-tokens';
 import { revokeAccountSessions } from '../db/queries/sessions';
 import { derivedToken, hashToken } from '../security/tokens';
@@ -93,40 +94,33 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
       requestNo: number;
       expiresAt: string;
     }): Promise<{ tokenHash: string }> {
-      const row = await findAccountWithEstablishment(db, input.accountId);
+      const row = await findLinkRecipient(db, input.accountId);
       if (!row) throw ApplicationFailure.nonRetryable(`account ${input.accountId} not found`, 'AccountNotFound');
-      const { account, establishment } = row;
+      const { account, establishment, creator } = row;
       const requestKey = `${input.workflowId}/${input.requestKey}`;
       const token = derivedToken(config.tokenSecret, input.purpose, requestKey);
       const tokenHash = hashToken(token);
-      const expiresAt = new Date(input.expiresAt);
 
-      await db.transaction(async (tx) => {
-        await storeNewestLink(
-          tx,
-          { accountId: account.id, purpose: input.purpose, tokenHash, workflowId: input.workflowId, requestNo: input.requestNo, expiresAt },
-          new Date(),
-        );
-        if (input.purpose === 'activation') await setAccountColumns(tx, account.id, { activationLinkExpiresAt: expiresAt });
-      });
+      await storeNewestLink(
+        db,
+        { accountId: account.id, purpose: input.purpose, tokenHash, workflowId: input.workflowId, requestNo: input.requestNo, expiresAt: new Date(input.expiresAt) },
+        new Date(),
+      );
 
       const link = passwordLinkUrl(config.api.publicBaseUrl, token);
       const siteUrl = config.api.publicBaseUrl;
-      let email;
-      if (input.purpose === 'activation') {
-        const creator = account.createdByAccountId ? (await findAccountWithEstablishment(db, account.createdByAccountId))?.account : undefined;
-        email = passwordCreationEmail({
-          holder: account,
-          createdAt: account.createdAt,
-          creator: creator ?? null,
-          establishmentName: establishment.name,
-          legalRepAddress: establishment.legalRepAddress,
-          link,
-          siteUrl,
-        });
-      } else {
-        email = passwordResetEmail({ holder: account, loginId: account.loginId, link, siteUrl });
-      }
+      const email =
+        input.purpose === 'activation'
+          ? passwordCreationEmail({
+              holder: account,
+              createdAt: account.createdAt,
+              creator,
+              establishmentName: establishment.name,
+              legalRepAddress: establishment.legalRepAddress,
+              link,
+              siteUrl,
+            })
+          : passwordResetEmail({ holder: account, loginId: account.loginId, link, siteUrl });
       const idempotencyKey = `${input.purpose}/${requestKey}`;
       const sent = await mailer.send({
         to: account.email,
@@ -136,17 +130,13 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
       });
 
       // One history line per email, even if this activity is retried after the send.
-      if (!(await hasAuditEntry(db, { action: AUDIT_ACTIONS[input.purpose].sent, detail: { idempotencyKey } }))) {
-        await recordAudit(db, {
-          actorType: 'system',
-          actorLabel: input.workflowId,
-          establishmentId: account.establishmentId,
-          targetAccountId: account.id,
-          action: AUDIT_ACTIONS[input.purpose].sent,
-          outcome: 'success',
-          detail: { idempotencyKey, emailId: sent.id, linkNo: input.requestNo, linkExpiresAt: input.expiresAt },
-        });
-      }
+      await recordSentEmail(db, {
+        action: AUDIT_ACTIONS[input.purpose].sent,
+        actorLabel: input.workflowId,
+        establishmentId: account.establishmentId,
+        targetAccountId: account.id,
+        detail: { idempotencyKey, emailId: sent.id, linkNo: input.requestNo, linkExpiresAt: input.expiresAt },
+      });
       return { tokenHash };
     },
 

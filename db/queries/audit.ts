@@ -23,6 +23,24 @@ export async function recordAudit(db: Db, event: NewAuditEvent): Promise<void> {
   });
 }
 
+/**
+ * The history line of a sent email, appended unless a retried send already wrote it (same action
+ * and idempotency key: one index probe), in one statement. Actor: the workflow that sent it.
+ */
+export async function recordSentEmail(
+  db: Db,
+  entry: { action: string; actorLabel: string; establishmentId: string; targetAccountId: string; detail: { idempotencyKey: string } & Record<string, unknown> },
+): Promise<void> {
+  await db.execute(sql`
+    insert into ${auditEvents} (actor_type, actor_label, establishment_id, target_account_id, action, outcome, detail)
+    select 'system', ${withoutNul(entry.actorLabel)}, ${entry.establishmentId}::uuid, ${entry.targetAccountId}::uuid, ${entry.action}, 'success',
+      ${JSON.stringify(withoutNul(entry.detail))}::jsonb
+    where not exists (
+      select 1 from ${auditEvents} where idempotency_key = ${entry.detail.idempotencyKey} and action = ${entry.action}
+    )
+  `);
+}
+
 /** What identifies an entry already written (all given fields must match; `detail` compares top-level keys as text). */
 export interface AuditEntryMatch {
   action: string;

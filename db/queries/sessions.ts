@@ -1,5 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
+import { builtOncePerHandle } from '../prepared';
 import { accounts, sessions } from '../schema';
 import { effectiveStatus } from './account-status';
 
@@ -8,8 +9,11 @@ export async function createSession(db: Db, params: { accountId: string; tokenHa
   return row!;
 }
 
-/** The live-session look-up, built once per database handle (below). */
-function liveSessionQuery(db: Db) {
+/**
+ * Every authenticated request runs this look-up first: built once per database handle, only its
+ * values change.
+ */
+const liveSessionQuery = builtOncePerHandle((db: Db) => {
   const now = sql.placeholder('now');
   const status = effectiveStatus(sql.placeholder('today'), now);
   return db
@@ -37,13 +41,7 @@ function liveSessionQuery(db: Db) {
       ),
     )
     .prepare('find_live_session');
-}
-
-/**
- * Every authenticated request runs this look-up first: Drizzle building its statement cost more CPU
- * than PostgreSQL running it, so it is built once per database handle and only its values change.
- */
-const liveSessionQueries = new WeakMap<Db, ReturnType<typeof liveSessionQuery>>();
+});
 
 /**
  * The session and its account, if the token is live and the account may still use the platform.
@@ -51,9 +49,7 @@ const liveSessionQueries = new WeakMap<Db, ReturnType<typeof liveSessionQuery>>(
  * an anonymous caller who types wrong passwords end the holder's work (README, "Throttling and lockout").
  */
 export async function findLiveSession(db: Db, params: { tokenHash: string; now: Date; today: string }) {
-  let query = liveSessionQueries.get(db);
-  if (!query) liveSessionQueries.set(db, (query = liveSessionQuery(db)));
-  const [row] = await query.execute({ tokenHash: params.tokenHash, now: params.now.toISOString(), today: params.today });
+  const [row] = await liveSessionQuery(db).execute({ tokenHash: params.tokenHash, now: params.now.toISOString(), today: params.today });
   return row;
 }
 

@@ -1,17 +1,24 @@
 /** Account validity as the validity workflow sees it: the stored expiry, and recording an expiry. */
 import { and, asc, eq, gt, ne, sql } from 'drizzle-orm';
 import type { Database, Db } from '../client';
+import { builtOncePerHandle } from '../prepared';
 import { accounts, auditEvents, establishments } from '../schema';
 import { recordAudit } from './audit';
 import { revokeAccountSessions } from './sessions';
 
 export const EXPIRED_ACTION = 'account.expired';
 
-export async function accountValidity(db: Db, accountId: string) {
-  const [row] = await db
+/** Every created account's validity workflow reads it in its first task: built once per database handle. */
+const accountValidityQuery = builtOncePerHandle((db: Database) =>
+  db
     .select({ status: accounts.status, expiresOn: accounts.expiresOn, establishmentId: accounts.establishmentId })
     .from(accounts)
-    .where(eq(accounts.id, accountId));
+    .where(eq(accounts.id, sql.placeholder('accountId')))
+    .prepare('account_validity'),
+);
+
+export async function accountValidity(db: Database, accountId: string) {
+  const [row] = await accountValidityQuery(db).execute({ accountId });
   return row;
 }
 

@@ -260,3 +260,31 @@ describe('issuePasswordLink activity', () => {
     expect(sent.map((e) => e.action)).toEqual(['email.password_creation_sent']);
   });
 });
+
+describe('the password-creation email names who created the account', () => {
+  it('the admin who created it, with their phone; the operator for an account nobody created', async () => {
+    const establishment = await insertEstablishment(ts.deps.db);
+    const creator = await insertAccount(ts.deps.db, establishment.id, { profile: 'admin', civility: 'monsieur', lastName: 'Créateur', phone: '0240123456' });
+    const created = await insertAccount(ts.deps.db, establishment.id, { status: 'pending_activation', createdByAccountId: creator.id });
+    const registered = await insertAccount(ts.deps.db, establishment.id, { status: 'pending_activation', profile: 'admin' });
+    const activities = createActivities({ db: ts.deps.db, mailer: createMailer(ts.deps.config.mail), config: ts.deps.config });
+    const expiresAt = new Date(Date.now() + 15 * DAY);
+    for (const account of [created, registered]) {
+      await activities.issuePasswordLink({
+        purpose: 'activation',
+        accountId: account.id,
+        workflowId: `activation-${account.loginId}`,
+        requestKey: 'run-1/1',
+        requestNo: 1,
+        expiresAt: expiresAt.toISOString(),
+      });
+    }
+    const [byAdmin] = await mail().list({ to: created.email });
+    expect(byAdmin!.text).toContain('Monsieur Créateur (joignable au 0240123456), vous a créé un compte');
+    const [byOperator] = await mail().list({ to: registered.email });
+    expect(byOperator!.text).toContain("la Direction des Retraites et de la Solidarité (opérateur de la plateforme) vous a créé un compte");
+    // The account shows until when its link lives.
+    const [row] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, created.id));
+    expect(row!.activationLinkExpiresAt!.getTime()).toBe(expiresAt.getTime());
+  });
+});
