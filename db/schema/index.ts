@@ -13,3 +13,4 @@ export * from './terms-versions';
 export * from './establishment-terms';
 export * from './expiry-reminders';
 export * from './account-counts';
+export * from './search-words';

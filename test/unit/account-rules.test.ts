@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeLike, searchTextFor } from '../../db/queries/accounts';
+import { searchTextFor } from '../../db/queries/accounts';
+import { escapeLike } from '../../db/queries/search-matches';
 import { requestFingerprint } from '../../db/queries/idempotency';
 import { resolveRights, unknownServiceErrors } from '../../db/queries/services';
 import { CreateAccountBody, UpdateAccountBody } from '../../api/schemas/accounts';
