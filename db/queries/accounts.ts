@@ -19,7 +19,7 @@ import { accounts, establishments, type NewAccount, oneTimeTokens } from '../sch
 import { insertAdminRegistration } from './admin-registrations';
 import { countableAccounts, monthEnd } from './account-counts';
 import { effectiveStatus, hasEffectiveStatus } from './account-status';
-import { contains, countSearchMatches, queryWords } from './search-matches';
+import { contains, countableFromPostings, countSearchMatches, queryWords } from './search-matches';
 import { upsertRights } from './services';
 
 /** Who the holder is and how to reach them: what « Mes intervenants » shows of an admin. */
@@ -225,7 +225,7 @@ function countSource(f: AccountFilters, groupBy?: AccountGroupBy) {
 async function countTotal(db: Db, f: AccountFilters): Promise<number> {
   // A search alone counts off the word postings, without reading its matches (13,000 for a frequent word).
   const words = queryWords(f.q);
-  if (words.length > 0 && !f.status && !f.profile && !f.ids) return countSearchMatches(db, f.establishmentId, words);
+  if (countableFromPostings(words) && !f.status && !f.profile && !f.ids) return countSearchMatches(db, f.establishmentId, words);
   const { source, weight, where } = countSource(f);
   const [row] = (await db.execute(sql`select coalesce(sum(${weight}), 0)::int as total from ${source} where ${where}`)) as unknown as [
     { total: number },

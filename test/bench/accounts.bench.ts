@@ -417,6 +417,9 @@ runBench('accounts', async (bench) => {
     { operation: 'list q=celine', query: 'q=celine', filters: { q: 'celine' } },
     { operation: 'list q=ressources', query: 'q=ressources', filters: { q: 'ressources' } },
     { operation: 'list q=ressources celine', query: 'q=ressources%20celine', filters: { q: 'ressources celine' } },
+    // Prefixes as typed: a rare one, and one that a frequent word contains.
+    { operation: 'list q=lef', query: 'q=lef', filters: { q: 'lef' } },
+    { operation: 'list q=ress', query: 'q=ress', filters: { q: 'ress' } },
     { operation: 'list status=blocked', query: 'status=blocked', filters: { status: 'blocked' } },
     { operation: 'list profile=admin', query: 'profile=admin', filters: { profile: 'admin' } },
     { operation: 'list groupBy=status', query: 'groupBy=status', filters: { groupBy: 'status' } },
