@@ -223,9 +223,9 @@ function countSource(f: AccountFilters, groupBy?: AccountGroupBy) {
 
 /** How many accounts the list holds. */
 async function countTotal(db: Db, f: AccountFilters): Promise<number> {
-  // A search alone counts off the word postings, without reading its matches (13,000 for a frequent word).
+  // A one-word search alone counts off the word postings, without reading its matches (13,000 for a frequent word).
   const words = queryWords(f.q);
-  if (countableFromPostings(words) && !f.status && !f.profile && !f.ids) return countSearchMatches(db, f.establishmentId, words);
+  if (countableFromPostings(words) && !f.status && !f.profile && !f.ids) return countSearchMatches(db, f.establishmentId, words[0]);
   const { source, weight, where } = countSource(f);
   const [row] = (await db.execute(sql`select coalesce(sum(${weight}), 0)::int as total from ${source} where ${where}`)) as unknown as [
     { total: number },
