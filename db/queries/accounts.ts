@@ -19,7 +19,7 @@ import { accounts, establishments, type NewAccount, oneTimeTokens } from '../sch
 import { insertAdminRegistration } from './admin-registrations';
 import { countableAccounts, monthEnd } from './account-counts';
 import { effectiveStatus, hasEffectiveStatus } from './account-status';
-import { amongMatches, contains, countableFromPostings, countSearchMatches, queryWords, SPARSE_MATCHES } from './search-matches';
+import { contains, countableFromPostings, countSearchMatches, queryWords } from './search-matches';
 import { upsertRights } from './services';
 
 /** Who the holder is and how to reach them: what « Mes intervenants » shows of an admin. */
@@ -221,19 +221,11 @@ function countSource(f: AccountFilters, groupBy?: AccountGroupBy) {
   };
 }
 
-/**
- * The word of a one-word search alone (no status, profile or selection beside it), which counts off
- * the word postings without reading its matches (13,000 for a frequent word); else undefined.
- */
-function postingsWord(f: AccountFilters): string | undefined {
-  const words = queryWords(f.q);
-  return countableFromPostings(words) && !f.status && !f.profile && !f.ids ? words[0] : undefined;
-}
-
 /** How many accounts the list holds. */
 async function countTotal(db: Db, f: AccountFilters): Promise<number> {
-  const word = postingsWord(f);
-  if (word !== undefined) return countSearchMatches(db, f.establishmentId, word);
+  // A one-word search alone counts off the word postings, without reading its matches (13,000 for a frequent word).
+  const words = queryWords(f.q);
+  if (countableFromPostings(words) && !f.status && !f.profile && !f.ids) return countSearchMatches(db, f.establishmentId, words[0]);
   const { source, weight, where } = countSource(f);
   const [row] = (await db.execute(sql`select coalesce(sum(${weight}), 0)::int as total from ${source} where ${where}`)) as unknown as [
     { total: number },
@@ -326,16 +318,7 @@ export async function listAccounts(
     const offset = (f.page - 1) * f.pageSize;
     let total: number;
     let rows: AccountView[];
-    const word = postingsWord(f);
-    if (word !== undefined) {
-      // A one-word search: its total first (off the postings, a few ms), which says where to read the
-      // page: among few matches by id, or, when they are many, off the order index, where they are dense.
-      total = await countSearchMatches(db, f.establishmentId, word);
-      const among = total <= SPARSE_MATCHES ? amongMatches(f.establishmentId, word) : undefined;
-      rows = f.after
-        ? await accountsInNameOrder(db, f, and(afterPosition(f.after), among), 0, limit)
-        : await accountsInNameOrder(db, f, among, offset, limit);
-    } else if (f.after || offset < BACKWARDS_FROM || !countedFromCounters(f)) {
+    if (f.after || offset < BACKWARDS_FROM || !countedFromCounters(f)) {
       // The total and the page do not depend on each other: two connections at once, so a request
       // waits for the slower of the two statements, not for both one after the other.
       [total, rows] = await Promise.all([

@@ -1,7 +1,7 @@
 import { type Column, sql, type SQL } from 'drizzle-orm';
 import { foldForSearch } from '../../domain/text';
 import type { Db } from '../client';
-import { accounts, accountWords, searchWords } from '../schema';
+import { accountWords, searchWords } from '../schema';
 
 /** The words of a search as typed: folded like the search text, so none contains a space. */
 export function queryWords(q: string | undefined): string[] {
@@ -36,30 +36,14 @@ export const countableFromPostings = (words: string[]): words is [string] => wor
  * index-only scan); an account with two such words counts once.
  */
 export async function countSearchMatches(db: Db, establishmentId: string, word: string): Promise<number> {
-  const [row] = (await db.execute(sql`select count(*)::int as total from (${matchingAccounts(establishmentId, word)}) as matches`)) as unknown as [
+  const [row] = (await db.execute(sql`
+    select count(*)::int as total from (
+      select distinct ${accountWords.accountId} from ${accountWords}
+      where ${accountWords.establishmentId} = ${establishmentId}
+        and ${accountWords.word} = any(array(
+          select ${searchWords.word} from ${searchWords}
+          where ${searchWords.establishmentId} = ${establishmentId} and ${contains(searchWords.word, word)}))) as matches`)) as unknown as [
     { total: number },
   ];
   return row.total;
-}
-
-/**
- * The accounts a search of few matches (`SPARSE_MATCHES`) reads its page among, by id: the order index
- * would have to be walked up to where they are (`lef`, 1,543 matches: every name before « lefebvre »).
- * Kept beside the search's own `like` condition, which it does not replace.
- */
-export function amongMatches(establishmentId: string, word: string): SQL {
-  return sql`${accounts.id} = any(array(${matchingAccounts(establishmentId, word)}))`;
-}
-
-/** Up to this many matches, a one-word search's page is read among its matches (`amongMatches`) rather than off the order index. */
-export const SPARSE_MATCHES = 2_500;
-
-/** The establishment's non-deleted accounts whose search text contains `word`, off the postings, once each. */
-function matchingAccounts(establishmentId: string, word: string): SQL {
-  return sql`
-    select distinct ${accountWords.accountId} from ${accountWords}
-    where ${accountWords.establishmentId} = ${establishmentId}
-      and ${accountWords.word} = any(array(
-        select ${searchWords.word} from ${searchWords}
-        where ${searchWords.establishmentId} = ${establishmentId} and ${contains(searchWords.word, word)}))`;
 }
