@@ -1,7 +1,6 @@
 /** Account creation, shared by an admin's « Créer un compte », the operator's first admin of an establishment, and lifecycles. */
 import type { Transaction } from '../db/client';
-import { accountSnapshot, type AccountCoordinates, type AccountView, createAccountRecord } from '../db/queries/accounts';
-import { recordAudit } from '../db/queries/audit';
+import { type AccountCoordinates, type AccountView, createAccountRecord } from '../db/queries/accounts';
 import { listServiceCodes, resolveRights, unknownServiceErrors } from '../db/queries/services';
 import type { Establishment } from '../db/schema';
 import type { RightLevel } from '../domain/account';
@@ -13,8 +12,8 @@ import { callWorkflow, startActivation, startAdminRegistration } from './lifecyc
 
 /**
  * Inside the caller's transaction: the account, its rights (asked, else the establishment's defaults,
- * else none), its admin registration, and its audit entry. The caller ends the transaction with
- * `startAccountActivation` once everything else is written.
+ * else none) and its audit entry (one statement), then its admin registration. The caller ends the
+ * transaction with `startAccountActivation` once everything else is written.
  */
 export async function createAccount(
   tx: Transaction,
@@ -27,23 +26,14 @@ export async function createAccount(
   const unknown = unknownServiceErrors(requestedRights ?? {}, codes);
   if (unknown.length > 0) throw unknownServicesError(unknown);
   const rights = resolveRights(codes, establishment.defaultRights, requestedRights);
-  const account = await createAccountRecord(tx, {
+  return createAccountRecord(tx, {
     ...scope,
     establishmentId: establishment.id,
     coordinates,
     rights,
     createdByAccountId: scope.actor.type === 'account' ? scope.actor.account.id : null,
+    audit: { ...auditActor(scope.actor), requestId: scope.requestId ?? null, establishmentId: establishment.id },
   });
-  await recordAudit(tx, {
-    ...auditActor(scope.actor),
-    requestId: scope.requestId ?? null,
-    establishmentId: establishment.id,
-    targetAccountId: account.id,
-    action: 'account.create',
-    outcome: 'success',
-    after: accountSnapshot(account, rights),
-  });
-  return account;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Config } from '../config/env';
 import { activationWorkflow, adminRegistrationWorkflow, passwordResetWorkflow, loginIdReminderWorkflow } from '../workflows';
 import { accountDeletedSignal, resendLinkSignal, searchAttributes, workflowIds } from '../workflows/definitions';
 import type { PasswordLinkInput } from '../workflows/password-link';
+import { RUN_VERSION } from '../workflows/run-version';
 import { type LinkPurpose, passwordLinkStartMetadata } from '../workflows/password-link-story';
 import { DEFAULT_REGISTRATION_DELAYS } from '../domain/admin-registration';
 import { AccountRuleError, serviceUnavailable } from './errors';
@@ -82,7 +83,7 @@ function passwordLinkOptions(deps: LifecycleDeps, purpose: LinkPurpose, account:
     workflowId: purpose === 'activation' ? workflowIds.activation(account.loginId) : workflowIds.passwordReset(account.loginId),
     ...passwordLinkStartMetadata(purpose, account.loginId, establishmentSiret),
     taskQueue: deps.config.temporal.taskQueue,
-    args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret }] as [PasswordLinkInput],
+    args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret, version: RUN_VERSION }] as [PasswordLinkInput],
     typedSearchAttributes: initialSearchAttributes(account.loginId, establishmentSiret, 'sending_link'),
   };
 }
@@ -98,7 +99,7 @@ function initialSearchAttributes(loginId: string, siret: string, state: string) 
 /**
  * Starts the account's activation workflow. Called inside the creating transaction, as its last step:
  * if Temporal refuses, the account is not created either. Once the workflow sees the account
- * committed, it starts the account's validity workflow too (`validity`: workflows/validity-child.ts).
+ * committed, the account's validity workflow starts too (`validity`: its eligibility check starts it).
  */
 export async function startActivation(deps: LifecycleDeps, account: AccountRef & { expiresOn: string }, establishmentSiret: string) {
   const options = passwordLinkOptions(deps, 'activation', account, establishmentSiret);

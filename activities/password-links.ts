@@ -7,6 +7,7 @@ import { revokeAccountSessions } from '../db/queries/sessions';
 import { derivedToken, hashToken } from '../security/tokens';
 import type { Db } from '../db/client';
 import { searchAttributes } from '../workflows/definitions';
+import { ensureValidity } from '../workflows/validity-client';
 import type { ActivityDeps } from './deps';
 import { passwordCreationEmail, passwordResetEmail } from './emails/templates';
 
@@ -69,7 +70,16 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
      * creating transaction may not have committed yet), then refused for good (`AccountAbsent`);
      * a database error is thrown as it is, so Temporal retries it until the database is back.
      */
-    async checkLinkEligibility({ purpose, accountId }: { purpose: Purpose; accountId: string }): Promise<boolean> {
+    async checkLinkEligibility({
+      purpose,
+      accountId,
+      startValidity = false,
+    }: {
+      purpose: Purpose;
+      accountId: string;
+      /** An activation at creation (version 2): an eligible account's validity workflow starts here. */
+      startValidity?: boolean;
+    }): Promise<boolean> {
       const row = await findAccountWithEstablishment(db, accountId);
       if (!row) {
         if (Context.current().info.attempt >= ABSENT_ROW_ATTEMPTS) {
@@ -77,8 +87,16 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
         }
         throw ApplicationFailure.retryable(`account ${accountId} not found (yet)`, 'AccountNotFound');
       }
-      const { status } = row.account;
-      return purpose === 'activation' ? status === 'pending_activation' : status === 'active';
+      const { account, establishment } = row;
+      const eligible = purpose === 'activation' ? account.status === 'pending_activation' : account.status === 'active';
+      // The creation is committed: its validity workflow starts now, from this check rather than as a
+      // child of the activation (a child's start costs the server events and tasks in both workflows).
+      // Idempotent (USE_EXISTING), so a retried check or the reconcile never starts a second one.
+      if (eligible && startValidity) {
+        const target = { client: Context.current().client, taskQueue: config.temporal.taskQueue };
+        await ensureValidity(target, account, establishment.siret);
+      }
+      return eligible;
     },
 
     /**

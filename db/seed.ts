@@ -9,7 +9,7 @@ import { parisDay } from '../domain/dates';
 import { unmetPasswordRules } from '../domain/password-policy';
 import { hashPassword } from '../security/passwords';
 import type { Database } from './client';
-import { accountSnapshot, createAccountRecord } from './queries/accounts';
+import { createAccountRecord } from './queries/accounts';
 import { recordAudit } from './queries/audit';
 import { countEstablishments, insertEstablishment } from './queries/establishments';
 import { listServiceCodes, resolveRights } from './queries/services';
@@ -76,16 +76,10 @@ export async function seedDemo(db: Database, options: { now?: Date; password?: s
       rights,
       createdByAccountId: null,
       passwordHash,
+      audit: system,
     });
     // No letter for the demo: its registration is settled from the start.
     await tx.update(adminRegistrations).set({ status: 'confirmed', decidedAt: now }).where(eq(adminRegistrations.accountId, admin.id));
-    await recordAudit(tx, {
-      ...system,
-      targetAccountId: admin.id,
-      action: 'account.create',
-      outcome: 'success',
-      after: accountSnapshot(admin, rights),
-    });
     return { establishmentId: establishment.id, establishmentName: establishment.name, loginId: admin.loginId, password };
   });
 }

@@ -1,7 +1,8 @@
 import { asciiLetters } from './text';
 
 export const LOGIN_ID_MAX_LENGTH = 9;
-const SEQUENCE_DIGITS = 6;
+/** Digits of the sequence number, zero-padded (the database writes it the same way at creation). */
+export const SEQUENCE_DIGITS = 6;
 
 /**
  * The guide's shape: first-name initial, two letters of the last name, then a number

@@ -37,11 +37,12 @@ import {
   passwordLinkDetails,
   type StoryStep,
 } from './password-link-story';
+import { atLeastVersion2, RUN_VERSION, startedWithSearchAttributes, type VersionedInput } from './run-version';
 import { startValidityChild, tellValidityOfDeletion, VALIDITY_STARTED_BY_ACTIVATION } from './validity-child';
 
 export type { LinkPurpose };
 
-export interface PasswordLinkInput {
+export interface PasswordLinkInput extends VersionedInput {
   accountId: string;
   loginId: string;
   establishmentSiret: string;
@@ -49,7 +50,9 @@ export interface PasswordLinkInput {
   linksSentBefore?: number;
   /**
    * Activation at creation only: the account's last day of validity. Once the creation is confirmed,
-   * this run starts the account's validity workflow (workflows/validity-child.ts). Not carried over.
+   * the account's validity workflow starts: in version 2, from the eligibility check itself (a client
+   * start, activities/password-links.ts); before, as this run's child (workflows/validity-child.ts).
+   * Not carried over.
    */
   validity?: { expiresOn: string };
 }
@@ -100,7 +103,8 @@ export async function runPasswordLink(
   let sending = false;
   /** Set when this run starts the account's validity workflow (activation at creation). */
   let validityStarted: Promise<void> | null = null;
-  const runLocally = patched(LOCAL_LINK_ACTIVITIES_PATCH);
+  const v2 = atLeastVersion2(input);
+  const runLocally = v2 || patched(LOCAL_LINK_ACTIVITIES_PATCH);
   const { checkLinkEligibility } = runLocally ? localEligibility : remoteEligibility;
   const { issuePasswordLink } = runLocally ? local : remote;
 
@@ -110,6 +114,8 @@ export async function runPasswordLink(
     stage = next;
     upsertSearchAttributes([{ key: searchAttributes.lifecycleState, value: next }]);
   };
+  // The start options' search attributes: the account, the establishment and `sending_link`.
+  const startAttributesGiven = startedWithSearchAttributes(input);
 
   setHandler(statusQuery, (): PasswordLinkStatus => ({ stage, linksSent, linkExpiresAt, settledAt }));
   setHandler(resendLinkSignal, () => {
@@ -141,21 +147,28 @@ export async function runPasswordLink(
     },
   );
 
-  upsertSearchAttributes([
-    { key: searchAttributes.accountLoginId, value: input.loginId },
-    { key: searchAttributes.establishmentSiret, value: input.establishmentSiret },
-  ]);
-  setStage('sending_link');
+  if (!startAttributesGiven) {
+    upsertSearchAttributes([
+      { key: searchAttributes.accountLoginId, value: input.loginId },
+      { key: searchAttributes.establishmentSiret, value: input.establishmentSiret },
+    ]);
+    setStage('sending_link');
+  }
 
   try {
-    const eligible = await checkLinkEligibility({ purpose, accountId: input.accountId }).catch((error) => {
+    // Version 2: the check starts the validity workflow once it sees the creation committed.
+    const startValidity = v2 && input.validity !== undefined;
+    const eligible = await checkLinkEligibility({ purpose, accountId: input.accountId, ...(startValidity ? { startValidity } : {}) }).catch((error) => {
       if (isCancellation(error)) throw error;
       return false; // the row stayed absent (rolled-back creation) or the account is in another state
     });
     if (!eligible) return await settle('cancelled', 'account_not_eligible', { step: 'not_eligible', at: new Date() });
-    // The creation is confirmed: the account's validity workflow starts now, in the same workflow task
-    // as the first link's activity. A rolled-back creation (not eligible above) never gets one.
-    if (input.validity && patched(VALIDITY_STARTED_BY_ACTIVATION)) {
+    // The creation is confirmed: the account's validity workflow starts now (version 2: it has, the
+    // check above started it), in the same workflow task as the first link's activity. A rolled-back
+    // creation (not eligible above) never gets one.
+    if (startValidity) {
+      validityStarted = Promise.resolve();
+    } else if (input.validity && patched(VALIDITY_STARTED_BY_ACTIVATION)) {
       validityStarted = startValidityChild(
         { id: input.accountId, loginId: input.loginId, expiresOn: input.validity.expiresOn },
         input.establishmentSiret,
@@ -203,7 +216,12 @@ export async function runPasswordLink(
       if (workflowInfo().continueAsNewSuggested) {
         await condition(allHandlersFinished);
         await validityStarted;
-        await continueAsNew<(i: PasswordLinkInput) => Promise<PasswordLinkOutcome>>({ ...input, validity: undefined, linksSentBefore: linksSent });
+        await continueAsNew<(i: PasswordLinkInput) => Promise<PasswordLinkOutcome>>({
+          ...input,
+          version: RUN_VERSION,
+          validity: undefined,
+          linksSentBefore: linksSent,
+        });
       }
     }
   } catch (error) {

@@ -1,9 +1,10 @@
 /**
- * The account's validity workflow, started by its activation workflow once the creation is confirmed
- * (the row is committed and awaits activation). So the creating request makes one Temporal call, not
- * two, and still every created account gets its `validity-<loginId>`: the start is recorded in the
- * activation's history and retried by Temporal, not by the request. The child outlives its parent
- * (ParentClosePolicy ABANDON): the activation lasts 15 days, the validity 18 months and more.
+ * The account's validity workflow as a child of its activation: how activations started before
+ * version 2 (workflows/run-version.ts) start it once the creation is confirmed, so their histories
+ * and runs in flight keep their path. Version 2 starts it from the activation's eligibility check
+ * instead (activities/password-links.ts): a child's start cost the server events and tasks in both
+ * workflows. The child outlives its parent (ParentClosePolicy ABANDON): the activation lasts 15 days,
+ * the validity 18 months and more.
  */
 import {
   CancellationScope,

@@ -1,11 +1,12 @@
 /**
  * How a validity workflow (`validity-<loginId>`) starts: its ID, input, search attributes and the French
  * summary and details an operator reads in the Temporal UI (no personal data). Shared by the clients that
- * start it (reconcile, renewals: validity-client.ts) and by the activation workflow, which starts it as a
- * child when the account's creation is confirmed: so this file stays free of client imports.
+ * start it (reconcile, renewals, an activation's eligibility check at creation: validity-client.ts) and
+ * by activations from before version 2, which start it as a child: so this file stays free of client imports.
  */
 import { expiryInstant, frenchDate, reminderDayFor } from '../domain/dates';
 import { searchAttributes, workflowIds } from './definitions';
+import { RUN_VERSION } from './run-version';
 import type { ValidityInput } from './validity';
 
 export interface ValidityAccount {
@@ -16,7 +17,7 @@ export interface ValidityAccount {
 
 export function validityStartOptions(account: ValidityAccount, siret: string, extra: Partial<ValidityInput> = {}) {
   const args: [ValidityInput] = [
-    { accountId: account.id, loginId: account.loginId, establishmentSiret: siret, expiresOn: account.expiresOn, ...extra },
+    { accountId: account.id, loginId: account.loginId, establishmentSiret: siret, expiresOn: account.expiresOn, version: RUN_VERSION, ...extra },
   ];
   return {
     workflowId: workflowIds.validity(account.loginId),

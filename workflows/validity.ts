@@ -36,8 +36,9 @@ import {
   type ValidityStatus,
   validityStatusQuery,
 } from './definitions';
+import { atLeastVersion2, RUN_VERSION, startedWithSearchAttributes, type VersionedInput } from './run-version';
 
-export interface ValidityInput {
+export interface ValidityInput extends VersionedInput {
   accountId: string;
   loginId: string;
   establishmentSiret: string;
@@ -47,7 +48,8 @@ export interface ValidityInput {
    * Started from inside the account's creating transaction: first make sure the account was
    * committed (a rolled-back creation ends the run at once instead of waiting 18 months). Creations
    * made before the activation workflow started the validity itself did so; their runs, and recorded
-   * histories, still need it. New creations start it once the account is committed (validity-child.ts).
+   * histories, still need it. New creations start it once the account is committed (the activation's
+   * eligibility check). Never set in version 2.
    */
   confirmAccount?: boolean;
   /** Carried over by continue-as-new. */
@@ -76,9 +78,10 @@ const localConfirm = proxyLocalActivities<Activities>(CONFIRM_OPTIONS).confirmAc
 export const LOCAL_CONFIRM_PATCH = 'confirm-account-local';
 
 /**
- * Runs that follow renewals in the same run. Asked once, at the start of each run: a run started
- * before this change replays without the marker and keeps continuing as new at its next renewal
- * (its history never meets a new command); the run it continues into has the marker.
+ * Runs that follow renewals in the same run. Asked once, at the start of each run without a version
+ * (workflows/run-version.ts; version 2 always follows in the run): a run started before this change
+ * replays without the marker and keeps continuing as new at its next renewal (its history never meets
+ * a new command); the run it continues into has version 2.
  */
 export const RENEWAL_IN_RUN_PATCH = 'renewal-in-run';
 
@@ -118,12 +121,15 @@ export async function validityWorkflow(input: ValidityInput): Promise<ValidityOu
     deleted = true;
   });
 
-  const show = (next: ValidityStage) => {
+  /** `attributesKnown`: the start options already gave this state and expiry (version 2, first task). */
+  const show = (next: ValidityStage, attributesKnown = false) => {
     stage = next;
-    upsertSearchAttributes([
-      { key: searchAttributes.lifecycleState, value: next },
-      { key: searchAttributes.expiresAt, value: expiryInstant(expiresOn) },
-    ]);
+    if (!attributesKnown) {
+      upsertSearchAttributes([
+        { key: searchAttributes.lifecycleState, value: next },
+        { key: searchAttributes.expiresAt, value: expiryInstant(expiresOn) },
+      ]);
+    }
     setCurrentDetails(details());
   };
   const details = () => {
@@ -138,19 +144,24 @@ export async function validityWorkflow(input: ValidityInput): Promise<ValidityOu
     }
   };
 
-  const inRun = patched(RENEWAL_IN_RUN_PATCH);
+  const inRun = atLeastVersion2(input) || patched(RENEWAL_IN_RUN_PATCH);
   /** Read in conditions too: a run woken by signals it ignores still ends up continuing as new. */
   const historyIsLong = () => inRun && (workflowInfo().historyLength >= HISTORY_LIMIT || workflowInfo().continueAsNewSuggested);
   const woken = () => deleted || renewedTo !== null || historyIsLong();
 
-  upsertSearchAttributes([
-    { key: searchAttributes.accountLoginId, value: input.loginId },
-    { key: searchAttributes.establishmentSiret, value: input.establishmentSiret },
-  ]);
-  show(input.expiredAt ? 'expired' : 'valid');
+  // The start options (workflows/validity-start.ts) give the account, the establishment, `valid` and
+  // the expiry: a version-2 run does not write them again.
+  const startAttributesGiven = startedWithSearchAttributes(input);
+  if (!startAttributesGiven) {
+    upsertSearchAttributes([
+      { key: searchAttributes.accountLoginId, value: input.loginId },
+      { key: searchAttributes.establishmentSiret, value: input.establishmentSiret },
+    ]);
+  }
+  show(input.expiredAt ? 'expired' : 'valid', startAttributesGiven && !input.expiredAt);
 
   if (input.confirmAccount) {
-    const confirmAccountCommitted = patched(LOCAL_CONFIRM_PATCH) ? localConfirm : remoteConfirm;
+    const confirmAccountCommitted = atLeastVersion2(input) || patched(LOCAL_CONFIRM_PATCH) ? localConfirm : remoteConfirm;
     const found = await confirmAccountCommitted({ accountId: input.accountId }).catch(() => null);
     if (!found) return end('account_not_found');
   }
@@ -204,6 +215,7 @@ export async function validityWorkflow(input: ValidityInput): Promise<ValidityOu
   async function continueWithState(): Promise<never> {
     await condition(allHandlersFinished);
     return continueAsNew<typeof validityWorkflow>({
+      version: RUN_VERSION,
       accountId: input.accountId,
       loginId: input.loginId,
       establishmentSiret: input.establishmentSiret,

@@ -12,15 +12,15 @@ import {
   type StoredStatus,
 } from '../../domain/account';
 import { expiryFrom, termsAcceptableFrom } from '../../domain/dates';
-import { loginIdFor } from '../../domain/login-id';
+import { loginIdPrefix, SEQUENCE_DIGITS } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
 import type { Db } from '../client';
-import { accounts, establishments, type NewAccount, oneTimeTokens } from '../schema';
+import { accountRights, accounts, auditEvents, establishments, type NewAccount, type NewAuditEvent, oneTimeTokens } from '../schema';
 import { insertAdminRegistration } from './admin-registrations';
+import { auditEntryValues } from './audit';
 import { countableAccounts, monthEnd } from './account-counts';
 import { effectiveStatus, hasEffectiveStatus } from './account-status';
 import { contains, countableFromPostings, countSearchMatches, queryWords } from './search-matches';
-import { upsertRights } from './services';
 
 /** Who the holder is and how to reach them: what « Mes intervenants » shows of an admin. */
 const contactColumns = {
@@ -86,17 +86,6 @@ export interface Clockwise {
 /** The folded text the list search runs against. */
 export function searchTextFor(a: { lastName: string; firstName: string; serviceFunction?: string | null }): string {
   return foldForSearch(`${a.lastName} ${a.firstName} ${a.serviceFunction ?? ''}`);
-}
-
-/** The next number of the platform-wide login id counter (never handed out twice). */
-export async function nextLoginNumber(db: Db): Promise<number> {
-  const [row] = await db.execute<{ n: string }>(sql`select nextval('login_id_seq') as n`);
-  return Number(row!.n);
-}
-
-export async function insertAccount(db: Db, values: NewAccount, clock: Clockwise): Promise<AccountView> {
-  const [row]: AccountView[] = await db.insert(accounts).values(values).returning(accountColumns(clock.today, clock.now));
-  return row!;
 }
 
 /** Serialises the changes that count admins (deletion) within one establishment. */
@@ -472,9 +461,11 @@ export interface AccountCoordinates {
 }
 
 /**
- * Writes a new account with its rights (one row per service) and, for an admin, its registration
- * (the legal representative's letter). The login id comes from the platform-wide sequence.
- * Expiry: 18 months from today. Run it inside the creating transaction.
+ * Writes a new account, its rights (one row per service) and its `account.create` history entry in
+ * one statement (data-modifying CTEs: one round trip where there were four), then, for an admin, its
+ * registration (the legal representative's letter). The login id comes from the platform-wide
+ * sequence, numbered by the database in the same statement. Expiry: 18 months from today. Run it
+ * inside the creating transaction: the entry lands or vanishes with the account.
  */
 export async function createAccountRecord(
   db: Db,
@@ -483,56 +474,98 @@ export async function createAccountRecord(
     coordinates: AccountCoordinates;
     rights: Record<string, RightLevel>;
     createdByAccountId: string | null;
+    /** Who creates it, as the history names them; the entry's target and content come from the account. */
+    audit: Omit<NewAuditEvent, 'action' | 'outcome' | 'targetAccountId' | 'before' | 'after'>;
     /** Set only by the demo seed: an account whose password is already chosen. */
     passwordHash?: string;
   },
 ): Promise<AccountView> {
   const c = params.coordinates;
-  const loginId = loginIdFor(c.firstName, c.lastName, await nextLoginNumber(db));
-  const account = await insertAccount(
-    db,
-    {
-      establishmentId: params.establishmentId,
-      loginId,
-      profile: c.profile,
-      civility: c.civility,
-      lastName: c.lastName,
-      firstName: c.firstName,
-      email: c.email,
-      phone: c.phone ?? null,
-      serviceFunction: c.serviceFunction ?? null,
-      professionalAddress: c.professionalAddress ?? null,
-      status: params.passwordHash ? 'active' : 'pending_activation',
-      passwordHash: params.passwordHash ?? null,
-      passwordChangedAt: params.passwordHash ? params.now : null,
-      // Known from the start so the creation answer shows it; the activation workflow's first email
-      // writes its own value (the same instant, a moment later) when it issues the link.
-      activationLinkExpiresAt: params.passwordHash ? null : new Date(params.now.getTime() + msToNumber(ACTIVATION_LINK_VALIDITY)),
-      expiresOn: expiryFrom(params.today),
-      adminSince: c.profile === 'admin' ? params.now : null,
-      termsAcceptableFrom: c.profile === 'admin' ? termsAcceptableFrom(params.now) : null,
-      searchText: searchTextFor(c),
-      createdByAccountId: params.createdByAccountId,
-      createdAt: params.now,
-      updatedAt: params.now,
-    },
-    params,
+  const values = {
+    establishmentId: params.establishmentId,
+    profile: c.profile,
+    civility: c.civility,
+    lastName: c.lastName,
+    firstName: c.firstName,
+    email: c.email,
+    phone: c.phone ?? null,
+    serviceFunction: c.serviceFunction ?? null,
+    professionalAddress: c.professionalAddress ?? null,
+    status: params.passwordHash ? ('active' as const) : ('pending_activation' as const),
+    passwordHash: params.passwordHash ?? null,
+    passwordChangedAt: params.passwordHash ? params.now : null,
+    // Known from the start so the creation answer shows it; the activation workflow's first email
+    // writes its own value (the same instant, a moment later) when it issues the link.
+    activationLinkExpiresAt: params.passwordHash ? null : new Date(params.now.getTime() + msToNumber(ACTIVATION_LINK_VALIDITY)),
+    expiresOn: expiryFrom(params.today),
+    adminSince: c.profile === 'admin' ? params.now : null,
+    termsAcceptableFrom: c.profile === 'admin' ? termsAcceptableFrom(params.now) : null,
+    searchText: searchTextFor(c),
+    createdByAccountId: params.createdByAccountId,
+    createdAt: params.now,
+    updatedAt: params.now,
+  };
+  const { status, ...columns } = accountColumns(params.today, params.now);
+  const created = db.$with('created').as(
+    db
+      .insert(accounts)
+      .values({ ...values, loginId: sql`${loginIdPrefix(c.firstName, c.lastName)} || lpad(nextval('login_id_seq')::text, ${SEQUENCE_DIGITS}, '0')` })
+      .returning({ ...columns, status: status.as('displayed_status') }),
   );
-  await upsertRights(db, account.id, params.rights);
+  const createdId = sql`(select ${created.id} from ${created})`;
+  // The entry's content is the account as written: everything but the login id is known before the
+  // insert; the login id, numbered by the insert, is set in the same statement.
+  const entry = auditEntryValues({
+    ...params.audit,
+    action: 'account.create',
+    outcome: 'success',
+    after: accountSnapshot({ ...values, loginId: '', storedStatus: values.status }, params.rights),
+  });
+  const audit = db.$with('audit').as(
+    db.insert(auditEvents).values({
+      ...entry,
+      targetAccountId: createdId,
+      after: sql`${JSON.stringify(entry.after)}::jsonb || jsonb_build_object('loginId', (select ${created.loginId} from ${created}))`,
+    }),
+  );
+  const rightRows = Object.entries(params.rights).map(([serviceCode, level]) => ({ accountId: createdId, serviceCode, level }));
+  const rights = db.$with('rights').as(db.insert(accountRights).values(rightRows));
+  const [account] = await db
+    .with(created, audit, ...(rightRows.length > 0 ? [rights] : []))
+    .select()
+    .from(created);
   if (c.profile === 'admin') {
     await insertAdminRegistration(db, {
-      accountId: account.id,
+      accountId: account!.id,
       establishmentId: params.establishmentId,
       reason: 'created',
       grantedByAccountId: params.createdByAccountId,
       grantedAt: params.now,
     });
   }
-  return account;
+  return account!;
 }
 
 /** What the history keeps of an account: its fields and rights, never a secret. */
-export function accountSnapshot(account: AccountView, rights?: Record<string, RightLevel>) {
+export function accountSnapshot(
+  account: Pick<
+    AccountView,
+    | 'loginId'
+    | 'profile'
+    | 'civility'
+    | 'lastName'
+    | 'firstName'
+    | 'email'
+    | 'phone'
+    | 'serviceFunction'
+    | 'professionalAddress'
+    | 'storedStatus'
+    | 'expiresOn'
+    | 'adminSince'
+    | 'termsAcceptableFrom'
+  >,
+  rights?: Record<string, RightLevel>,
+) {
   return {
     loginId: account.loginId,
     profile: account.profile,

@@ -12,15 +12,20 @@ function withoutNul<T>(value: T): T {
   return value;
 }
 
-/** Appends one entry to the history. Inside a transaction it lands or vanishes with the change it describes. */
-export async function recordAudit(db: Db, event: NewAuditEvent): Promise<void> {
-  await db.insert(auditEvents).values({
+/** An entry as it is written: text PostgreSQL accepts. */
+export function auditEntryValues(event: NewAuditEvent): NewAuditEvent {
+  return {
     ...event,
     actorLabel: withoutNul(event.actorLabel),
     before: withoutNul(event.before),
     after: withoutNul(event.after),
     detail: withoutNul(event.detail),
-  });
+  };
+}
+
+/** Appends one entry to the history. Inside a transaction it lands or vanishes with the change it describes. */
+export async function recordAudit(db: Db, event: NewAuditEvent): Promise<void> {
+  await db.insert(auditEvents).values(auditEntryValues(event));
 }
 
 /**

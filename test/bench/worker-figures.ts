@@ -215,10 +215,12 @@ export async function measureWorker(
   const cpu = cpuPerEmail(cpuBefore, await cpuByPart(drainWorker.pid!), opts.emails);
   const drainPerSecond = rate(opts.emails, drainMs);
   log(`drain: ${opts.emails} emails in ${(drainMs / 1000).toFixed(1)} s (${drainPerSecond.toFixed(1)}/s), peak ${mb(rssDrainPeak)}`);
-  const spent = await whereTheTimeWent(bench, pending.accounts.filter((_, i) => i % Math.max(1, Math.floor(opts.emails / 50)) === 0));
+  const sample = pending.accounts.filter((_, i) => i % Math.max(1, Math.floor(opts.emails / 50)) === 0);
+  const spent = await whereTheTimeWent(bench, sample);
   log(`where a drained activation's time went (mean of ${spent.sampled}): ${spent.text}`);
   // Until every validity workflow has had its first task too, then let the heap settle.
   await new Promise((r) => setTimeout(r, 3000));
+  log(`search-attribute upserts and markers per creation (activation + validity, mean of ${sample.length}): ${(await visibilityWrites(bench, sample)).toFixed(1)}`);
   const rssAfterDrain = await rssOf(drainWorker.pid!);
 
   const figures: WorkerFigures = {
@@ -307,6 +309,28 @@ async function whereTheTimeWent(bench: BenchStack, sample: SeededAccount[]) {
       `waiting ${mean(sums.workflowWait, sums.workflowTasks)}, in the worker ${mean(sums.workflowRun, sums.workflowTasks)}), ` +
       `${(sums.activityTasks / n).toFixed(1)} activity tasks (waiting ${mean(sums.activityWait, sums.activityTasks)}, in the worker ${mean(sums.activityRun, sums.activityTasks)})`,
   };
+}
+
+/**
+ * What a creation costs the server's visibility store beyond its two starts: every search-attribute
+ * upsert and every marker (a `patched()` marker comes with its TemporalChangeVersion upsert), in the
+ * activation and in the validity workflow it started, once the validity has had its first task.
+ */
+async function visibilityWrites(bench: BenchStack, sample: SeededAccount[]): Promise<number> {
+  let total = 0;
+  for (const account of sample) {
+    const activation = await bench.temporal.workflow.getHandle(workflowIds.activation(account.loginId)).fetchHistory();
+    const validityHandle = bench.temporal.workflow.getHandle(workflowIds.validity(account.loginId));
+    let validity: Awaited<ReturnType<typeof validityHandle.fetchHistory>> | undefined;
+    await until('a validity workflow\'s first task', async () => {
+      validity = await validityHandle.fetchHistory().catch(() => undefined);
+      return validity?.events?.some((e) => e.workflowTaskCompletedEventAttributes) ?? false;
+    }, performance.now(), 5 * 60_000);
+    total += [...(activation.events ?? []), ...(validity?.events ?? [])].filter(
+      (e) => e.upsertWorkflowSearchAttributesEventAttributes || e.markerRecordedEventAttributes,
+    ).length;
+  }
+  return total / sample.length;
 }
 
 /** Tasks waiting on the bench's task queue (workflow and activity), as the server reports its backlog. */

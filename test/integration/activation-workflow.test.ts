@@ -17,6 +17,7 @@ import { accountDeletedSignal, searchAttributes, statusQuery, validityStatusQuer
 import { insertAccount, insertEstablishment } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { useTimeSkippingStack } from '../support/time-skipping';
+import { activationWorkflow } from '../../workflows';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -82,6 +83,18 @@ async function eventSummaries(handle: { fetchHistory(): Promise<temporal.api.his
     .map((e) => converter.fromPayload<string>(e.userMetadata!.summary!));
 }
 
+/**
+ * What a run wrote besides its start: the search-attribute upserts (each a visibility write) and the
+ * markers, by name (`core_patch`: a `patched()` call, which also upserts `TemporalChangeVersion`).
+ */
+async function upsertsAndMarkers(handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> }) {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return {
+    upserts: events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length,
+    markers: events.flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes.markerName] : [])),
+  };
+}
+
 /** The account's validity workflow, once its activation has started it. */
 async function validityOf(account: { loginId: string }) {
   const handle = ts.env.client.workflow.getHandle(workflowIds.validity(account.loginId));
@@ -109,12 +122,16 @@ describe('activation workflow (time skipping)', () => {
     for (const view of [waiting.summary, waiting.details, waiting.current]) {
       expect(view, 'no personal data').not.toMatch(new RegExp(`${account.lastName}|${account.email}`));
     }
-    // The creation's one workflow started the account's validity, as its child.
+    // The creation's one workflow started the account's validity: its eligibility check did, through
+    // the client (version 2), so the validity is not its child.
     const validity = await validityOf(account);
     const described = await validity.describe();
-    expect(described.parentExecution?.workflowId).toBe(workflowIds.activation(account.loginId));
+    expect(described.parentExecution).toBeUndefined();
     expect(described.typedSearchAttributes.get(searchAttributes.expiresAt)?.toISOString()).toBe(expiryInstant(account.expiresOn).toISOString());
     expect(await validity.query(validityStatusQuery)).toMatchObject({ stage: 'valid', expiresOn: account.expiresOn });
+    // Versioned by input: the validity's first task writes no marker and no search attribute (its
+    // start gave them). Read now: once nothing else waits, the server skips to its expiry.
+    expect(await upsertsAndMarkers(validity)).toEqual({ upserts: 0, markers: [] });
     await ts.env.sleep(14 * DAY);
 
     const res = await setPassword(token);
@@ -130,9 +147,26 @@ describe('activation workflow (time skipping)', () => {
     expect(again.status).toBe(410);
     expect(await again.json()).toMatchObject({ code: 'link_invalid' });
 
-    await recordHistory('activation-starts-validity', handle);
-    // The validity workflow outlives its parent (ABANDON): still running once the activation is done.
+    await recordHistory('activation-starts-validity-v2', handle);
+    // The validity workflow outlives the activation: still running once the activation is done.
     expect((await ts.env.client.workflow.getHandle(workflowIds.validity(account.loginId)).describe()).status.name).toBe('RUNNING');
+    // No patch markers either: the two local activities' and the states the start did not give
+    // (link_sent, then password_set).
+    expect(await upsertsAndMarkers(handle)).toEqual({ upserts: 2, markers: ['core_local_activity', 'core_local_activity'] });
+  });
+
+  it('an activation started before version 2 (no version in its input) still starts its validity as its child', async () => {
+    const establishment = await insertEstablishment(ts.deps.db);
+    const account = await insertAccount(ts.deps.db, establishment.id, { status: 'pending_activation' });
+    const handle = await ts.env.client.workflow.start(activationWorkflow, {
+      workflowId: workflowIds.activation(account.loginId),
+      taskQueue: ts.deps.config.temporal.taskQueue,
+      args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret: establishment.siret, validity: { expiresOn: account.expiresOn } }],
+    });
+    await linkNo(account.email, 1);
+    const validity = await validityOf(account);
+    expect((await validity.describe()).parentExecution?.workflowId).toBe(workflowIds.activation(account.loginId));
+    expect((await upsertsAndMarkers(handle)).markers).toContain('core_patch');
   });
 
   it('a creation that rolled back gets neither an email nor a validity workflow', async () => {
@@ -151,7 +185,7 @@ describe('activation workflow (time skipping)', () => {
     await handle.signal(accountDeletedSignal); // as when the deletion's own signal to validity-<loginId> found nothing
     expect(await handle.result()).toBe('cancelled');
     expect(await validity.result()).toBe('deleted');
-    await recordHistory('activation-deleted-then-tells-validity', handle);
+    await recordHistory('activation-deleted-then-tells-validity-v2', handle);
   });
 
   it('kills the link at day 15 plus one minute; the account stays pending and shows the dead link', async () => {
@@ -163,7 +197,7 @@ describe('activation workflow (time skipping)', () => {
     const expired = await operatorView(handle);
     expect(expired.state).toBe('link_expired');
     expect(expired.current).toContain('lien n°1 expiré sans mot de passe créé');
-    await recordHistory('activation-expired-with-details', handle);
+    await recordHistory('activation-expired-with-details-v2', handle);
     const res = await setPassword(token);
     expect(res.status).toBe(410);
     const [row] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, account.id));
@@ -192,7 +226,7 @@ describe('activation workflow (time skipping)', () => {
       'Envoi du lien n°2 par courriel (renvoi)',
       'Validité du lien n°2 (15 jours)',
     ]);
-    await recordHistory('activation-resend-then-password-with-details', handle);
+    await recordHistory('activation-resend-then-password-with-details-v2', handle);
   });
 
   it('a resend after the link died opens a new run that accepts the new link', async () => {
@@ -221,7 +255,7 @@ describe('activation workflow (time skipping)', () => {
     expect(await storedStatus(account.id)).toBe('deleted');
     expect((await operatorView(handle)).current).toContain('compte supprimé : le lien ne fonctionne plus');
     expect(await (await validityOf(account)).result()).toBe('deleted');
-    await recordHistory('activation-deleted-with-details', handle);
+    await recordHistory('activation-deleted-with-details-v2', handle);
   });
 
   it('a resend after activation changes nothing', async () => {

@@ -4,7 +4,9 @@
  * (`temporal workflow show --output json` of a live one is the readable equivalent). Refresh the recordings with
  * `RECORD_HISTORIES=1 npx vitest run test/integration/activation-workflow.test.ts` (or
  * `terms-workflow.test.ts`) only when a change
- * is meant to be incompatible (and then version it with patched()).
+ * is meant to be incompatible (and then version it: activation and validity by their input's `version`,
+ * workflows/run-version.ts, recording under a new suffix such as `-v2` beside the older files; the
+ * other types with patched()). Every older recording stays and keeps replaying.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -176,7 +176,7 @@ describe('validity workflow (time skipping)', () => {
     await stageOf(handle, 'expired', { expiresOn: renewedOn, renewals: 1 });
     expect(await expiredEntries(account.id)).toHaveLength(2);
     expect((await handle.describe()).runId).toBe(expiredRun);
-    await recordHistory('validity-expired-then-renewed-in-run', handle);
+    await recordHistory('validity-expired-then-renewed-in-run-v2', handle);
   });
 
   it('a renewal before the expiry moves the timer: nothing happens at the old date', async () => {
@@ -191,7 +191,7 @@ describe('validity workflow (time skipping)', () => {
     expect(await handle.query(validityStatusQuery)).toMatchObject({ stage: 'valid', expiresOn: renewedOn, renewals: 1 });
     expect(await expiredEntries(account.id)).toHaveLength(0);
     expect((await handle.describe()).runId).toBe(firstRun);
-    await recordHistory('validity-renewed-in-run', handle);
+    await recordHistory('validity-renewed-in-run-v2', handle);
 
     await sleepUntil(expiryInstant(renewedOn).getTime() + MINUTE);
     await stageOf(handle, 'expired');
@@ -215,7 +215,7 @@ describe('validity workflow (time skipping)', () => {
     await notifyAccountDeleted(ts.deps, before.account);
     expect(await before.handle.result()).toBe('deleted');
     expect((await before.handle.query(validityStatusQuery)).stage).toBe('ended');
-    await recordHistory('validity-deleted-renewal-in-run', before.handle);
+    await recordHistory('validity-deleted-renewal-in-run-v2', before.handle);
 
     const after = await createdAccount();
     await sleepUntil(expiryInstant(after.account.expiresOn).getTime() + MINUTE);
@@ -253,7 +253,7 @@ describe('validity workflow (time skipping)', () => {
     expect(events.length).toBeLessThan(HISTORY_LIMIT + 20);
     expect(await stageOf(handle, 'valid', { expiresOn })).toMatchObject({ renewals: sent, expiredAt: null });
     expect((await shownExpiry(handle)).expiresAt).toBe(expiryInstant(expiresOn).toISOString());
-    await recordHistory('validity-renewals-then-continued', first);
+    await recordHistory('validity-renewals-then-continued-v2', first);
 
     // The new run keeps the timer: the expiry comes on the carried-over day (the database's, as a renewal writes it).
     await ts.deps.db.update(accounts).set({ expiresOn }).where(eq(accounts.id, account.id));
@@ -295,7 +295,9 @@ describe('validity workflow (time skipping)', () => {
   it('a run started inside a creating transaction that rolled back ends at once', async () => {
     const establishment = await insertEstablishment(ts.deps.db);
     const ghost = { id: randomUUID(), loginId: `GHO${String(Date.now()).slice(-6)}`, expiresOn: expiryFrom(parisDay(new Date())) };
-    await ts.env.client.workflow.start(validityWorkflow, { ...validityStartOptions(ghost, establishment.siret, { confirmAccount: true }), taskQueue: target().taskQueue });
+    // As creations started it before the activation did (no run version then).
+    const start = validityStartOptions(ghost, establishment.siret, { confirmAccount: true, version: undefined });
+    await ts.env.client.workflow.start(validityWorkflow, { ...start, taskQueue: target().taskQueue });
     expect(await ts.env.client.workflow.getHandle(workflowIds.validity(ghost.loginId)).result()).toBe('account_not_found');
   });
 });

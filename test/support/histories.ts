@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 
 /**
  * `RECORD_HISTORIES=1` refreshes the histories that replay.test.ts replays against the current code.
- * Only when a change is meant to be incompatible (and then version it with patched()).
+ * Only when a change is meant to be incompatible (and then version it: see replay.test.ts).
  */
 export async function recordHistory(name: string, handle: { fetchHistory(): Promise<unknown> }) {
   if (!process.env.RECORD_HISTORIES) return;

@@ -73,7 +73,7 @@ describe('PostgreSQL restarted under a request', () => {
     await held`lock table accounts in share mode`;
     const answer = apps.patient.createAccount(address);
     for (;;) {
-      const [waiting] = await locker`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like 'insert into "accounts"%'`;
+      const [waiting] = await locker`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into "accounts"%'`; // the creation's one statement (its CTEs)
       if (waiting) break;
       await new Promise((r) => setTimeout(r, 20));
     }
