@@ -20,7 +20,7 @@ import { insertAdminRegistration } from './admin-registrations';
 import { auditEntryValues } from './audit';
 import { countableAccounts, monthEnd } from './account-counts';
 import { effectiveStatus, hasEffectiveStatus } from './account-status';
-import { contains, countSearchMatches, queryWords, searchPageIds, servedByPostings } from './search-matches';
+import { contains, countSearchMatches, queryWords, searchPageIds, searchPostings } from './search-matches';
 
 /** Who the holder is and how to reach them: what « Mes intervenants » shows of an admin. */
 const contactColumns = {
@@ -210,17 +210,8 @@ function countSource(f: AccountFilters, groupBy?: AccountGroupBy) {
   };
 }
 
-/** The word of a one-word search with nothing beside it (no status, profile or selection), when the postings serve it. */
-function searchAlone(f: AccountFilters): string | undefined {
-  const words = queryWords(f.q);
-  return servedByPostings(words) && !f.status && !f.profile && !f.ids ? words[0] : undefined;
-}
-
 /** How many accounts the list holds. */
 async function countTotal(db: Db, f: AccountFilters): Promise<number> {
-  // A one-word search alone counts off the word postings, without reading its matches (13,000 for a frequent word).
-  const word = searchAlone(f);
-  if (word) return countSearchMatches(db, f.establishmentId, word);
   const { source, weight, where } = countSource(f);
   const [row] = (await db.execute(sql`select coalesce(sum(${weight}), 0)::int as total from ${source} where ${where}`)) as unknown as [
     { total: number },
@@ -320,12 +311,14 @@ export async function listAccounts(
     if (f.after || offset < BACKWARDS_FROM || !countedFromCounters(f)) {
       // The total and the page do not depend on each other: two connections at once, so a request
       // waits for the slower of the two statements, not for both one after the other.
-      const word = searchAlone(f);
+      // A search with nothing beside it (no status, profile or selection) counts its matches and reads
+      // its page off the word postings, in list order: it neither rechecks 13,000 matches of a frequent
+      // word nor walks the names before its first match.
+      const postings = f.status || f.profile || f.ids ? undefined : await searchPostings(db, f.establishmentId, queryWords(f.q));
       [total, rows] = await Promise.all([
-        countTotal(db, f),
-        // A one-word search reads its page off the postings, in list order, without walking the names before its first match.
-        word
-          ? accountsWithIds(db, f, sql`(${searchPageIds(f.establishmentId, word, f.after, f.after ? 0 : offset, limit)})`)
+        postings ? countSearchMatches(db, postings) : countTotal(db, f),
+        postings
+          ? accountsWithIds(db, f, sql`(${searchPageIds(postings, f.after, f.after ? 0 : offset, limit)})`)
           : f.after
             ? accountsInNameOrder(db, f, afterPosition(f.after), 0, limit)
             : accountsInNameOrder(db, f, undefined, offset, limit),
