@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { ACTIVATION_LINK_VALIDITY } from '../../workflows/activation';
-import { and, asc, desc, eq, gt, inArray, isNull, ne, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, ne, notInArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import {
   ACCOUNT_STATUSES,
   type AccountStatus,
@@ -20,7 +20,7 @@ import { insertAdminRegistration } from './admin-registrations';
 import { auditEntryValues } from './audit';
 import { countableAccounts, monthEnd } from './account-counts';
 import { effectiveStatus, hasEffectiveStatus } from './account-status';
-import { contains, countableFromPostings, countSearchMatches, queryWords } from './search-matches';
+import { contains, countSearchMatches, queryWords, searchPageIds, searchPostings } from './search-matches';
 
 /** Who the holder is and how to reach them: what « Mes intervenants » shows of an admin. */
 const contactColumns = {
@@ -212,9 +212,6 @@ function countSource(f: AccountFilters, groupBy?: AccountGroupBy) {
 
 /** How many accounts the list holds. */
 async function countTotal(db: Db, f: AccountFilters): Promise<number> {
-  // A one-word search alone counts off the word postings, without reading its matches (13,000 for a frequent word).
-  const words = queryWords(f.q);
-  if (countableFromPostings(words) && !f.status && !f.profile && !f.ids) return countSearchMatches(db, f.establishmentId, words[0]);
   const { source, weight, where } = countSource(f);
   const [row] = (await db.execute(sql`select coalesce(sum(${weight}), 0)::int as total from ${source} where ${where}`)) as unknown as [
     { total: number },
@@ -249,12 +246,16 @@ async function accountsInNameOrder(db: Db, f: AccountFilters, extra: SQL | undef
     .orderBy(...(backwards ? NAME_ORDER_DESC : NAME_ORDER))
     .limit(backwards ? Math.min(offset + limit, total) - offset : limit)
     .offset(backwards ? Math.max(0, total - offset - limit) : offset);
-  const rows: AccountView[] = await db
-    .select(accountColumns(f.today, f.now))
+  return accountsWithIds(db, f, ids);
+}
+
+/** The columns of the accounts `ids` selects, in name order. */
+async function accountsWithIds(db: Db, clock: Clockwise, ids: SQLWrapper): Promise<AccountView[]> {
+  return db
+    .select(accountColumns(clock.today, clock.now))
     .from(accounts)
     .where(inArray(accounts.id, ids))
     .orderBy(...NAME_ORDER);
-  return rows;
 }
 
 /** Where a page read by cursor starts: just after this account, in list order (its group first when grouping). */
@@ -310,9 +311,17 @@ export async function listAccounts(
     if (f.after || offset < BACKWARDS_FROM || !countedFromCounters(f)) {
       // The total and the page do not depend on each other: two connections at once, so a request
       // waits for the slower of the two statements, not for both one after the other.
+      // A search with nothing beside it (no status, profile or selection) counts its matches and reads
+      // its page off the word postings, in list order: it neither rechecks 13,000 matches of a frequent
+      // word nor walks the names before its first match.
+      const postings = f.status || f.profile || f.ids ? undefined : await searchPostings(db, f.establishmentId, queryWords(f.q));
       [total, rows] = await Promise.all([
-        countTotal(db, f),
-        f.after ? accountsInNameOrder(db, f, afterPosition(f.after), 0, limit) : accountsInNameOrder(db, f, undefined, offset, limit),
+        postings ? countSearchMatches(db, postings) : countTotal(db, f),
+        postings
+          ? accountsWithIds(db, f, sql`(${searchPageIds(postings, f.after, f.after ? 0 : offset, limit)})`)
+          : f.after
+            ? accountsInNameOrder(db, f, afterPosition(f.after), 0, limit)
+            : accountsInNameOrder(db, f, undefined, offset, limit),
       ]);
     } else {
       // Deep by number, with a total the counters give at once: the total first, to read the second

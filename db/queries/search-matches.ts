@@ -19,31 +19,126 @@ export function contains(column: Column, word: string): SQL {
 }
 
 /**
- * Whether `countSearchMatches` is the cheaper count: a search of one word of at least 3 characters.
- * A shorter word (`e`) is in most words of the establishment, and the postings of all of them
- * (372,000 for 94,000 accounts at 100,000) cost more than reading the accounts (298 against 51 ms,
- * EXPLAIN ANALYZE at load ~10). Several words narrow each other down through the trigram index (a
- * bitmap AND: `ressources celine`, 440 matches, p95 10 ms) better than their postings do (20 ms: every
- * posting of `ressources` is read).
+ * Where a search's matches are read from: the postings of `words` (an array of the establishment's
+ * words, those containing the query word that drives), each of whose search texts must also contain
+ * every word of `check` (the other query words).
  */
-export const countableFromPostings = (words: string[]): words is [string] => words.length === 1 && words[0]!.length >= 3;
+export interface SearchPostings {
+  establishmentId: string;
+  words: SQL;
+  check: string[];
+}
 
 /**
- * How many non-deleted accounts of the establishment contain `word` (a query word: folded, no space)
- * in their search text, off the postings the triggers of migration search_word_postings keep
- * (db/schema/search-words.ts). The same count as `search_text like '%word%'`, without reading a single
- * account: the establishment's words that contain it (a few, off trigrams), then their postings (an
- * index-only scan); an account with two such words counts once.
+ * Only query words of at least 3 characters drive: a shorter word (`e`) is in most words of the
+ * establishment, and the postings of all of them (372,000 for 94,000 accounts at 100,000) cost more
+ * than reading the accounts (298 against 51 ms, EXPLAIN ANALYZE at load ~10).
  */
-export async function countSearchMatches(db: Db, establishmentId: string, word: string): Promise<number> {
+const MIN_DRIVING_LENGTH = 3;
+
+/**
+ * Postings counted to tell the rarer of several query words: enough to see that `celine` (3,318
+ * accounts at 100,000) is rarer than `ressources` (12,950), cheap to count (an index-only scan of a few
+ * dozen pages). Above it, the longer word drives.
+ */
+const DRIVER_PROBE = 5_000;
+
+/** The establishment's words that contain `word` (a few, found off trigrams), as an array. */
+function wordsContaining(establishmentId: string, word: string): SQL {
+  return sql`array(
+    select ${searchWords.word} from ${searchWords}
+    where ${searchWords.establishmentId} = ${establishmentId} and ${contains(searchWords.word, word)})`;
+}
+
+/**
+ * The postings that serve a search of `words`, or undefined when none of its words is long enough to
+ * drive (the accounts' trigram and order indexes serve it). One word: the postings of the words that
+ * contain it. Several: those of the query word with the fewest postings (counted up to DRIVER_PROBE,
+ * then the longest), each checked for the other words on the search text it carries — `ressources
+ * celine` reads celine's 3,318 postings, not ressources' 12,950, and no account.
+ */
+export async function searchPostings(db: Db, establishmentId: string, words: string[]): Promise<SearchPostings | undefined> {
+  const candidates = words.filter((w) => w.length >= MIN_DRIVING_LENGTH).sort((a, b) => b.length - a.length);
+  if (candidates.length === 0) return undefined;
+  if (words.length === 1) return { establishmentId, words: wordsContaining(establishmentId, words[0]!), check: [] };
+  const [driver] = (await db.execute(sql`
+    select candidate.word, candidate.words from (
+      ${sql.join(
+        candidates.map((w, rank) => sql`select ${w}::text as word, ${rank}::int as rank, ${wordsContaining(establishmentId, w)} as words`),
+        sql` union all `,
+      )}) as candidate
+    order by (
+      select count(*) from (
+        select from ${accountWords}
+        where ${accountWords.establishmentId} = ${establishmentId} and ${accountWords.word} = any(candidate.words)
+        limit ${DRIVER_PROBE}) as probe), candidate.rank
+    limit 1`)) as unknown as [{ word: string; words: string[] }];
+  const others = [...words];
+  others.splice(others.indexOf(driver.word), 1);
+  return {
+    establishmentId,
+    words: sql`array[${sql.join(driver.words.map((w) => sql`${w}`), sql`, `)}]::text[]`,
+    check: others,
+  };
+}
+
+/** The postings of `postings`' words whose search text holds its other query words. */
+function matchingPostings(postings: SearchPostings, word: SQL): SQL {
+  return sql.join(
+    [
+      sql`${accountWords.establishmentId} = ${postings.establishmentId}`,
+      word,
+      ...postings.check.map((w) => contains(accountWords.searchText, w)),
+    ],
+    sql` and `,
+  );
+}
+
+/**
+ * How many non-deleted accounts of the establishment the search matches, off the postings the triggers
+ * of migration search_word_postings keep (db/schema/search-words.ts). The same count as `search_text
+ * like '%word%'` for every query word, without reading a single account: an index-only scan of each
+ * driving word's postings. An account with two such words counts at the first of them only (its
+ * search text, in the posting, says whether it holds an earlier one): a `distinct` over 12,950 matches
+ * cost 3–4 times the scan itself.
+ */
+export async function countSearchMatches(db: Db, postings: SearchPostings): Promise<number> {
   const [row] = (await db.execute(sql`
-    select count(*)::int as total from (
-      select distinct ${accountWords.accountId} from ${accountWords}
-      where ${accountWords.establishmentId} = ${establishmentId}
-        and ${accountWords.word} = any(array(
-          select ${searchWords.word} from ${searchWords}
-          where ${searchWords.establishmentId} = ${establishmentId} and ${contains(searchWords.word, word)}))) as matches`)) as unknown as [
+    select coalesce(sum(per_word.n), 0)::int as total
+    from (select ${postings.words} as words) as dictionary
+    cross join lateral unnest(dictionary.words) with ordinality as matching(word, k)
+    cross join lateral (
+      select count(*) as n from ${accountWords}
+      where ${matchingPostings(postings, sql`${accountWords.word} = matching.word`)}
+        and (matching.k = 1 or not (string_to_array(${accountWords.searchText}, ' ') && dictionary.words[1:matching.k - 1]))) as per_word`)) as unknown as [
     { total: number },
   ];
   return row.total;
+}
+
+/**
+ * The ids of `limit` accounts from `offset` (or right after `after`) among the search's matches, in
+ * list order (search text, id), as a subquery. Each posting carries its account's search text, so each
+ * of the driving words gives its first `offset + limit` matching postings as a range of the primary key
+ * (after the cursor, when there is one); their union, an account with two such words once, holds the
+ * stretch: an account of the stretch has fewer postings before it in its word than accounts before it
+ * in the list. No account is read to find them, however far in name order the first match is (`lef`
+ * matches from « lefevre » on).
+ */
+export function searchPageIds(
+  postings: SearchPostings,
+  after: { searchText: string; id: string } | undefined,
+  offset: number,
+  limit: number,
+): SQL {
+  const afterCursor = after ? sql`and (${accountWords.searchText}, ${accountWords.accountId}) > (${after.searchText}, ${after.id}::uuid)` : sql``;
+  return sql`
+    select stretch.account_id from (
+      select distinct posting.search_text, posting.account_id
+      from unnest(${postings.words}) as matching(word)
+      cross join lateral (
+        select ${accountWords.searchText}, ${accountWords.accountId} from ${accountWords}
+        where ${matchingPostings(postings, sql`${accountWords.word} = matching.word`)} ${afterCursor}
+        order by ${accountWords.searchText}, ${accountWords.accountId} limit ${offset + limit}) as posting
+      order by 1, 2 limit ${limit} offset ${offset}) as stretch`;
 }

@@ -16,19 +16,21 @@ export const searchWords = pgTable(
 );
 
 /**
- * One row per word of each non-deleted account's search text: the accounts a search matches are
- * counted off this primary key alone (an index-only scan), instead of reading and rechecking every
- * matching account. Kept exact by row triggers on `accounts` (migration search_word_postings), in the
- * transaction that changes the account. No foreign keys: the triggers derive every row from an
- * account, and a check per word would tax each creation.
+ * One row per word of each non-deleted account's search text, with that text (the list's order key):
+ * a search counts its matches off this primary key alone (an index-only scan), and reads its page as
+ * a range of it in list order (search text, id) after a cursor, instead of walking the list's order
+ * index up to the first match or reading and rechecking every match. Kept exact by row triggers on
+ * `accounts` (migrations search_word_postings, postings_in_list_order), in the transaction that
+ * changes the account. No foreign keys: the triggers derive every row from an account, and a check
+ * per word would tax each creation.
  */
 export const accountWords = pgTable(
   'account_words',
   {
     establishmentId: uuid().notNull(),
     word: text().notNull(),
+    searchText: text().notNull(),
     accountId: uuid().notNull(),
   },
-  (t) => [primaryKey({ columns: [t.establishmentId, t.word, t.accountId] })],
+  (t) => [primaryKey({ columns: [t.establishmentId, t.word, t.searchText, t.accountId] })],
 );
-

@@ -1,11 +1,13 @@
 /**
- * A search's total is counted off word postings (account_words, search_words), kept by row triggers on
- * accounts (migration search_word_postings). It must stay exactly the count of the non-deleted accounts
- * whose search text contains every query word, whatever was written, concurrently, committed or not.
+ * A search's total is counted, and a one-word search's page read, off word postings (account_words,
+ * search_words), kept by row triggers on accounts (migrations search_word_postings,
+ * postings_in_list_order). They must stay exactly the count and the pages (by number and by cursor) of
+ * the non-deleted accounts whose search text contains every query word, in list order, whatever was
+ * written, concurrently, committed or not.
  */
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { listAccounts } from '../../../db/queries/accounts';
+import { listAccounts, listPosition } from '../../../db/queries/accounts';
 import { escapeLike, queryWords } from '../../../db/queries/search-matches';
 import { accounts } from '../../../db/schema';
 import { foldForSearch } from '../../../domain/text';
@@ -16,39 +18,60 @@ const t = useTestApp();
 const clock = { today: '2026-11-20', now: new Date('2026-11-20T10:00:00Z') };
 
 const LAST_NAMES = ['Lefèvre', 'Lefebvre', 'Dupré', "D'Aubigné", 'Le Goff', 'Cœurdacier', 'Marie-Thérèse', '100%_Sûr'];
-const SERVICES = ['Direction des ressources humaines', 'Ressources humaines – paie', 'Pédiatrie', 'Maîtresse de maison', null];
+// « Maîtresse des ressources »: two words containing `ress` (or `esse`), one account in its pages.
+const SERVICES = ['Direction des ressources humaines', 'Ressources humaines – paie', 'Pédiatrie', 'Maîtresse de maison', 'Maîtresse des ressources', null];
 const QUERIES = [
   'ressources', 'ress', 'esse', 'lef', 'lefe', 'e', 'le', 'goff le', 'ressources celine', 'humaines ressources', 'd\'aub',
   'cœur', '100%', '%', '_', 'r_', 'marie-th', 'neuf', 'neuf2 ress', 'renomme', 'zebulon', 'zephyrin', 'absent', 'CÉLINE', 'maitresse',
 ];
 
-/** The list's search as the accounts themselves give it (today's semantics: every word a substring of the folded text). */
-async function referenceCount(establishmentId: string, q: string): Promise<number> {
+/** The list's search as the accounts themselves give it (today's semantics: every word a substring of the folded text), in list order. */
+async function referenceIds(establishmentId: string, q: string): Promise<string[]> {
   const patterns = queryWords(q).map((w) => `%${escapeLike(w)}%`);
-  const [row] = (await t.db.execute(sql`
-    select count(*)::int as n from ${accounts}
+  const rows = (await t.db.execute(sql`
+    select id from ${accounts}
     where ${accounts.establishmentId} = ${establishmentId} and ${accounts.status} <> 'deleted'
-      and ${accounts.searchText} like all (array[${sql.join(patterns.map((p) => sql`${p}::text`), sql`, `)}])`)) as unknown as [{ n: number }];
-  return row.n;
+      and ${accounts.searchText} like all (array[${sql.join(patterns.map((p) => sql`${p}::text`), sql`, `)}])
+    order by ${accounts.searchText}, ${accounts.id}`)) as unknown as { id: string }[];
+  return rows.map((row) => row.id);
 }
+
+const referenceCount = async (establishmentId: string, q: string) => (await referenceIds(establishmentId, q)).length;
 
 /** The postings the accounts call for, against those stored: equal, row for row. */
 async function postingsDrift(establishmentId: string) {
   return (await t.db.execute(sql`
-    (select establishment_id, w as word, id as account_id from ${accounts}, unnest(string_to_array(search_text, ' ')) as w
+    (select establishment_id, w as word, search_text, id as account_id from ${accounts}, unnest(string_to_array(search_text, ' ')) as w
      where establishment_id = ${establishmentId} and status <> 'deleted' and w <> ''
-     except select establishment_id, word, account_id from account_words where establishment_id = ${establishmentId})
+     except select establishment_id, word, search_text, account_id from account_words where establishment_id = ${establishmentId})
     union all
-    (select establishment_id, word, account_id from account_words where establishment_id = ${establishmentId}
-     except select establishment_id, w, id from ${accounts}, unnest(string_to_array(search_text, ' ')) as w
+    (select establishment_id, word, search_text, account_id from account_words where establishment_id = ${establishmentId}
+     except select establishment_id, w, search_text, id from ${accounts}, unnest(string_to_array(search_text, ' ')) as w
      where establishment_id = ${establishmentId} and status <> 'deleted' and w <> '')`)) as unknown as unknown[];
 }
 
+const PAGE_SIZE = 5;
+
+/** The totals, every page by number and every page by cursor of each query, against the accounts' own answer. */
 async function expectExactCounts(establishmentId: string) {
   expect(await postingsDrift(establishmentId)).toEqual([]);
   for (const q of QUERIES) {
-    const listed = await listAccounts(t.db, { ...clock, establishmentId, q, page: 1, pageSize: 5 });
-    expect(listed.total, q).toBe(await referenceCount(establishmentId, q));
+    const expected = await referenceIds(establishmentId, q);
+    const pages = Math.max(1, Math.ceil(expected.length / PAGE_SIZE));
+    for (let page = 1; page <= pages + 1; page++) {
+      const listed = await listAccounts(t.db, { ...clock, establishmentId, q, page, pageSize: PAGE_SIZE });
+      expect(listed.total, q).toBe(expected.length);
+      expect(listed.items.map((a) => a.id), `${q}, page ${page}`).toEqual(expected.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE));
+    }
+    const byCursor: string[] = [];
+    let next: string | null = null;
+    do {
+      const after = next === null ? undefined : await listPosition(t.db, { ...clock, establishmentId }, next);
+      const listed = await listAccounts(t.db, { ...clock, establishmentId, q, page: 1, pageSize: PAGE_SIZE, after });
+      byCursor.push(...listed.items.map((a) => a.id));
+      next = listed.next;
+    } while (next !== null);
+    expect(byCursor, `${q}, by cursor`).toEqual(expected);
   }
 }
 
@@ -68,8 +91,8 @@ const rename = (lastName: string, firstName: string, serviceFunction: string | n
   searchText: foldForSearch(`${lastName} ${firstName} ${serviceFunction ?? ''}`),
 });
 
-describe('search totals', () => {
-  it('equal the accounts’ own count after creations, renames, deletions and status changes running concurrently', async () => {
+describe('search totals and pages', () => {
+  it('equal the accounts’ own count and pages after creations, renames, deletions and status changes running concurrently', async () => {
     const establishmentId = (await insertEstablishment(t.db)).id;
     // Another establishment with the same words: its accounts never count.
     const other = (await insertEstablishment(t.db)).id;
