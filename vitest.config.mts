@@ -16,6 +16,9 @@ export default defineConfig({
           setupFiles: ['test/support/quiet-runtime.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // What a test polls for (a workflow's stage, an email, a row on screen) comes from other
+          // processes sharing two cores with the suite: the default second is too short under load.
+          expect: { poll: { timeout: 10_000 } },
           pool: 'forks',
         },
       },

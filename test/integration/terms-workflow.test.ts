@@ -128,7 +128,7 @@ describe('terms-of-use workflow (time skipping)', () => {
     expect(published!.subject).toBe(`Nouvelles conditions générales d'utilisation à valider avant le ${frenchDate(deadlineOn)}`);
     expect(published!.text).toContain(`doit valider les conditions générales d'utilisation avant le ${frenchDate(deadlineOn)}`);
     expect(await termsEmails(user.email, version, 0)).toEqual([]);
-    await expect.poll(async () => (await handle.query(termsStatusQuery)).stage).toBe('awaiting_acceptance');
+    await expect.poll(async () => (await handle.query(termsStatusQuery)).stage, { timeout: 20_000 }).toBe('awaiting_acceptance');
 
     const userToken = await token(user.loginId);
     const me = await call('GET', '/me', { token: userToken });
@@ -237,7 +237,7 @@ describe('terms-of-use workflow (time skipping)', () => {
     expect(await oldHandle.query(termsStatusQuery)).toMatchObject({ stage: 'superseded', supersededBy: newer.version });
     await termsEmails(admin.email, newer.version, 1);
     const newHandle = ts.env.client.workflow.getHandle(workflowIds.terms(newer.version, est.siret));
-    await expect.poll(async () => (await newHandle.query(termsStatusQuery)).stage).toBe('awaiting_acceptance');
+    await expect.poll(async () => (await newHandle.query(termsStatusQuery)).stage, { timeout: 20_000 }).toBe('awaiting_acceptance');
 
     const adminToken = await token(admin.loginId);
     const stale = await call('POST', `/establishments/${est.id}/terms/acceptance`, { token: adminToken, body: { version: older.version, declaration: true } });

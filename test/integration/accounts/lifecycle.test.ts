@@ -374,9 +374,13 @@ describe('changing accounts: each test its own establishment', () => {
       expect(res.status, res.text).toBeLessThan(300);
     }
     const path = `/establishments/${est.establishment.id}/history`;
-    // Let the worker finish writing its own entries (one email per account created through the API).
+    // Let the worker finish writing its own entries: one email per account created through the API, and
+    // whatever the deleted account's activation writes as it ends (a link cancelled, when the deletion
+    // overtook the link being recorded).
     const sent = async () => (await auditOf(t.db, est.establishment.id)).filter((e) => e.action === 'email.password_creation_sent').length;
     await expect.poll(sent, { timeout: 20_000 }).toBe(2);
+    const soniaActivation = t.temporal.workflow.getHandle(workflowIds.activation(sonia!.loginId));
+    await expect.poll(async () => (await soniaActivation.describe()).status.name, { timeout: 20_000 }).toBe('COMPLETED');
     const all = await t.request('GET', path, { token: est.adminToken });
     expect(all.status).toBe(200);
     const ids = all.body.items.map((e: { id: number }) => e.id);

@@ -57,7 +57,8 @@ describe('waiting out a lost database connection (db/outage.ts)', () => {
   it('sends a SELECT again when its connection is lost in flight', async () => {
     const marker = `probe_read_${randomUUID().slice(0, 8)}`;
     const [answer] = await Promise.all([
-      database.db.execute(sql.raw(`select pg_sleep(0.3), 42 as ${marker}`)) as unknown as Promise<Record<string, number>[]>,
+      // Long enough for the killer's polling to see it under any load; the re-sent statement sleeps again.
+      database.db.execute(sql.raw(`select pg_sleep(1), 42 as ${marker}`)) as unknown as Promise<Record<string, number>[]>,
       terminateWhenRunning(marker),
     ]);
     expect(answer[0]![marker]).toBe(42);
@@ -68,7 +69,8 @@ describe('waiting out a lost database connection (db/outage.ts)', () => {
     const marker = `probe_write_${randomUUID().slice(0, 8)}`;
     const [failure] = await Promise.all([
       database.db
-        .execute(sql.raw(`insert into ${rows} select nextval('${runs}') returning pg_sleep(0.3) as ${marker}`))
+        // Ended by the kill: the sleep only has to outlast the killer's polling, even on a loaded machine.
+        .execute(sql.raw(`insert into ${rows} select nextval('${runs}') returning pg_sleep(5) as ${marker}`))
         .then(() => null, (error: unknown) => error),
       terminateWhenRunning(marker),
     ]);
