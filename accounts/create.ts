@@ -1,8 +1,8 @@
 /** Account creation, shared by an admin's « Créer un compte », the operator's first admin of an establishment, and lifecycles. */
 import type { Transaction } from '../db/client';
 import { type AccountCoordinates, type AccountView, createAccountRecord } from '../db/queries/accounts';
-import { listServiceCodes, resolveRights, unknownServiceErrors } from '../db/queries/services';
-import type { Establishment } from '../db/schema';
+import type { CreationContext } from '../db/queries/establishments';
+import { resolveRights, unknownServiceErrors } from '../db/queries/services';
 import type { RightLevel } from '../domain/account';
 import { auditActor } from './actor';
 import type { AccountScope } from './apply';
@@ -12,17 +12,18 @@ import { callWorkflow, startActivation, startAdminRegistration } from './lifecyc
 
 /**
  * Inside the caller's transaction: the account, its rights (asked, else the establishment's defaults,
- * else none) and its audit entry (one statement), then its admin registration. The caller ends the
- * transaction with `startAccountActivation` once everything else is written.
+ * else none, over the catalogue's `serviceCodes`) and its audit entry (one statement), then its admin
+ * registration. The caller ends the transaction with `startAccountActivation` once everything else is
+ * written.
  */
 export async function createAccount(
   tx: Transaction,
   scope: AccountScope,
-  establishment: Pick<Establishment, 'id' | 'defaultRights'>,
+  establishment: Pick<CreationContext, 'id' | 'defaultRights' | 'serviceCodes'>,
   coordinates: AccountCoordinates,
   requestedRights: Record<string, RightLevel> | undefined,
 ): Promise<AccountView> {
-  const codes = await listServiceCodes(tx);
+  const codes = establishment.serviceCodes;
   const unknown = unknownServiceErrors(requestedRights ?? {}, codes);
   if (unknown.length > 0) throw unknownServicesError(unknown);
   const rights = resolveRights(codes, establishment.defaultRights, requestedRights);

@@ -172,7 +172,8 @@ export function registerOperatorRoutes(app: OpenAPIHono<AppEnv>) {
           after: registered,
         });
         const { emailConfirmation: _e, ...coordinates } = body.admin;
-        const admin = await createAccount(tx, scope, establishment, { ...coordinates, profile: 'admin' }, undefined);
+        const catalogue = { ...establishment, serviceCodes: await listServiceCodes(tx) };
+        const admin = await createAccount(tx, scope, catalogue, { ...coordinates, profile: 'admin' }, undefined);
         await startAccountActivation(tx, scope, admin, establishment.siret);
         await enrolInCurrentTerms(tx, scope, establishment);
         return {

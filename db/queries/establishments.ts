@@ -1,10 +1,42 @@
 import { asc, eq, sql } from 'drizzle-orm';
+import type { RightLevel } from '../../domain/account';
 import type { Db } from '../client';
-import { accounts, establishments, type NewEstablishment } from '../schema';
+import { builtOncePerHandle } from '../prepared';
+import { accounts, establishments, type NewEstablishment, services } from '../schema';
 import { effectiveStatus } from './account-status';
 
 export async function findEstablishment(db: Db, id: string) {
   const [row] = await db.select().from(establishments).where(eq(establishments.id, id));
+  return row;
+}
+
+/** What creating an account in an establishment needs of it, and the service catalogue's codes. */
+export interface CreationContext {
+  id: string;
+  siret: string;
+  defaultRights: Record<string, RightLevel>;
+  serviceCodes: string[];
+}
+
+const creationContextQuery = builtOncePerHandle((db: Db) =>
+  db
+    .select({
+      id: establishments.id,
+      siret: establishments.siret,
+      defaultRights: establishments.defaultRights,
+      serviceCodes: sql<string[]>`array(select ${services.code} from ${services})`,
+    })
+    .from(establishments)
+    .where(eq(establishments.id, sql.placeholder('id')))
+    .prepare('creation_context'),
+);
+
+/**
+ * One statement, built once, read before the creating transaction opens: the establishment (undefined
+ * if there is none) with the catalogue's codes, where the creation read them in two statements inside it.
+ */
+export async function findCreationContext(db: Db, establishmentId: string): Promise<CreationContext | undefined> {
+  const [row] = await creationContextQuery(db).execute({ id: establishmentId });
   return row;
 }
 

@@ -15,7 +15,10 @@
  *   BENCH_ROUNDS rounds (default 100), app and raw alternating;
  * - the CSV export against `COPY … TO STDOUT` of the same rows, with the API process's memory growth;
  * - account creation (BENCH_CREATE, default 200, at concurrency 8 then 1) against the bare start of
- *   the same workflow, batches alternating (BENCH_CREATE=0 skips it and the worker's figures below);
+ *   the same workflow, batches alternating (BENCH_CREATE=0 skips it and the worker's figures below),
+ *   with the CPU each creation and each bare start cost by process (the in-process API counts as the
+ *   bench's); BENCH_CREATE_CPU_PROF=<file.cpuprofile>: a V8 CPU profile of the first batch of
+ *   creations at concurrency 8 (this process only);
  * - then the worker's figures (test/bench/worker-figures.ts): the drain of a burst of creations beside
  *   the raw sink rate, and the worker's resident memory.
  *
@@ -24,6 +27,8 @@
  * Everything started is stopped and the temporary directory removed, even on error or Ctrl-C.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
@@ -40,7 +45,7 @@ import { loginIdFor } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
 import { hashPassword } from '../../security/passwords';
 import { insertEstablishment } from '../support/fixtures';
-import { intFromEnv, runBench, runConcurrently, type Timing, timing } from './bench-stack';
+import { cpuByPart, intFromEnv, type Part, runBench, runConcurrently, type Timing, timing } from './bench-stack';
 import { measureWorker, printWorkerFigures } from './worker-figures';
 
 // ---------------------------------------------------------------------------------------------------
@@ -343,6 +348,39 @@ async function peakRssGrowth<T>(work: () => Promise<T>): Promise<{ result: T; gr
   }
 }
 
+/** CPU by process (bench-stack's parts) summed over the calls made inside `during`. */
+function cpuTally() {
+  const spent: Partial<Record<Part, number>> = {};
+  return {
+    async during<T>(work: () => Promise<T>): Promise<T> {
+      const before = await cpuByPart();
+      const result = await work();
+      const after = await cpuByPart();
+      for (const part of Object.keys(after) as Part[]) spent[part] = (spent[part] ?? 0) + after[part] - before[part];
+      return result;
+    },
+    perCall: (calls: number) =>
+      `${(['Temporal', 'PostgreSQL', 'sink and bench'] as const).map((part) => `${part === 'sink and bench' ? 'API and bench' : part} ${((spent[part] ?? 0) / calls).toFixed(1)} ms`).join(', ')}`,
+  };
+}
+
+/** With `file`, a V8 CPU profile of this process (the in-process API) while `work` runs, written there. */
+async function cpuProfiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (!file) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+    log(`CPU profile of the creations written to ${file}`);
+  }
+}
+
 function printTable(rows: Row[]) {
   const header = ['operation', 'app', 'raw limit (same run)', 'raw', 'app/raw', 'goal', 'result'];
   const lines = rows.map((r) => [r.operation, r.app, r.rawLabel, r.raw, r.ratio, r.goal, r.note]);
@@ -551,10 +589,14 @@ runBench('accounts', async (bench) => {
       const batch = Math.max(10, Math.floor(createCount / (concurrency === 1 ? 4 : 2)));
       const appRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
       const rawRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
+      const appCpu = cpuTally();
+      const rawCpu = cpuTally();
       for (let i = 0; i < 2; i++) {
-        appRuns.push(await runConcurrently(batch, concurrency, create));
-        rawRuns.push(await runConcurrently(batch, concurrency, rawStart));
+        const profile = concurrency === 8 && i === 0 ? process.env.BENCH_CREATE_CPU_PROF : undefined;
+        appRuns.push(await appCpu.during(() => cpuProfiled(profile, () => runConcurrently(batch, concurrency, create))));
+        rawRuns.push(await rawCpu.during(() => runConcurrently(batch, concurrency, rawStart)));
       }
+      log(`CPU per creation at concurrency ${concurrency}: ${appCpu.perCall(2 * batch)}; per bare start: ${rawCpu.perCall(2 * batch)}`);
       const rate = (runs: typeof appRuns) => runs.reduce((s, r) => s + r.perSecond, 0) / runs.length;
       const p99 = (runs: typeof appRuns) => Math.max(...runs.map((r) => r.p99));
       if (concurrency === 8) {

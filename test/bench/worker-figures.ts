@@ -10,7 +10,6 @@
  *   and have run their first task (production: one per account).
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
 import { temporal } from '@temporalio/proto';
 import { startActivation } from '../../accounts/lifecycles';
@@ -22,7 +21,7 @@ import { workflowIds } from '../../workflows/definitions';
 import { ensureValidity } from '../../workflows/validity-client';
 import { addMonths, parisDay } from '../../domain/dates';
 import { insertEstablishment } from '../support/fixtures';
-import { type BenchStack, benchLogger, devServerDatabaseSize, inBatches, mb, rssOf, startWorkerProcess, until } from './bench-stack';
+import { type BenchStack, benchLogger, cpuByPart, devServerDatabaseSize, inBatches, mb, type Part, rssOf, startWorkerProcess, until } from './bench-stack';
 
 const log = benchLogger('worker');
 
@@ -66,41 +65,6 @@ async function seedAccounts(bench: BenchStack, count: number, status: 'pending_a
 
 const rate = (n: number, ms: number) => (n / ms) * 1000;
 
-type Part = 'worker' | 'Temporal' | 'PostgreSQL' | 'sink and bench';
-
-/**
- * CPU time (user + system, ms) used so far by this bench's processes, by part: the machine is shared,
- * so the CPU an email costs says more than its wall-clock rate. The mail sink runs inside the bench
- * process. Linux /proc only.
- */
-async function cpuByPart(workerPid: number): Promise<Record<Part, number>> {
-  const parts: Record<Part, number> = { worker: 0, Temporal: 0, PostgreSQL: 0, 'sink and bench': 0 };
-  const parentOf = new Map<number, number>();
-  const stats = new Map<number, { comm: string; ms: number }>();
-  for (const entry of await readdir('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const close = stat.lastIndexOf(')');
-    if (close < 0) continue;
-    const fields = stat.slice(close + 2).split(' ');
-    parentOf.set(pid, Number(fields[1]));
-    stats.set(pid, { comm: stat.slice(stat.indexOf('(') + 1, close), ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND });
-  }
-  const descends = (pid: number) => {
-    for (let p = pid; p > 1; p = parentOf.get(p) ?? 0) if (p === process.pid) return true;
-    return false;
-  };
-  for (const [pid, { comm, ms }] of stats) {
-    if (!descends(pid)) continue;
-    if (pid === workerPid) parts.worker += ms;
-    else if (pid === process.pid) parts['sink and bench'] += ms;
-    else if (comm.startsWith('postgres')) parts.PostgreSQL += ms;
-    else if (comm.startsWith('temporal')) parts.Temporal += ms;
-  }
-  return parts;
-}
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 function cpuPerEmail(before: Record<Part, number>, after: Record<Part, number>, emails: number) {
   return Object.fromEntries((Object.keys(after) as Part[]).map((part) => [part, (after[part] - before[part]) / emails])) as Record<Part, number>;

@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import type { Db } from '../../../db/client';
 import { accountsCsv } from '../../../db/queries/account-export';
 import { type AccountFilters, findAccount, listAccounts, listPosition } from '../../../db/queries/accounts';
-import { findEstablishment } from '../../../db/queries/establishments';
+import { findCreationContext, findEstablishment } from '../../../db/queries/establishments';
 import {
   findIdempotentResponse,
   isUniqueViolation,
@@ -158,7 +158,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
     const key = c.req.valid('header')['idempotency-key'];
     const { db } = c.var.deps;
     const actorId = requireAccount(c).id;
-    const fingerprint = requestFingerprint(`POST /establishments/${establishmentId}/accounts`, c.req.valid('json'));
+    const fingerprint = key ? requestFingerprint(`POST /establishments/${establishmentId}/accounts`, c.req.valid('json')) : '';
 
     const replay = async () => {
       const prior = key ? await findIdempotentResponse(db, actorId, key) : undefined;
@@ -174,12 +174,13 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
 
     const replayed = await replay();
     if (replayed) return replayed;
-    await ensureTemporalReachable(c.var.deps, c.var.requestId);
+    // Both before the transaction opens, at once: whether Temporal answers (while it is down, 503
+    // without holding a connection) and, on the pool, the establishment with the service catalogue.
+    const [, establishment] = await Promise.all([ensureTemporalReachable(c.var.deps, c.var.requestId), findCreationContext(db, establishmentId)]);
+    if (!establishment) throw new ApiError('not_found', 'Établissement introuvable.');
 
     try {
       const body = await db.transaction(async (tx) => {
-        const establishment = await findEstablishment(tx, establishmentId);
-        if (!establishment) throw new ApiError('not_found', 'Établissement introuvable.');
         const account = await createAccount(tx, scope, establishment, coordinates, rights);
         const response = presentCreated(account, scope.now);
         if (key) {
