@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Activities } from '../../activities';
@@ -20,7 +22,10 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-type LinkActivities = Pick<Activities, 'checkLinkEligibility' | 'issuePasswordLink' | 'markPasswordLinkExpired' | 'applyStagedPassword'>;
+type LinkActivities = Pick<
+  Activities,
+  'checkLinkEligibility' | 'issuePasswordLink' | 'sendFirstPasswordLink' | 'markPasswordLinkExpired' | 'applyStagedPassword'
+>;
 
 /** A gate an activity waits at until the test opens it. */
 function gate() {
@@ -49,6 +54,11 @@ function fakes(overrides: Partial<LinkActivities> = {}) {
     },
     async applyStagedPassword(input) {
       applied.push(input.tokenHash);
+    },
+    // Version 3's first link: the check, then the send, as the real activity does (overrides of either apply).
+    async sendFirstPasswordLink({ startValidity, ...link }) {
+      if (!(await activities.checkLinkEligibility({ purpose: link.purpose, accountId: link.accountId, startValidity }))) return null;
+      return activities.issuePasswordLink(link);
     },
     ...overrides,
   };
@@ -167,5 +177,79 @@ describe('password links, with fake activities', () => {
       await handle.terminate();
     });
     expect(f.issued.map((l) => l.requestNo)).toEqual([41, 42]);
+  });
+
+  describe('version 3: the first link checked and sent by one local activity', () => {
+    const v3 = () => input({ version: 3 });
+
+    it('a resend received while the first link is checked and sent gives a second link after it', async () => {
+      const check = gate();
+      const f = fakes({
+        async checkLinkEligibility() {
+          await check.pass();
+          return true;
+        },
+      });
+      await run(f.activities, async (taskQueue) => {
+        const handle = await env.client.workflow.start('activationWorkflow', { taskQueue, workflowId: `activation-${randomUUID()}`, args: [v3()] });
+        await check.waiting;
+        await handle.signal(resendLinkSignal);
+        check.open();
+        await env.sleep('1 minute');
+        expect(await handle.query(statusQuery)).toMatchObject({ stage: 'link_sent', linksSent: 2 });
+        await handle.terminate();
+      });
+      expect(f.issued.map((l) => l.requestNo)).toEqual([1, 2]);
+    });
+
+    it('a password sent while the first link is being recorded waits for it and is applied', async () => {
+      const sending = gate();
+      const f = fakes();
+      const issue = f.activities.issuePasswordLink;
+      f.activities.issuePasswordLink = async (linkInput) => {
+        await sending.pass();
+        return issue(linkInput);
+      };
+      await run(f.activities, async (taskQueue) => {
+        const handle = await env.client.workflow.start('activationWorkflow', { taskQueue, workflowId: `activation-${randomUUID()}`, args: [v3()] });
+        await sending.waiting;
+        const submitted = handle.executeUpdate(submitPasswordUpdate, { args: [{ tokenHash: 'hash-1' }] });
+        await env.sleep('1 second');
+        expect(f.applied).toEqual([]);
+        sending.open();
+        await submitted;
+        expect(await handle.result()).toBe('password_set');
+      });
+      expect(f.applied).toEqual(['hash-1']);
+    });
+
+    it('an account in another state, or absent for good, gets no link: account_not_eligible, no link counted', async () => {
+      for (const check of [
+        async () => false,
+        async (): Promise<boolean> => {
+          throw ApplicationFailure.nonRetryable('absent', 'AccountAbsent');
+        },
+      ]) {
+        const f = fakes({ checkLinkEligibility: check });
+        await run(f.activities, async (taskQueue) => {
+          const handle = await env.client.workflow.start('activationWorkflow', { taskQueue, workflowId: `activation-${randomUUID()}`, args: [v3()] });
+          expect(await handle.result()).toBe('account_not_eligible');
+          expect(await handle.query(statusQuery)).toMatchObject({ stage: 'cancelled', linksSent: 0 });
+        });
+        expect(f.issued).toEqual([]);
+      }
+    });
+
+    it('an email refused for good fails the run, as a later link does: it is not taken for an ineligible account', async () => {
+      const f = fakes({
+        async issuePasswordLink() {
+          throw ApplicationFailure.nonRetryable('email not accepted: validation_error', 'EmailRejected');
+        },
+      });
+      await run(f.activities, async (taskQueue) => {
+        const handle = await env.client.workflow.start('activationWorkflow', { taskQueue, workflowId: `activation-${randomUUID()}`, args: [v3()] });
+        await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      });
+    });
   });
 });
