@@ -102,6 +102,18 @@ async function validityOf(account: { loginId: string }) {
   return handle;
 }
 
+/** A pending account's activation started as an earlier version's creation started it (`version` absent: before version 2). */
+async function startedAsBefore(version: number | undefined) {
+  const establishment = await insertEstablishment(ts.deps.db);
+  const account = await insertAccount(ts.deps.db, establishment.id, { status: 'pending_activation' });
+  const handle = await ts.env.client.workflow.start(activationWorkflow, {
+    workflowId: workflowIds.activation(account.loginId),
+    taskQueue: ts.deps.config.temporal.taskQueue,
+    args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret: establishment.siret, validity: { expiresOn: account.expiresOn }, version }],
+  });
+  return { account, handle };
+}
+
 async function storedStatus(accountId: string) {
   const [row] = await ts.deps.db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId));
   return row!.status;
@@ -156,13 +168,7 @@ describe('activation workflow (time skipping)', () => {
   });
 
   it('an activation started in version 2 still checks, then sends, in two local activities', async () => {
-    const establishment = await insertEstablishment(ts.deps.db);
-    const account = await insertAccount(ts.deps.db, establishment.id, { status: 'pending_activation' });
-    const handle = await ts.env.client.workflow.start(activationWorkflow, {
-      workflowId: workflowIds.activation(account.loginId),
-      taskQueue: ts.deps.config.temporal.taskQueue,
-      args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret: establishment.siret, validity: { expiresOn: account.expiresOn }, version: 2 }],
-    });
+    const { account, handle } = await startedAsBefore(2);
     await linkNo(account.email, 1);
     const validity = await validityOf(account);
     expect((await validity.describe()).parentExecution).toBeUndefined();
@@ -171,13 +177,7 @@ describe('activation workflow (time skipping)', () => {
   });
 
   it('an activation started before version 2 (no version in its input) still starts its validity as its child', async () => {
-    const establishment = await insertEstablishment(ts.deps.db);
-    const account = await insertAccount(ts.deps.db, establishment.id, { status: 'pending_activation' });
-    const handle = await ts.env.client.workflow.start(activationWorkflow, {
-      workflowId: workflowIds.activation(account.loginId),
-      taskQueue: ts.deps.config.temporal.taskQueue,
-      args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret: establishment.siret, validity: { expiresOn: account.expiresOn } }],
-    });
+    const { account, handle } = await startedAsBefore(undefined);
     await linkNo(account.email, 1);
     const validity = await validityOf(account);
     expect((await validity.describe()).parentExecution?.workflowId).toBe(workflowIds.activation(account.loginId));
