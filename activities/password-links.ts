@@ -152,7 +152,7 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
   }
 
   return {
-    /** Whether the account is in the state the link is for (runs before version 3: the first send checks it itself since). */
+    /** Whether the account is in the state the link is for: asked on its own by runs before version 3 (since, the first send checks it). */
     async checkLinkEligibility({
       purpose,
       accountId,

@@ -110,8 +110,8 @@ async function ready(address: string, uiUrl: string, namespace: string, searchAt
  * The dynamic config `npm run cluster` and docker-compose.yml read (dev/temporal-dynamic-config.yaml),
  * given to the dev server value by value: the same settings everywhere. Its one partition per task
  * queue matters most here: with the dev server's default of 4, a drain's tasks were forwarded from
- * partition to partition (1.5 forwarded adds per drained email), each a gRPC call inside the server
- * (README « Worker: email drain »).
+ * partition to partition (4.5–8.5 forwarded calls per drained email, 1.2 with one partition), each a
+ * gRPC call inside the server (README « Worker: email drain »).
  */
 export function dynamicConfigArgs(file = path.join(__dirname, 'temporal-dynamic-config.yaml')): string[] {
   const config = parse(readFileSync(file, 'utf8')) as Record<string, { value: unknown; constraints?: unknown }[]>;
