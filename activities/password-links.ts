@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { endActivationLinkAt, findAccountWithEstablishment, lockAccountRow, setAccountColumns } from '../db/queries/accounts';
+import { endActivationLinkAt, lockAccountRow, setAccountColumns } from '../db/queries/accounts';
 import { recordAudit, recordSentEmail } from '../db/queries/audit';
 import { findLinkRecipient } from '../db/queries/link-recipient';
 import { lockWorkflowLink, openLinksOfWorkflow, revokeWorkflowLinks, storeNewestLink, useLink } from '../db/queries/one-time-tokens';
@@ -63,13 +63,96 @@ export async function endWorkflowLinks(db: Db, params: { purpose: Purpose; accou
   });
 }
 
+/** Link number `requestNo` of a link workflow: what the workflow gives its send. */
+export interface LinkRequest {
+  purpose: Purpose;
+  accountId: string;
+  workflowId: string;
+  requestKey: string;
+  requestNo: number;
+  expiresAt: string;
+}
+
+type LinkRecipient = NonNullable<Awaited<ReturnType<typeof findLinkRecipient>>>;
+
 export function createPasswordLinkActivities({ db, mailer, config }: ActivityDeps) {
+  /**
+   * The account read for a link's check: an absent row is retried a few times (the creating
+   * transaction may not have committed yet), then refused for good (`AccountAbsent`); a database
+   * error is thrown as it is, so Temporal retries it until the database is back. Null: the account is
+   * not in the state the link is for. An activation at creation (`startValidity`, version 2 and later)
+   * starts the eligible account's validity workflow here, once the creation is seen committed, rather
+   * than as a child of the activation (a child's start costs the server events and tasks in both
+   * workflows). Idempotent (USE_EXISTING), so a retried check or the reconcile never starts a second one.
+   */
+  async function eligibleRecipient(purpose: Purpose, accountId: string, startValidity: boolean): Promise<LinkRecipient | null> {
+    const row = await findLinkRecipient(db, accountId);
+    if (!row) {
+      if (Context.current().info.attempt >= ABSENT_ROW_ATTEMPTS) {
+        throw ApplicationFailure.nonRetryable(`account ${accountId} absent (creation rolled back?)`, 'AccountAbsent');
+      }
+      throw ApplicationFailure.retryable(`account ${accountId} not found (yet)`, 'AccountNotFound');
+    }
+    const { status } = row.account;
+    if (status !== (purpose === 'activation' ? 'pending_activation' : 'active')) return null;
+    if (startValidity) {
+      const target = { client: Context.current().client, taskQueue: config.temporal.taskQueue };
+      await ensureValidity(target, row.account, row.establishment.siret, { eager: true });
+    }
+    return row;
+  }
+
+  /**
+   * Stores the link and emails it. Idempotent: the token is derived from the request key, the row is
+   * inserted once, the email carries an idempotency key. Earlier links of the same purpose are revoked,
+   * so only the newest one works.
+   */
+  async function sendLink({ account, establishment, creator }: LinkRecipient, input: LinkRequest): Promise<{ tokenHash: string }> {
+    const requestKey = `${input.workflowId}/${input.requestKey}`;
+    const token = derivedToken(config.tokenSecret, input.purpose, requestKey);
+    const tokenHash = hashToken(token);
+
+    await storeNewestLink(
+      db,
+      { accountId: account.id, purpose: input.purpose, tokenHash, workflowId: input.workflowId, requestNo: input.requestNo, expiresAt: new Date(input.expiresAt) },
+      new Date(),
+    );
+
+    const link = passwordLinkUrl(config.api.publicBaseUrl, token);
+    const siteUrl = config.api.publicBaseUrl;
+    const email =
+      input.purpose === 'activation'
+        ? passwordCreationEmail({
+            holder: account,
+            createdAt: account.createdAt,
+            creator,
+            establishmentName: establishment.name,
+            legalRepAddress: establishment.legalRepAddress,
+            link,
+            siteUrl,
+          })
+        : passwordResetEmail({ holder: account, loginId: account.loginId, link, siteUrl });
+    const idempotencyKey = `${input.purpose}/${requestKey}`;
+    const sent = await mailer.send({
+      to: account.email,
+      ...email,
+      idempotencyKey,
+      tags: [{ name: 'purpose', value: input.purpose }],
+    });
+
+    // One history line per email, even if this activity is retried after the send.
+    await recordSentEmail(db, {
+      action: AUDIT_ACTIONS[input.purpose].sent,
+      actorLabel: input.workflowId,
+      establishmentId: account.establishmentId,
+      targetAccountId: account.id,
+      detail: { idempotencyKey, emailId: sent.id, linkNo: input.requestNo, linkExpiresAt: input.expiresAt },
+    });
+    return { tokenHash };
+  }
+
   return {
-    /**
-     * Whether the account is in the state the link is for. An absent row is retried a few times (the
-     * creating transaction may not have committed yet), then refused for good (`AccountAbsent`);
-     * a database error is thrown as it is, so Temporal retries it until the database is back.
-     */
+    /** Whether the account is in the state the link is for: asked on its own by runs before version 3 (since, the first send checks it). */
     async checkLinkEligibility({
       purpose,
       accountId,
@@ -80,82 +163,24 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
       /** An activation at creation (version 2): an eligible account's validity workflow starts here. */
       startValidity?: boolean;
     }): Promise<boolean> {
-      const row = await findAccountWithEstablishment(db, accountId);
-      if (!row) {
-        if (Context.current().info.attempt >= ABSENT_ROW_ATTEMPTS) {
-          throw ApplicationFailure.nonRetryable(`account ${accountId} absent (creation rolled back?)`, 'AccountAbsent');
-        }
-        throw ApplicationFailure.retryable(`account ${accountId} not found (yet)`, 'AccountNotFound');
-      }
-      const { account, establishment } = row;
-      const eligible = purpose === 'activation' ? account.status === 'pending_activation' : account.status === 'active';
-      // The creation is committed: its validity workflow starts now, from this check rather than as a
-      // child of the activation (a child's start costs the server events and tasks in both workflows).
-      // Idempotent (USE_EXISTING), so a retried check or the reconcile never starts a second one.
-      if (eligible && startValidity) {
-        const target = { client: Context.current().client, taskQueue: config.temporal.taskQueue };
-        await ensureValidity(target, account, establishment.siret);
-      }
-      return eligible;
+      return (await eligibleRecipient(purpose, accountId, startValidity)) !== null;
     },
 
     /**
-     * Issues link number `requestNo` and emails it. Idempotent: the token is derived from the request
-     * key, the row is inserted once, the email carries an idempotency key. Earlier links of the same
-     * purpose are revoked, so only the newest one works.
+     * A run's first link (version 3): the eligibility check and the send in one local activity, so one
+     * marker and one round trip between the worker's workflow and activity sides instead of two, and
+     * one read of the account (README « Worker: email drain »). Null: not eligible, nothing sent.
      */
-    async issuePasswordLink(input: {
-      purpose: Purpose;
-      accountId: string;
-      workflowId: string;
-      requestKey: string;
-      requestNo: number;
-      expiresAt: string;
-    }): Promise<{ tokenHash: string }> {
+    async sendFirstPasswordLink({ startValidity = false, ...input }: LinkRequest & { startValidity?: boolean }): Promise<{ tokenHash: string } | null> {
+      const row = await eligibleRecipient(input.purpose, input.accountId, startValidity);
+      return row && sendLink(row, input);
+    },
+
+    /** Issues link number `requestNo` (a resend, or a run's first link before version 3) and emails it. */
+    async issuePasswordLink(input: LinkRequest): Promise<{ tokenHash: string }> {
       const row = await findLinkRecipient(db, input.accountId);
       if (!row) throw ApplicationFailure.nonRetryable(`account ${input.accountId} not found`, 'AccountNotFound');
-      const { account, establishment, creator } = row;
-      const requestKey = `${input.workflowId}/${input.requestKey}`;
-      const token = derivedToken(config.tokenSecret, input.purpose, requestKey);
-      const tokenHash = hashToken(token);
-
-      await storeNewestLink(
-        db,
-        { accountId: account.id, purpose: input.purpose, tokenHash, workflowId: input.workflowId, requestNo: input.requestNo, expiresAt: new Date(input.expiresAt) },
-        new Date(),
-      );
-
-      const link = passwordLinkUrl(config.api.publicBaseUrl, token);
-      const siteUrl = config.api.publicBaseUrl;
-      const email =
-        input.purpose === 'activation'
-          ? passwordCreationEmail({
-              holder: account,
-              createdAt: account.createdAt,
-              creator,
-              establishmentName: establishment.name,
-              legalRepAddress: establishment.legalRepAddress,
-              link,
-              siteUrl,
-            })
-          : passwordResetEmail({ holder: account, loginId: account.loginId, link, siteUrl });
-      const idempotencyKey = `${input.purpose}/${requestKey}`;
-      const sent = await mailer.send({
-        to: account.email,
-        ...email,
-        idempotencyKey,
-        tags: [{ name: 'purpose', value: input.purpose }],
-      });
-
-      // One history line per email, even if this activity is retried after the send.
-      await recordSentEmail(db, {
-        action: AUDIT_ACTIONS[input.purpose].sent,
-        actorLabel: input.workflowId,
-        establishmentId: account.establishmentId,
-        targetAccountId: account.id,
-        detail: { idempotencyKey, emailId: sent.id, linkNo: input.requestNo, linkExpiresAt: input.expiresAt },
-      });
-      return { tokenHash };
+      return sendLink(row, input);
     },
 
     /**

@@ -5,6 +5,7 @@
  */
 import type { Duration } from '@temporalio/common';
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -37,7 +38,7 @@ import {
   passwordLinkDetails,
   type StoryStep,
 } from './password-link-story';
-import { atLeastVersion2, RUN_VERSION, startedWithSearchAttributes, type VersionedInput } from './run-version';
+import { atLeastVersion2, atLeastVersion3, RUN_VERSION, startedWithSearchAttributes, type VersionedInput } from './run-version';
 import { startValidityChild, tellValidityOfDeletion, VALIDITY_STARTED_BY_ACTIVATION } from './validity-child';
 
 export type { LinkPurpose };
@@ -82,6 +83,12 @@ const remote = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', re
 const remoteEligibility = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: ELIGIBILITY_RETRY });
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: LINK_RETRY });
 const localEligibility = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: ELIGIBILITY_RETRY });
+/**
+ * Version 3 (workflows/run-version.ts): the first link's check and send in one local activity, one
+ * marker instead of two and one round trip fewer between the worker's workflow and activity sides
+ * (README « Worker: email drain »). The check's retry: an absent row is looked for again soon.
+ */
+const { sendFirstPasswordLink } = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: ELIGIBILITY_RETRY });
 
 const linkInvalid = () => ApplicationFailure.nonRetryable('This link is not the living one', 'LinkInvalid');
 
@@ -107,6 +114,8 @@ export async function runPasswordLink(
   const runLocally = v2 || patched(LOCAL_LINK_ACTIVITIES_PATCH);
   const { checkLinkEligibility } = runLocally ? localEligibility : remoteEligibility;
   const { issuePasswordLink } = runLocally ? local : remote;
+  // Version 3: the first send checks the account's eligibility itself, in the same local activity.
+  let checkWithFirstSend = atLeastVersion3(input);
 
   // What the Temporal UI shows as the run's current details (French, no personal data).
   const tell = (step: StoryStep) => setCurrentDetails(passwordLinkDetails(purpose, step));
@@ -156,23 +165,25 @@ export async function runPasswordLink(
   }
 
   try {
-    // Version 2: the check starts the validity workflow once it sees the creation committed.
+    // Version 2 and later: the check starts the validity workflow once it sees the creation committed.
     const startValidity = v2 && input.validity !== undefined;
-    const eligible = await checkLinkEligibility({ purpose, accountId: input.accountId, ...(startValidity ? { startValidity } : {}) }).catch((error) => {
-      if (isCancellation(error)) throw error;
-      return false; // the row stayed absent (rolled-back creation) or the account is in another state
-    });
-    if (!eligible) return await settle('cancelled', 'account_not_eligible', { step: 'not_eligible', at: new Date() });
-    // The creation is confirmed: the account's validity workflow starts now (version 2: it has, the
-    // check above started it), in the same workflow task as the first link's activity. A rolled-back
-    // creation (not eligible above) never gets one.
-    if (startValidity) {
-      validityStarted = Promise.resolve();
-    } else if (input.validity && patched(VALIDITY_STARTED_BY_ACTIVATION)) {
-      validityStarted = startValidityChild(
-        { id: input.accountId, loginId: input.loginId, expiresOn: input.validity.expiresOn },
-        input.establishmentSiret,
-      );
+    if (!checkWithFirstSend) {
+      const eligible = await checkLinkEligibility({ purpose, accountId: input.accountId, ...(startValidity ? { startValidity } : {}) }).catch((error) => {
+        if (isCancellation(error)) throw error;
+        return false; // the row stayed absent (rolled-back creation) or the account is in another state
+      });
+      if (!eligible) return await settle('cancelled', 'account_not_eligible', { step: 'not_eligible', at: new Date() });
+      // The creation is confirmed: the account's validity workflow starts now (version 2: it has, the
+      // check above started it), in the same workflow task as the first link's activity. A rolled-back
+      // creation (not eligible above) never gets one.
+      if (startValidity) {
+        validityStarted = Promise.resolve();
+      } else if (input.validity && patched(VALIDITY_STARTED_BY_ACTIVATION)) {
+        validityStarted = startValidityChild(
+          { id: input.accountId, loginId: input.loginId, expiresOn: input.validity.expiresOn },
+          input.establishmentSiret,
+        );
+      }
     }
 
     for (;;) {
@@ -185,16 +196,30 @@ export async function runPasswordLink(
       tell({ step: 'sending', linkNo: linksSent });
       const expiresAtMs = Date.now() + msToNumber(validity);
       sending = true;
-      const link = await issuePasswordLink.executeWithOptions({ summary: linkSendSummary(linksSent) }, [
-        {
-          purpose,
-          accountId: input.accountId,
-          workflowId: workflowInfo().workflowId,
-          requestKey: `${workflowInfo().runId}/${linksSent}`,
-          requestNo: linksSent,
-          expiresAt: new Date(expiresAtMs).toISOString(),
-        },
-      ]);
+      const request = {
+        purpose,
+        accountId: input.accountId,
+        workflowId: workflowInfo().workflowId,
+        requestKey: `${workflowInfo().runId}/${linksSent}`,
+        requestNo: linksSent,
+        expiresAt: new Date(expiresAtMs).toISOString(),
+      };
+      const summary = { summary: linkSendSummary(linksSent) };
+      let link: { tokenHash: string };
+      if (checkWithFirstSend) {
+        checkWithFirstSend = false;
+        const sent = await sendFirstPasswordLink.executeWithOptions(summary, [{ ...request, ...(startValidity ? { startValidity } : {}) }]).catch(absentAccount);
+        if (!sent) {
+          sending = false;
+          linksSent -= 1; // none went out
+          return await settle('cancelled', 'account_not_eligible', { step: 'not_eligible', at: new Date() });
+        }
+        // Sent, so the creation is confirmed and (activation at creation) the account's validity workflow started.
+        if (startValidity) validityStarted = Promise.resolve();
+        link = sent;
+      } else {
+        link = await issuePasswordLink.executeWithOptions(summary, [request]);
+      }
       currentTokenHash = link.tokenHash;
       sending = false;
       linkExpiresAt = new Date(expiresAtMs).toISOString();
@@ -233,6 +258,17 @@ export async function runPasswordLink(
       await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId, reason: 'cancelled' });
       await settle('cancelled', 'cancelled', { step: 'operator_cancelled', at: new Date() });
     });
+    throw error;
+  }
+
+  /**
+   * The first send's check gave up: the row stayed absent (rolled-back creation), so not eligible. Any
+   * other failure of the send (a cancellation, an email refused for good) ends the run as before.
+   */
+  function absentAccount(error: unknown): null {
+    // A local activity's failure reaches the workflow as the activity threw it, a remote one wrapped.
+    const failure = error instanceof ActivityFailure ? error.cause : error;
+    if (failure instanceof ApplicationFailure && failure.type === 'AccountAbsent') return null;
     throw error;
   }
 

@@ -11,8 +11,11 @@
  */
 import { workflowInfo } from '@temporalio/workflow';
 
-/** What the clients and workflows of today give every new run of the versioned workflow types. */
-export const RUN_VERSION = 2;
+/**
+ * What the clients and workflows of today give every new run of the versioned workflow types.
+ * 3: a link run's first send checks the account's eligibility itself (workflows/password-link.ts).
+ */
+export const RUN_VERSION = 3;
 
 export interface VersionedInput {
   /** Absent for runs started before versioning by input: they follow their `patched()` markers. */
@@ -22,6 +25,11 @@ export interface VersionedInput {
 /** The run was started with version 2 or later: none of the earlier `patched()` questions are asked. */
 export function atLeastVersion2(input: VersionedInput): boolean {
   return (input.version ?? 1) >= 2;
+}
+
+/** The run was started with version 3 or later: its first link is checked and sent by one local activity. */
+export function atLeastVersion3(input: VersionedInput): boolean {
+  return (input.version ?? 1) >= 3;
 }
 
 /**

@@ -20,12 +20,21 @@ export interface ValidityTarget {
   taskQueue: string;
 }
 
-/** Starts the workflow unless one already runs under its ID (reconcile): idempotent. */
-export async function ensureValidity(target: ValidityTarget, account: ValidityAccount, siret: string): Promise<void> {
+/**
+ * Starts the workflow unless one already runs under its ID (reconcile): idempotent.
+ *
+ * `eager`: the caller is an activity whose client shares the worker's connection (`Context.current().client`).
+ * The server then hands the run's first workflow task back in the start's answer, to this worker, when
+ * it has a free slot: no task written to the queue, dispatched to a poller and recorded as started
+ * (README « Worker: email drain »). With no free slot it is an ordinary start; a client on a connection of
+ * its own (the API's) cannot ask for it.
+ */
+export async function ensureValidity(target: ValidityTarget, account: ValidityAccount, siret: string, opts: { eager?: boolean } = {}): Promise<void> {
   await target.client.workflow.start(validityWorkflow, {
     ...validityStartOptions(account, siret),
     taskQueue: target.taskQueue,
     workflowIdConflictPolicy: 'USE_EXISTING',
+    ...(opts.eager ? { requestEagerStart: true } : {}),
   });
 }
 

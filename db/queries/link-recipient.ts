@@ -19,8 +19,10 @@ const linkRecipientQuery = builtOncePerHandle((db: Database) =>
         lastName: accounts.lastName,
         profile: accounts.profile,
         createdAt: accounts.createdAt,
+        status: accounts.status,
+        expiresOn: accounts.expiresOn,
       },
-      establishment: { name: establishments.name, legalRepAddress: establishments.legalRepAddress },
+      establishment: { name: establishments.name, legalRepAddress: establishments.legalRepAddress, siret: establishments.siret },
       creator: { civility: creators.civility, lastName: creators.lastName, phone: creators.phone },
     })
     .from(accounts)
@@ -31,8 +33,9 @@ const linkRecipientQuery = builtOncePerHandle((db: Database) =>
 );
 
 /**
- * What a password link's email is made of: the holder (stored status aside, deleted included), the
- * establishment, and the admin who created the account (null for the operator's first admin).
+ * What a password link's eligibility check and email are made of: the holder (deleted included: the
+ * status tells), the establishment, and the admin who created the account (null for the operator's
+ * first admin).
  */
 export async function findLinkRecipient(db: Database, accountId: string) {
   const [row] = await linkRecipientQuery(db).execute({ accountId });

@@ -102,6 +102,18 @@ async function validityOf(account: { loginId: string }) {
   return handle;
 }
 
+/** A pending account's activation started as an earlier version's creation started it (`version` absent: before version 2). */
+async function startedAsBefore(version: number | undefined) {
+  const establishment = await insertEstablishment(ts.deps.db);
+  const account = await insertAccount(ts.deps.db, establishment.id, { status: 'pending_activation' });
+  const handle = await ts.env.client.workflow.start(activationWorkflow, {
+    workflowId: workflowIds.activation(account.loginId),
+    taskQueue: ts.deps.config.temporal.taskQueue,
+    args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret: establishment.siret, validity: { expiresOn: account.expiresOn }, version }],
+  });
+  return { account, handle };
+}
+
 async function storedStatus(accountId: string) {
   const [row] = await ts.deps.db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId));
   return row!.status;
@@ -147,22 +159,25 @@ describe('activation workflow (time skipping)', () => {
     expect(again.status).toBe(410);
     expect(await again.json()).toMatchObject({ code: 'link_invalid' });
 
-    await recordHistory('activation-starts-validity-v2', handle);
+    await recordHistory('activation-starts-validity-v3', handle);
     // The validity workflow outlives the activation: still running once the activation is done.
     expect((await ts.env.client.workflow.getHandle(workflowIds.validity(account.loginId)).describe()).status.name).toBe('RUNNING');
-    // No patch markers either: the two local activities' and the states the start did not give
-    // (link_sent, then password_set).
-    expect(await upsertsAndMarkers(handle)).toEqual({ upserts: 2, markers: ['core_local_activity', 'core_local_activity'] });
+    // No patch markers either: the first link's one local activity (check and send, version 3) and
+    // the states the start did not give (link_sent, then password_set).
+    expect(await upsertsAndMarkers(handle)).toEqual({ upserts: 2, markers: ['core_local_activity'] });
+  });
+
+  it('an activation started in version 2 still checks, then sends, in two local activities', async () => {
+    const { account, handle } = await startedAsBefore(2);
+    await linkNo(account.email, 1);
+    const validity = await validityOf(account);
+    expect((await validity.describe()).parentExecution).toBeUndefined();
+    await vi.waitFor(async () => expect((await operatorView(handle)).state).toBe('link_sent'), { timeout: 15_000, interval: 200 });
+    expect((await upsertsAndMarkers(handle)).markers).toEqual(['core_local_activity', 'core_local_activity']);
   });
 
   it('an activation started before version 2 (no version in its input) still starts its validity as its child', async () => {
-    const establishment = await insertEstablishment(ts.deps.db);
-    const account = await insertAccount(ts.deps.db, establishment.id, { status: 'pending_activation' });
-    const handle = await ts.env.client.workflow.start(activationWorkflow, {
-      workflowId: workflowIds.activation(account.loginId),
-      taskQueue: ts.deps.config.temporal.taskQueue,
-      args: [{ accountId: account.id, loginId: account.loginId, establishmentSiret: establishment.siret, validity: { expiresOn: account.expiresOn } }],
-    });
+    const { account, handle } = await startedAsBefore(undefined);
     await linkNo(account.email, 1);
     const validity = await validityOf(account);
     expect((await validity.describe()).parentExecution?.workflowId).toBe(workflowIds.activation(account.loginId));
@@ -185,7 +200,7 @@ describe('activation workflow (time skipping)', () => {
     await handle.signal(accountDeletedSignal); // as when the deletion's own signal to validity-<loginId> found nothing
     expect(await handle.result()).toBe('cancelled');
     expect(await validity.result()).toBe('deleted');
-    await recordHistory('activation-deleted-then-tells-validity-v2', handle);
+    await recordHistory('activation-deleted-then-tells-validity-v3', handle);
   });
 
   it('kills the link at day 15 plus one minute; the account stays pending and shows the dead link', async () => {
@@ -197,7 +212,7 @@ describe('activation workflow (time skipping)', () => {
     const expired = await operatorView(handle);
     expect(expired.state).toBe('link_expired');
     expect(expired.current).toContain('lien n°1 expiré sans mot de passe créé');
-    await recordHistory('activation-expired-with-details-v2', handle);
+    await recordHistory('activation-expired-with-details-v3', handle);
     const res = await setPassword(token);
     expect(res.status).toBe(410);
     const [row] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, account.id));
@@ -226,7 +241,7 @@ describe('activation workflow (time skipping)', () => {
       'Envoi du lien n°2 par courriel (renvoi)',
       'Validité du lien n°2 (15 jours)',
     ]);
-    await recordHistory('activation-resend-then-password-with-details-v2', handle);
+    await recordHistory('activation-resend-then-password-with-details-v3', handle);
   });
 
   it('a resend after the link died opens a new run that accepts the new link', async () => {
@@ -255,7 +270,7 @@ describe('activation workflow (time skipping)', () => {
     expect(await storedStatus(account.id)).toBe('deleted');
     expect((await operatorView(handle)).current).toContain('compte supprimé : le lien ne fonctionne plus');
     expect(await (await validityOf(account)).result()).toBe('deleted');
-    await recordHistory('activation-deleted-with-details-v2', handle);
+    await recordHistory('activation-deleted-with-details-v3', handle);
   });
 
   it('a resend after activation changes nothing', async () => {

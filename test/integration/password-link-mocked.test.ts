@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Activities } from '../../activities';
@@ -20,7 +22,10 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-type LinkActivities = Pick<Activities, 'checkLinkEligibility' | 'issuePasswordLink' | 'markPasswordLinkExpired' | 'applyStagedPassword'>;
+type LinkActivities = Pick<
+  Activities,
+  'checkLinkEligibility' | 'issuePasswordLink' | 'sendFirstPasswordLink' | 'markPasswordLinkExpired' | 'applyStagedPassword'
+>;
 
 /** A gate an activity waits at until the test opens it. */
 function gate() {
@@ -49,6 +54,11 @@ function fakes(overrides: Partial<LinkActivities> = {}) {
     },
     async applyStagedPassword(input) {
       applied.push(input.tokenHash);
+    },
+    // Version 3's first link: the check, then the send, as the real activity does (overrides of either apply).
+    async sendFirstPasswordLink({ startValidity, ...link }) {
+      if (!(await activities.checkLinkEligibility({ purpose: link.purpose, accountId: link.accountId, startValidity }))) return null;
+      return activities.issuePasswordLink(link);
     },
     ...overrides,
   };
@@ -88,47 +98,84 @@ describe('password links, with fake activities', () => {
     expect(f.applied).toEqual([]);
   });
 
-  it('a resend received while the first link is checked and sent gives a second link after it (the newest lives)', async () => {
-    // The check and the first send are local activities of the run's first workflow task: a signal
-    // received meanwhile is heard once that task is done, so it gives a new link (README « Benchmark », drain).
-    const check = gate();
-    const f = fakes({
-      async checkLinkEligibility() {
-        await check.pass(); // the creating transaction has not committed yet
-        return true;
-      },
-    });
-    await run(f.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start('activationWorkflow', { taskQueue, workflowId: `activation-${randomUUID()}`, args: [input()] });
-      await check.waiting;
-      await handle.signal(resendLinkSignal);
-      check.open();
-      await env.sleep('1 minute');
-      expect(await handle.query(statusQuery)).toMatchObject({ stage: 'link_sent', linksSent: 2 });
-      await handle.terminate();
-    });
-    expect(f.issued.map((l) => l.requestNo)).toEqual([1, 2]);
-  });
+  // Before version 3 the check and the first send are two local activities, since one: the same decisions.
+  describe.each([
+    { runs: 'before version 3', version: undefined },
+    { runs: 'version 3', version: 3 },
+  ])('$runs', ({ version }) => {
+    const start = (taskQueue: string) =>
+      env.client.workflow.start('activationWorkflow', { taskQueue, workflowId: `activation-${randomUUID()}`, args: [input({ version })] });
 
-  it('a password sent while its link is still being recorded waits for it and is applied', async () => {
-    const sending = gate();
-    const f = fakes();
-    const issue = f.activities.issuePasswordLink;
-    f.activities.issuePasswordLink = async (linkInput) => {
-      await sending.pass(); // the email is out, the activity's completion is not recorded yet
-      return issue(linkInput);
-    };
-    await run(f.activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start('activationWorkflow', { taskQueue, workflowId: `activation-${randomUUID()}`, args: [input()] });
-      await sending.waiting;
-      const submitted = handle.executeUpdate(submitPasswordUpdate, { args: [{ tokenHash: 'hash-1' }] });
-      await env.sleep('1 second');
-      expect(f.applied).toEqual([]); // not before the link is recorded
-      sending.open();
-      await submitted;
-      expect(await handle.result()).toBe('password_set');
+    it('a resend received while the first link is checked and sent gives a second link after it (the newest lives)', async () => {
+      // The check and the first send are local activities of the run's first workflow task: a signal
+      // received meanwhile is heard once that task is done, so it gives a new link (README « Benchmark », drain).
+      const check = gate();
+      const f = fakes({
+        async checkLinkEligibility() {
+          await check.pass(); // the creating transaction has not committed yet
+          return true;
+        },
+      });
+      await run(f.activities, async (taskQueue) => {
+        const handle = await start(taskQueue);
+        await check.waiting;
+        await handle.signal(resendLinkSignal);
+        check.open();
+        await env.sleep('1 minute');
+        expect(await handle.query(statusQuery)).toMatchObject({ stage: 'link_sent', linksSent: 2 });
+        await handle.terminate();
+      });
+      expect(f.issued.map((l) => l.requestNo)).toEqual([1, 2]);
     });
-    expect(f.applied).toEqual(['hash-1']);
+
+    it('a password sent while its link is still being recorded waits for it and is applied', async () => {
+      const sending = gate();
+      const f = fakes();
+      const issue = f.activities.issuePasswordLink;
+      f.activities.issuePasswordLink = async (linkInput) => {
+        await sending.pass(); // the email is out, the activity's completion is not recorded yet
+        return issue(linkInput);
+      };
+      await run(f.activities, async (taskQueue) => {
+        const handle = await start(taskQueue);
+        await sending.waiting;
+        const submitted = handle.executeUpdate(submitPasswordUpdate, { args: [{ tokenHash: 'hash-1' }] });
+        await env.sleep('1 second');
+        expect(f.applied).toEqual([]); // not before the link is recorded
+        sending.open();
+        await submitted;
+        expect(await handle.result()).toBe('password_set');
+      });
+      expect(f.applied).toEqual(['hash-1']);
+    });
+
+    it('an account in another state, or absent for good, gets no link: account_not_eligible, no link counted', async () => {
+      for (const check of [
+        async () => false,
+        async (): Promise<boolean> => {
+          throw ApplicationFailure.nonRetryable('absent', 'AccountAbsent');
+        },
+      ]) {
+        const f = fakes({ checkLinkEligibility: check });
+        await run(f.activities, async (taskQueue) => {
+          const handle = await start(taskQueue);
+          expect(await handle.result()).toBe('account_not_eligible');
+          expect(await handle.query(statusQuery)).toMatchObject({ stage: 'cancelled', linksSent: 0 });
+        });
+        expect(f.issued).toEqual([]);
+      }
+    });
+
+    it('an email refused for good fails the run: it is not taken for an ineligible account', async () => {
+      const f = fakes({
+        async issuePasswordLink() {
+          throw ApplicationFailure.nonRetryable('email not accepted: validation_error', 'EmailRejected');
+        },
+      });
+      await run(f.activities, async (taskQueue) => {
+        await expect((await start(taskQueue)).result()).rejects.toBeInstanceOf(WorkflowFailedError);
+      });
+    });
   });
 
   it('a resend while the password is being applied sends no new link: the password is set', async () => {
