@@ -22,11 +22,16 @@ async function runCount(): Promise<number> {
   return row.is_called ? Number(row.last_value) : 0;
 }
 
-/** Terminates the backend that runs a statement matching `marker`, once it is seen running. */
+/**
+ * Terminates the backend that runs a statement matching `marker`, once it is seen in the statement's
+ * `pg_sleep` (every probe sleeps after its work): `active` alone also covers parsing and planning,
+ * where a loaded machine's terminate came before the write's `nextval` (run count 0 instead of 1).
+ */
 async function terminateWhenRunning(marker: string): Promise<void> {
   for (;;) {
     const found = (await killer.db.execute(
-      sql`select pg_terminate_backend(pid) as done from pg_stat_activity where query like ${`%${marker}%`} and pid <> pg_backend_pid() and state = 'active'`,
+      sql`select pg_terminate_backend(pid) as done from pg_stat_activity
+          where query like ${`%${marker}%`} and pid <> pg_backend_pid() and state = 'active' and wait_event = 'PgSleep'`,
     )) as unknown as { done: boolean }[];
     if (found.length) return;
     await new Promise((r) => setTimeout(r, 20));
