@@ -45,7 +45,7 @@ import { loginIdFor } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
 import { hashPassword } from '../../security/passwords';
 import { insertEstablishment } from '../support/fixtures';
-import { cpuByPart, intFromEnv, type Part, runBench, runConcurrently, type Timing, timing } from './bench-stack';
+import { type BenchStack, cpuByPart, intFromEnv, type Part, runBench, runConcurrently, type Timing, timing } from './bench-stack';
 import { measureWorker, printWorkerFigures } from './worker-figures';
 
 // ---------------------------------------------------------------------------------------------------
@@ -349,13 +349,13 @@ async function peakRssGrowth<T>(work: () => Promise<T>): Promise<{ result: T; gr
 }
 
 /** CPU by process (bench-stack's parts) summed over the calls made inside `during`. */
-function cpuTally() {
+function cpuTally(bench: BenchStack) {
   const spent: Partial<Record<Part, number>> = {};
   return {
     async during<T>(work: () => Promise<T>): Promise<T> {
-      const before = await cpuByPart();
+      const before = await cpuByPart(bench);
       const result = await work();
-      const after = await cpuByPart();
+      const after = await cpuByPart(bench);
       for (const part of Object.keys(after) as Part[]) spent[part] = (spent[part] ?? 0) + after[part] - before[part];
       return result;
     },
@@ -589,8 +589,8 @@ runBench('accounts', async (bench) => {
       const batch = Math.max(10, Math.floor(createCount / (concurrency === 1 ? 4 : 2)));
       const appRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
       const rawRuns: Awaited<ReturnType<typeof runConcurrently>>[] = [];
-      const appCpu = cpuTally();
-      const rawCpu = cpuTally();
+      const appCpu = cpuTally(bench);
+      const rawCpu = cpuTally(bench);
       for (let i = 0; i < 2; i++) {
         const profile = concurrency === 8 && i === 0 ? process.env.BENCH_CREATE_CPU_PROF : undefined;
         appRuns.push(await appCpu.during(() => cpuProfiled(profile, () => runConcurrently(batch, concurrency, create))));

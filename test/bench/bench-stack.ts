@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -15,6 +15,7 @@ import { createDatabase } from '../../db/client';
 import { configureLogging } from '../../logging/logger';
 import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 import { type LocalStack, startLocalStack } from '../support/local-stack';
+import { cpuSnapshot } from './cpu-shares';
 
 const REPO = path.resolve(__dirname, '../..');
 
@@ -167,38 +168,22 @@ export function intFromEnv(name: string, fallback: number, min = 1): number {
 export type Part = 'worker' | 'Temporal' | 'PostgreSQL' | 'sink and bench';
 
 /**
- * CPU time (user + system, ms) used so far by this bench's processes, by part: the machine is shared,
- * so the CPU an operation costs says more than its wall-clock rate. The mail sink and the in-process
- * API run inside the bench process. Linux /proc only.
+ * CPU time (user + system, ms) used so far by this bench's processes, by part (test/bench/cpu-shares.ts
+ * reads /proc): the machine is shared, so the CPU an operation costs says more than its wall-clock
+ * rate. The mail sink and the in-process API run inside the bench process; PostgreSQL and Temporal
+ * are those whose files are in this bench's folder.
  */
-export async function cpuByPart(workerPid?: number): Promise<Record<Part, number>> {
-  const parts: Record<Part, number> = { worker: 0, Temporal: 0, PostgreSQL: 0, 'sink and bench': 0 };
-  const parentOf = new Map<number, number>();
-  const stats = new Map<number, { comm: string; ms: number }>();
-  for (const entry of await readdir('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const close = stat.lastIndexOf(')');
-    if (close < 0) continue;
-    const fields = stat.slice(close + 2).split(' ');
-    parentOf.set(pid, Number(fields[1]));
-    stats.set(pid, { comm: stat.slice(stat.indexOf('(') + 1, close), ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND });
-  }
-  const descends = (pid: number) => {
-    for (let p = pid; p > 1; p = parentOf.get(p) ?? 0) if (p === process.pid) return true;
-    return false;
-  };
-  for (const [pid, { comm, ms }] of stats) {
-    if (!descends(pid)) continue;
-    if (pid === workerPid) parts.worker += ms;
-    else if (pid === process.pid) parts['sink and bench'] += ms;
-    else if (comm.startsWith('postgres')) parts.PostgreSQL += ms;
-    else if (comm.startsWith('temporal')) parts.Temporal += ms;
-  }
-  return parts;
+export async function cpuByPart(bench: Pick<BenchStack, 'root'>, workerPid?: number): Promise<Record<Part, number>> {
+  const seconds = await cpuSnapshot((pid, commandLine): Part | undefined => {
+    if (pid === workerPid) return 'worker';
+    if (pid === process.pid) return 'sink and bench';
+    if (/\/bin\/postgres -D (\S+)/.exec(commandLine)?.[1]?.startsWith(bench.root)) return 'PostgreSQL';
+    if (/temporal server start-dev/.test(commandLine) && commandLine.includes(bench.root)) return 'Temporal';
+    return undefined;
+  });
+  const ms = (part: Part) => (seconds.get(part) ?? 0) * 1000;
+  return { worker: ms('worker'), Temporal: ms('Temporal'), PostgreSQL: ms('PostgreSQL'), 'sink and bench': ms('sink and bench') };
 }
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** `count` calls of `call`, `concurrency` at a time: each call's latency and the overall rate. */
 export async function runConcurrently(count: number, concurrency: number, call: (i: number) => Promise<unknown>) {

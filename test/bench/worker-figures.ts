@@ -172,11 +172,11 @@ export async function measureWorker(
   const profile = process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : [];
   const drainWorker = await startWorkerProcess(bench, WORKER_SCRIPT, profile);
   const drainStarted = performance.now();
-  const cpuBefore = await cpuByPart(drainWorker.pid!);
+  const cpuBefore = await cpuByPart(bench, drainWorker.pid!);
   const drainRss = rssSampler(drainWorker.pid!);
   const drainMs = await until('the drain', async () => (await emailsSent(bench, since)) >= opts.emails, drainStarted, 30 * 60_000);
   const rssDrainPeak = await drainRss.stop();
-  const cpu = cpuPerEmail(cpuBefore, await cpuByPart(drainWorker.pid!), opts.emails);
+  const cpu = cpuPerEmail(cpuBefore, await cpuByPart(bench, drainWorker.pid!), opts.emails);
   const drainPerSecond = rate(opts.emails, drainMs);
   log(`drain: ${opts.emails} emails in ${(drainMs / 1000).toFixed(1)} s (${drainPerSecond.toFixed(1)}/s), peak ${mb(rssDrainPeak)}`);
   const sample = pending.accounts.filter((_, i) => i % Math.max(1, Math.floor(opts.emails / 50)) === 0);
