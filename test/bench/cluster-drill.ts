@@ -20,7 +20,7 @@
  * a copy of the cluster's process logs.
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -156,6 +156,12 @@ async function listAccounts(api: string, token: string, establishmentId: string)
   }
 }
 
+/** A run's history as `temporal workflow show --output json` prints it (readable; replayable with historyFromJSON). */
+async function writeHistory(handle: { fetchHistory(): Promise<unknown> }, file: string) {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(await handle.fetchHistory(), null, 1));
+}
+
 async function check(cluster: Cluster, client: Client, token: string, establishmentId: string) {
   const sink = createMailSinkClient(cluster.mailbox);
   const deadline = Date.now() + 120_000;
@@ -182,7 +188,15 @@ async function check(cluster: Cluster, client: Client, token: string, establishm
     // How they ended (a workflow's result is its outcome): `account_not_eligible` expected.
     const rolledBackOutcomes: Record<string, number> = {};
     for (const id of closedWithoutAccount) {
-      const outcome = String(await client.workflow.getHandle(id).result().catch((error: Error) => error.name));
+      const handle = client.workflow.getHandle(id);
+      const outcome = String(
+        await handle.result().catch(async (error: Error) => {
+          // Why it failed, and (with DRILL_LOGS) its history, to read the sequence that led there.
+          log(`${id}: ${error.name} — ${String((error as Error & { cause?: unknown }).cause)}`);
+          if (KEEP_LOGS) await writeHistory(handle, path.join(KEEP_LOGS, `${id}.history.json`));
+          return error.name;
+        }),
+      );
       rolledBackOutcomes[outcome] = (rolledBackOutcomes[outcome] ?? 0) + 1;
     }
     const result = {
