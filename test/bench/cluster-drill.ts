@@ -187,6 +187,9 @@ async function check(cluster: Cluster, client: Client, token: string, establishm
     }
     // How they ended (a workflow's result is its outcome): `account_not_eligible` expected.
     const rolledBackOutcomes: Record<string, number> = {};
+    // Sends of those runs that a worker's eviction cancelled (a `cancelled` local-activity marker):
+    // version 4 sends them again (workflows/password-link.ts); version 3 closed the run Failed.
+    let evictedSends = 0;
     for (const id of closedWithoutAccount) {
       const handle = client.workflow.getHandle(id);
       const outcome = String(
@@ -198,9 +201,12 @@ async function check(cluster: Cluster, client: Client, token: string, establishm
         }),
       );
       rolledBackOutcomes[outcome] = (rolledBackOutcomes[outcome] ?? 0) + 1;
+      const events = (await handle.fetchHistory()).events ?? [];
+      evictedSends += events.filter((e) => e.markerRecordedEventAttributes?.failure?.canceledFailureInfo).length;
     }
     const result = {
       rolledBackOutcomes,
+      evictedSends,
       accounts: accounts.size,
       activationWorkflows: runs.size,
       accountsWithoutWorkflow: [...accounts.keys()].filter((login) => !runs.has(`activation-${login}`)),
@@ -249,7 +255,8 @@ async function main() {
         `    cumul : ${result.accounts} comptes, ${result.activationWorkflows} workflows d'activation, ${result.emails} courriels de création ; ` +
         `comptes sans workflow ${result.accountsWithoutWorkflow.length}, workflows sans compte encore ouverts ${result.workflowsWithoutAccount.length}, ` +
         `workflows en double ${result.workflowsStartedTwice.length}, comptes sans courriel ${result.accountsWithoutEmail.length}, ` +
-        `courriels en double ${result.emailsSentTwice.length} ; créations annulées (503, sans réponse ou rejouées) dont le workflow s'est clos seul : ${result.rolledBackAndClosed} ${JSON.stringify(result.rolledBackOutcomes)}` +
+        `courriels en double ${result.emailsSentTwice.length} ; créations annulées (503, sans réponse ou rejouées) dont le workflow s'est clos seul : ${result.rolledBackAndClosed} ${JSON.stringify(result.rolledBackOutcomes)}, ` +
+        `envois de leur lien annulés par une éviction du cache du worker : ${result.evictedSends}` +
         (result.accountsWithoutWorkflow.length + result.workflowsWithoutAccount.length + result.accountsWithoutEmail.length + result.emailsSentTwice.length > 0
           ? `\n    détail : ${JSON.stringify({ ...result, accounts: undefined, activationWorkflows: undefined, emails: undefined, rolledBackOutcomes: undefined })}`
           : '');
