@@ -190,6 +190,8 @@ async function check(cluster: Cluster, client: Client, token: string, establishm
     // Sends of those runs that a worker's eviction cancelled (a `cancelled` local-activity marker):
     // version 4 sends them again (workflows/password-link.ts); version 3 closed the run Failed.
     let evictedSends = 0;
+    /** The longest a rolled-back run stayed open, start to close (seconds): evictions add to it. */
+    let longestRolledBack = 0;
     for (const id of closedWithoutAccount) {
       const handle = client.workflow.getHandle(id);
       const outcome = String(
@@ -203,10 +205,13 @@ async function check(cluster: Cluster, client: Client, token: string, establishm
       rolledBackOutcomes[outcome] = (rolledBackOutcomes[outcome] ?? 0) + 1;
       const events = (await handle.fetchHistory()).events ?? [];
       evictedSends += events.filter((e) => e.markerRecordedEventAttributes?.failure?.canceledFailureInfo).length;
+      const { startTime, closeTime } = await handle.describe();
+      if (closeTime) longestRolledBack = Math.max(longestRolledBack, (closeTime.getTime() - startTime.getTime()) / 1000);
     }
     const result = {
       rolledBackOutcomes,
       evictedSends,
+      longestRolledBack,
       accounts: accounts.size,
       activationWorkflows: runs.size,
       accountsWithoutWorkflow: [...accounts.keys()].filter((login) => !runs.has(`activation-${login}`)),
@@ -256,7 +261,7 @@ async function main() {
         `comptes sans workflow ${result.accountsWithoutWorkflow.length}, workflows sans compte encore ouverts ${result.workflowsWithoutAccount.length}, ` +
         `workflows en double ${result.workflowsStartedTwice.length}, comptes sans courriel ${result.accountsWithoutEmail.length}, ` +
         `courriels en double ${result.emailsSentTwice.length} ; créations annulées (503, sans réponse ou rejouées) dont le workflow s'est clos seul : ${result.rolledBackAndClosed} ${JSON.stringify(result.rolledBackOutcomes)}, ` +
-        `envois de leur lien annulés par une éviction du cache du worker : ${result.evictedSends}` +
+        `envois de leur lien annulés par une éviction du cache du worker : ${result.evictedSends} ; le plus long ouvert : ${result.longestRolledBack.toFixed(1)} s` +
         (result.accountsWithoutWorkflow.length + result.workflowsWithoutAccount.length + result.accountsWithoutEmail.length + result.emailsSentTwice.length > 0
           ? `\n    détail : ${JSON.stringify({ ...result, accounts: undefined, activationWorkflows: undefined, emails: undefined, rolledBackOutcomes: undefined })}`
           : '');
