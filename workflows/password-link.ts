@@ -17,6 +17,7 @@ import {
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -38,7 +39,7 @@ import {
   passwordLinkDetails,
   type StoryStep,
 } from './password-link-story';
-import { atLeastVersion2, atLeastVersion3, RUN_VERSION, startedWithSearchAttributes, type VersionedInput } from './run-version';
+import { atLeastVersion2, atLeastVersion3, atLeastVersion4, RUN_VERSION, startedWithSearchAttributes, type VersionedInput } from './run-version';
 import { startValidityChild, tellValidityOfDeletion, VALIDITY_STARTED_BY_ACTIVATION } from './validity-child';
 
 export type { LinkPurpose };
@@ -90,6 +91,30 @@ const localEligibility = proxyLocalActivities<Activities>({ startToCloseTimeout:
  */
 const { sendFirstPasswordLink } = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: ELIGIBILITY_RETRY });
 
+/**
+ * A worker evicting a run from its workflow cache cancels the run's local activities, and the run
+ * hears that cancellation while its workflow task is still alive (the SDK's core: `CancelAllInRun`;
+ * one backing off between attempts resolves as cancelled at once). A full cache evicts its least
+ * recently used run whatever it waits on: during the cluster drill's PostgreSQL restart, the first
+ * sends of rolled-back creations, still retrying their read of the absent row, were the oldest, and
+ * their runs closed Failed (README « Fault drill »). Such a cancellation is not an operator's (the run
+ * itself is not being cancelled): version 4 sends again, the same request (idempotent by its key),
+ * after a timer so that the task completes and the eviction ends first (sent again at once, the
+ * pending eviction would cancel it too).
+ */
+const EVICTED_SEND_PAUSE = '1 second';
+async function sendEvenIfEvicted<T>(send: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await send();
+    } catch (error) {
+      if (!isCancellation(error) || CancellationScope.current().consideredCancelled) throw error;
+      await sleep(EVICTED_SEND_PAUSE);
+    }
+  }
+}
+const sendOnce = <T>(send: () => Promise<T>): Promise<T> => send();
+
 const linkInvalid = () => ApplicationFailure.nonRetryable('This link is not the living one', 'LinkInvalid');
 
 export async function runPasswordLink(
@@ -116,6 +141,7 @@ export async function runPasswordLink(
   const { issuePasswordLink } = runLocally ? local : remote;
   // Version 3: the first send checks the account's eligibility itself, in the same local activity.
   let checkWithFirstSend = atLeastVersion3(input);
+  const send = atLeastVersion4(input) ? sendEvenIfEvicted : sendOnce;
 
   // What the Temporal UI shows as the run's current details (French, no personal data).
   const tell = (step: StoryStep) => setCurrentDetails(passwordLinkDetails(purpose, step));
@@ -208,7 +234,9 @@ export async function runPasswordLink(
       let link: { tokenHash: string };
       if (checkWithFirstSend) {
         checkWithFirstSend = false;
-        const sent = await sendFirstPasswordLink.executeWithOptions(summary, [{ ...request, ...(startValidity ? { startValidity } : {}) }]).catch(absentAccount);
+        const sent = await send(() =>
+          sendFirstPasswordLink.executeWithOptions(summary, [{ ...request, ...(startValidity ? { startValidity } : {}) }]),
+        ).catch(absentAccount);
         if (!sent) {
           sending = false;
           linksSent -= 1; // none went out
@@ -218,7 +246,7 @@ export async function runPasswordLink(
         if (startValidity) validityStarted = Promise.resolve();
         link = sent;
       } else {
-        link = await issuePasswordLink.executeWithOptions(summary, [request]);
+        link = await send(() => issuePasswordLink.executeWithOptions(summary, [request]));
       }
       currentTokenHash = link.tokenHash;
       sending = false;
@@ -263,7 +291,7 @@ export async function runPasswordLink(
 
   /**
    * The first send's check gave up: the row stayed absent (rolled-back creation), so not eligible. Any
-   * other failure of the send (a cancellation, an email refused for good) ends the run as before.
+   * other failure of the send (an operator's cancellation, an email refused for good) ends the run as before.
    */
   function absentAccount(error: unknown): null {
     // A local activity's failure reaches the workflow as the activity threw it, a remote one wrapped.

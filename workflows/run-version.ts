@@ -14,8 +14,9 @@ import { workflowInfo } from '@temporalio/workflow';
 /**
  * What the clients and workflows of today give every new run of the versioned workflow types.
  * 3: a link run's first send checks the account's eligibility itself (workflows/password-link.ts).
+ * 4: a link run's send cancelled by the worker's eviction of the run is sent again (workflows/password-link.ts).
  */
-export const RUN_VERSION = 3;
+export const RUN_VERSION = 4;
 
 export interface VersionedInput {
   /** Absent for runs started before versioning by input: they follow their `patched()` markers. */
@@ -30,6 +31,11 @@ export function atLeastVersion2(input: VersionedInput): boolean {
 /** The run was started with version 3 or later: its first link is checked and sent by one local activity. */
 export function atLeastVersion3(input: VersionedInput): boolean {
   return (input.version ?? 1) >= 3;
+}
+
+/** The run was started with version 4 or later: a send the worker's eviction cancelled is sent again. */
+export function atLeastVersion4(input: VersionedInput): boolean {
+  return (input.version ?? 1) >= 4;
 }
 
 /**

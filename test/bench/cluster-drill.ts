@@ -20,7 +20,7 @@
  * a copy of the cluster's process logs.
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -156,6 +156,12 @@ async function listAccounts(api: string, token: string, establishmentId: string)
   }
 }
 
+/** A run's history as `temporal workflow show --output json` prints it (readable; replayable with historyFromJSON). */
+async function writeHistory(handle: { fetchHistory(): Promise<unknown> }, file: string) {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(await handle.fetchHistory(), null, 1));
+}
+
 async function check(cluster: Cluster, client: Client, token: string, establishmentId: string) {
   const sink = createMailSinkClient(cluster.mailbox);
   const deadline = Date.now() + 120_000;
@@ -181,12 +187,31 @@ async function check(cluster: Cluster, client: Client, token: string, establishm
     }
     // How they ended (a workflow's result is its outcome): `account_not_eligible` expected.
     const rolledBackOutcomes: Record<string, number> = {};
+    // Sends of those runs that a worker's eviction cancelled (a `cancelled` local-activity marker):
+    // version 4 sends them again (workflows/password-link.ts); version 3 closed the run Failed.
+    let evictedSends = 0;
+    /** The longest a rolled-back run stayed open, start to close (seconds): evictions add to it. */
+    let longestRolledBack = 0;
     for (const id of closedWithoutAccount) {
-      const outcome = String(await client.workflow.getHandle(id).result().catch((error: Error) => error.name));
+      const handle = client.workflow.getHandle(id);
+      const outcome = String(
+        await handle.result().catch(async (error: Error) => {
+          // Why it failed, and (with DRILL_LOGS) its history, to read the sequence that led there.
+          log(`${id}: ${error.name} — ${String((error as Error & { cause?: unknown }).cause)}`);
+          if (KEEP_LOGS) await writeHistory(handle, path.join(KEEP_LOGS, `${id}.history.json`));
+          return error.name;
+        }),
+      );
       rolledBackOutcomes[outcome] = (rolledBackOutcomes[outcome] ?? 0) + 1;
+      const events = (await handle.fetchHistory()).events ?? [];
+      evictedSends += events.filter((e) => e.markerRecordedEventAttributes?.failure?.canceledFailureInfo).length;
+      const { startTime, closeTime } = await handle.describe();
+      if (closeTime) longestRolledBack = Math.max(longestRolledBack, (closeTime.getTime() - startTime.getTime()) / 1000);
     }
     const result = {
       rolledBackOutcomes,
+      evictedSends,
+      longestRolledBack,
       accounts: accounts.size,
       activationWorkflows: runs.size,
       accountsWithoutWorkflow: [...accounts.keys()].filter((login) => !runs.has(`activation-${login}`)),
@@ -235,7 +260,8 @@ async function main() {
         `    cumul : ${result.accounts} comptes, ${result.activationWorkflows} workflows d'activation, ${result.emails} courriels de création ; ` +
         `comptes sans workflow ${result.accountsWithoutWorkflow.length}, workflows sans compte encore ouverts ${result.workflowsWithoutAccount.length}, ` +
         `workflows en double ${result.workflowsStartedTwice.length}, comptes sans courriel ${result.accountsWithoutEmail.length}, ` +
-        `courriels en double ${result.emailsSentTwice.length} ; créations annulées (503, sans réponse ou rejouées) dont le workflow s'est clos seul : ${result.rolledBackAndClosed} ${JSON.stringify(result.rolledBackOutcomes)}` +
+        `courriels en double ${result.emailsSentTwice.length} ; créations annulées (503, sans réponse ou rejouées) dont le workflow s'est clos seul : ${result.rolledBackAndClosed} ${JSON.stringify(result.rolledBackOutcomes)}, ` +
+        `envois de leur lien annulés par une éviction du cache du worker : ${result.evictedSends} ; le plus long ouvert : ${result.longestRolledBack.toFixed(1)} s` +
         (result.accountsWithoutWorkflow.length + result.workflowsWithoutAccount.length + result.accountsWithoutEmail.length + result.emailsSentTwice.length > 0
           ? `\n    détail : ${JSON.stringify({ ...result, accounts: undefined, activationWorkflows: undefined, emails: undefined, rolledBackOutcomes: undefined })}`
           : '');

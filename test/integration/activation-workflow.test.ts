@@ -159,7 +159,7 @@ describe('activation workflow (time skipping)', () => {
     expect(again.status).toBe(410);
     expect(await again.json()).toMatchObject({ code: 'link_invalid' });
 
-    await recordHistory('activation-starts-validity-v3', handle);
+    await recordHistory('activation-starts-validity-v4', handle);
     // The validity workflow outlives the activation: still running once the activation is done.
     expect((await ts.env.client.workflow.getHandle(workflowIds.validity(account.loginId)).describe()).status.name).toBe('RUNNING');
     // No patch markers either: the first link's one local activity (check and send, version 3) and
@@ -200,7 +200,7 @@ describe('activation workflow (time skipping)', () => {
     await handle.signal(accountDeletedSignal); // as when the deletion's own signal to validity-<loginId> found nothing
     expect(await handle.result()).toBe('cancelled');
     expect(await validity.result()).toBe('deleted');
-    await recordHistory('activation-deleted-then-tells-validity-v3', handle);
+    await recordHistory('activation-deleted-then-tells-validity-v4', handle);
   });
 
   it('kills the link at day 15 plus one minute; the account stays pending and shows the dead link', async () => {
@@ -212,7 +212,7 @@ describe('activation workflow (time skipping)', () => {
     const expired = await operatorView(handle);
     expect(expired.state).toBe('link_expired');
     expect(expired.current).toContain('lien n°1 expiré sans mot de passe créé');
-    await recordHistory('activation-expired-with-details-v3', handle);
+    await recordHistory('activation-expired-with-details-v4', handle);
     const res = await setPassword(token);
     expect(res.status).toBe(410);
     const [row] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, account.id));
@@ -241,7 +241,7 @@ describe('activation workflow (time skipping)', () => {
       'Envoi du lien n°2 par courriel (renvoi)',
       'Validité du lien n°2 (15 jours)',
     ]);
-    await recordHistory('activation-resend-then-password-with-details-v3', handle);
+    await recordHistory('activation-resend-then-password-with-details-v4', handle);
   });
 
   it('a resend after the link died opens a new run that accepts the new link', async () => {
@@ -270,7 +270,7 @@ describe('activation workflow (time skipping)', () => {
     expect(await storedStatus(account.id)).toBe('deleted');
     expect((await operatorView(handle)).current).toContain('compte supprimé : le lien ne fonctionne plus');
     expect(await (await validityOf(account)).result()).toBe('deleted');
-    await recordHistory('activation-deleted-with-details-v3', handle);
+    await recordHistory('activation-deleted-with-details-v4', handle);
   });
 
   it('a resend after activation changes nothing', async () => {
