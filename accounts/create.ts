@@ -1,40 +1,54 @@
 /** Account creation, shared by an admin's « Créer un compte », the operator's first admin of an establishment, and lifecycles. */
 import type { Transaction } from '../db/client';
 import { type AccountCoordinates, type AccountView, createAccountRecord } from '../db/queries/accounts';
-import type { CreationContext } from '../db/queries/establishments';
-import { resolveRights, unknownServiceErrors } from '../db/queries/services';
+import { serviceFieldErrors } from '../db/queries/services';
 import type { RightLevel } from '../domain/account';
 import { auditActor } from './actor';
 import type { AccountScope } from './apply';
-import { unknownServicesError } from './errors';
+import { AccountRuleError, unknownServicesError } from './errors';
 import { findOpenRegistration } from '../db/queries/admin-registrations';
 import { callWorkflow, startActivation, startAdminRegistration } from './lifecycles';
 
+/** A new account and the SIRET of its establishment, which its workflows are started with. */
+export interface NewAccount {
+  account: AccountView;
+  establishmentSiret: string;
+}
+
 /**
  * Inside the caller's transaction: the account, its rights (asked, else the establishment's defaults,
- * else none, over the catalogue's `serviceCodes`) and its audit entry (one statement), then its admin
- * registration. The caller ends the transaction with `startAccountActivation` once everything else is
- * written.
+ * else none, over the whole catalogue) and its audit entry (one statement, which also reads the
+ * establishment and the catalogue), then its admin registration. The caller ends the transaction with
+ * `startAccountActivation` once everything else is written. An unknown establishment is `not_found`;
+ * a right for a service the catalogue does not know, `validation_failed` field by field; neither
+ * writes anything.
  */
 export async function createAccount(
   tx: Transaction,
   scope: AccountScope,
-  establishment: Pick<CreationContext, 'id' | 'defaultRights' | 'serviceCodes'>,
+  establishmentId: string,
   coordinates: AccountCoordinates,
   requestedRights: Record<string, RightLevel> | undefined,
-): Promise<AccountView> {
-  const codes = establishment.serviceCodes;
-  const unknown = unknownServiceErrors(requestedRights ?? {}, codes);
-  if (unknown.length > 0) throw unknownServicesError(unknown);
-  const rights = resolveRights(codes, establishment.defaultRights, requestedRights);
-  return createAccountRecord(tx, {
+): Promise<NewAccount> {
+  const created = await createAccountRecord(tx, {
     ...scope,
-    establishmentId: establishment.id,
+    establishmentId,
     coordinates,
-    rights,
+    requestedRights: requestedRights ?? {},
     createdByAccountId: scope.actor.type === 'account' ? scope.actor.account.id : null,
-    audit: { ...auditActor(scope.actor), requestId: scope.requestId ?? null, establishmentId: establishment.id },
+    audit: { ...auditActor(scope.actor), requestId: scope.requestId ?? null },
   });
+  switch (created.outcome) {
+    case 'no_establishment':
+      throw new AccountRuleError('not_found', 'Établissement introuvable.');
+    case 'unknown_services': {
+      // In the order the request named them.
+      const unknown = new Set(created.codes);
+      throw unknownServicesError(serviceFieldErrors(Object.keys(requestedRights ?? {}).filter((code) => unknown.has(code))));
+    }
+    case 'created':
+      return { account: created.account, establishmentSiret: created.establishmentSiret };
+  }
 }
 
 /**

@@ -1,7 +1,6 @@
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { rideOutRestarts } from './outage';
-import * as schema from './schema';
 
 /**
  * `retryMs`: how long statements and transactions wait out a lost database before failing
@@ -21,7 +20,9 @@ export function createDatabase(url: string, options: { max?: number; retryMs?: n
     // Dates stay ISO strings ('YYYY-MM-DD'): an expiry is a calendar day, not an instant.
     types: { date: { to: 1082, from: [1082], serialize: (x: string) => x, parse: (x: string) => x } },
   });
-  const db = drizzle(rideOutRestarts(client, options.retryMs ?? 0), { schema, casing: 'snake_case' });
+  // No `schema`: nothing uses Drizzle's relational queries (`db.query`), whose builders, one per
+  // table, Drizzle would otherwise set up again for every transaction.
+  const db = drizzle(rideOutRestarts(client, options.retryMs ?? 0), { casing: 'snake_case' });
   return { db, client, close: () => client.end({ timeout: 5 }) };
 }
 

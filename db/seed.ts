@@ -12,7 +12,7 @@ import type { Database } from './client';
 import { createAccountRecord } from './queries/accounts';
 import { recordAudit } from './queries/audit';
 import { countEstablishments, insertEstablishment } from './queries/establishments';
-import { listServiceCodes, resolveRights } from './queries/services';
+import { listServiceCodes } from './queries/services';
 import { accounts, adminRegistrations, establishments } from './schema';
 
 export interface SeededDemo {
@@ -58,8 +58,7 @@ export async function seedDemo(db: Database, options: { now?: Date; password?: s
     const system = { actorType: 'system' as const, actorLabel: 'seed', establishmentId: establishment.id };
     await recordAudit(tx, { ...system, action: 'establishment.create', outcome: 'success', after: { ...DEMO_ESTABLISHMENT } });
 
-    const rights = resolveRights(codes, {}, Object.fromEntries(codes.map((code) => [code, 'write' as const])));
-    const admin = await createAccountRecord(tx, {
+    const created = await createAccountRecord(tx, {
       now,
       today,
       establishmentId: establishment.id,
@@ -73,11 +72,13 @@ export async function seedDemo(db: Database, options: { now?: Date; password?: s
         serviceFunction: 'Ressources Humaines',
         professionalAddress: ['Mairie de Demo', 'Service des ressources humaines', '1 place de la Mairie', '33000 BORDEAUX'],
       },
-      rights,
+      requestedRights: Object.fromEntries(codes.map((code) => [code, 'write' as const])),
       createdByAccountId: null,
       passwordHash,
       audit: system,
     });
+    if (created.outcome !== 'created') throw new Error(`seed: the demo admin was not created (${created.outcome})`);
+    const admin = created.account;
     // No letter for the demo: its registration is settled from the start.
     await tx.update(adminRegistrations).set({ status: 'confirmed', decidedAt: now }).where(eq(adminRegistrations.accountId, admin.id));
     return { establishmentId: establishment.id, establishmentName: establishment.name, loginId: admin.loginId, password };

@@ -19,8 +19,15 @@ export function derivedToken(secret: string, purpose: string, requestKey: string
   return createHmac('sha256', secret).update(`${purpose}\n${requestKey}`).digest('base64url');
 }
 
-export function safeEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest();
-  const right = createHash('sha256').update(b).digest();
-  return timingSafeEqual(left, right);
+const knownHashes = new Map<string, Buffer>();
+
+/**
+ * Whether a token whose `hashToken` is `tokenHash` is `secret`, compared in constant time. The
+ * secret's hash is computed once: every authenticated request asks this of the operator's token.
+ */
+export function isTokenOf(tokenHash: string, secret: string): boolean {
+  let expected = knownHashes.get(secret);
+  if (!expected) knownHashes.set(secret, (expected = createHash('sha256').update(secret).digest()));
+  const given = Buffer.from(tokenHash, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import { parisDay } from '../../domain/dates';
 import { findLiveSession } from '../../db/queries/sessions';
-import { hashToken, safeEqual } from '../../security/tokens';
+import { hashToken, isTokenOf } from '../../security/tokens';
 import type { AppEnv } from '../env';
 
 /**
@@ -15,11 +15,12 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (token) {
     const { db, clock, config } = c.var.deps;
-    if (safeEqual(token, config.operatorToken)) {
+    const tokenHash = hashToken(token);
+    if (isTokenOf(tokenHash, config.operatorToken)) {
       c.set('actor', { type: 'operator' });
     } else {
       const now = clock.now();
-      const session = await findLiveSession(db, { tokenHash: hashToken(token), now, today: parisDay(now) });
+      const session = await findLiveSession(db, { tokenHash, now, today: parisDay(now) });
       if (session) c.set('actor', { type: 'account', account: session.account, sessionId: session.sessionId });
     }
   }

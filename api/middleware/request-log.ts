@@ -12,7 +12,8 @@ export const requestLog: MiddlewareHandler<AppEnv> = (c, next) =>
   withRequestId(c.var.requestId, async () => {
     const started = performance.now();
     const path = new URL(c.req.url).pathname;
-    log.debug({ method: c.req.method, path, headers: Object.fromEntries(c.req.raw.headers) }, 'request');
+    // Checked first: the headers' copy would be made for every request even when debug lines are dropped.
+    if (log.isLevelEnabled('debug')) log.debug({ method: c.req.method, path, headers: Object.fromEntries(c.req.raw.headers) }, 'request');
     await next();
     log.info({ method: c.req.method, path, status: c.res.status, durationMs: Math.round(performance.now() - started) }, 'response');
   });

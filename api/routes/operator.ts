@@ -172,8 +172,7 @@ export function registerOperatorRoutes(app: OpenAPIHono<AppEnv>) {
           after: registered,
         });
         const { emailConfirmation: _e, ...coordinates } = body.admin;
-        const catalogue = { ...establishment, serviceCodes: await listServiceCodes(tx) };
-        const admin = await createAccount(tx, scope, catalogue, { ...coordinates, profile: 'admin' }, undefined);
+        const { account: admin } = await createAccount(tx, scope, establishment.id, { ...coordinates, profile: 'admin' }, undefined);
         await startAccountActivation(tx, scope, admin, establishment.siret);
         await enrolInCurrentTerms(tx, scope, establishment);
         return {

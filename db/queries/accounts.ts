@@ -15,7 +15,7 @@ import { expiryFrom, termsAcceptableFrom } from '../../domain/dates';
 import { loginIdPrefix, SEQUENCE_DIGITS } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
 import type { Db } from '../client';
-import { accountRights, accounts, auditEvents, establishments, type NewAccount, type NewAuditEvent, oneTimeTokens } from '../schema';
+import { accountRights, accounts, auditEvents, establishments, type NewAccount, type NewAuditEvent, oneTimeTokens, services } from '../schema';
 import { insertAdminRegistration } from './admin-registrations';
 import { auditEntryValues } from './audit';
 import { countableAccounts, monthEnd } from './account-counts';
@@ -469,32 +469,43 @@ export interface AccountCoordinates {
   professionalAddress?: string[] | null;
 }
 
+/** A creation's outcome: the account and its establishment's SIRET, or why nothing was written. */
+export type CreatedAccount =
+  | { outcome: 'created'; account: AccountView; establishmentSiret: string }
+  | { outcome: 'no_establishment' }
+  | { outcome: 'unknown_services'; codes: string[] };
+
 /**
- * Writes a new account, its rights (one row per service) and its `account.create` history entry in
- * one statement (data-modifying CTEs: one round trip where there were four), then, for an admin, its
- * registration (the legal representative's letter). The login id comes from the platform-wide
- * sequence, numbered by the database in the same statement. Expiry: 18 months from today. Run it
- * inside the creating transaction: the entry lands or vanishes with the account.
+ * Writes a new account, its rights (one row per service of the catalogue: the right asked, else the
+ * establishment's default, else « Aucun ») and its `account.create` history entry in one statement
+ * (data-modifying CTEs), then, for an admin, its registration (the legal representative's letter).
+ * The same statement reads what it needs of the establishment (its default rights, its SIRET for
+ * the workflows) and of the catalogue: nothing is written when the establishment does not exist or
+ * when a right names a service the catalogue does not know (both said by the outcome). The login id
+ * comes from the platform-wide sequence, numbered by the database in the same statement. Expiry: 18
+ * months from today. Run it inside the creating transaction: the entry lands or vanishes with the
+ * account.
  *
  * Written as SQL text whose only variable parts are parameters, not with the query builder: building
- * this statement (23 columns, 16 rights rows, the history entry) with Drizzle's builder took more of
- * the API's CPU than PostgreSQL spent writing the account (README, « Creation: where a creation's CPU
- * goes »). Everything the answer shows is known before the insert but the id, the login id and the
- * displayed status, which the statement returns.
+ * this statement with Drizzle's builder took more of the API's CPU than PostgreSQL spent writing the
+ * account, and reading the establishment and the catalogue in it spares a round trip per creation
+ * (README, « Creation: where a creation's CPU goes »). Everything the answer shows is known before the
+ * insert but the id, the login id and the displayed status, which the statement returns.
  */
 export async function createAccountRecord(
   db: Db,
   params: Clockwise & {
     establishmentId: string;
     coordinates: AccountCoordinates;
-    rights: Record<string, RightLevel>;
+    /** The rights asked for; every other service of the catalogue gets the establishment's default. */
+    requestedRights: Record<string, RightLevel>;
     createdByAccountId: string | null;
     /** Who creates it, as the history names them; the entry's target and content come from the account. */
-    audit: Omit<NewAuditEvent, 'action' | 'outcome' | 'targetAccountId' | 'before' | 'after'>;
+    audit: Omit<NewAuditEvent, 'action' | 'outcome' | 'targetAccountId' | 'before' | 'after' | 'establishmentId'>;
     /** Set only by the demo seed: an account whose password is already chosen. */
     passwordHash?: string;
   },
-): Promise<AccountView> {
+): Promise<CreatedAccount> {
   const c = params.coordinates;
   const known = {
     establishmentId: params.establishmentId,
@@ -520,38 +531,59 @@ export async function createAccountRecord(
   };
   const iso = (date: Date | null) => date?.toISOString() ?? null;
   const now = params.now.toISOString();
-  // The entry's content is the account as written: everything but the login id is known before the
-  // insert; the login id, numbered by the insert, is set in the same statement.
+  // The entry's content is the account as written: everything but the login id and the rights is
+  // known before the statement; those two are set by it.
   const entry = auditEntryValues({
     ...params.audit,
+    establishmentId: params.establishmentId,
     action: 'account.create',
     outcome: 'success',
-    after: accountSnapshot({ ...known, loginId: '' }, params.rights),
+    after: accountSnapshot({ ...known, loginId: '' }),
   });
   const [row] = (await db.execute(sql`
-    with created as (
+    with establishment as (
+      select id, siret, default_rights from ${establishments} where id = ${known.establishmentId}
+    ), asked as (
+      select key as code, value as level from jsonb_each_text(${JSON.stringify(params.requestedRights)}::jsonb)
+    ), unknown as (
+      select coalesce(array_agg(asked.code), '{}') as codes from asked where not exists (select from ${services} s where s.code = asked.code)
+    ), resolved as (
+      select s.code, coalesce(asked.level, establishment.default_rights ->> s.code, 'none') as level
+      from establishment cross join ${services} s left join asked on asked.code = s.code
+    ), created as (
       insert into ${accounts} (establishment_id, login_id, profile, civility, last_name, first_name, email, phone, service_function,
         professional_address, status, password_hash, password_changed_at, activation_link_expires_at, expires_on, admin_since,
         terms_acceptable_from, search_text, created_by_account_id, created_at, updated_at)
-      values (${known.establishmentId}, ${loginIdPrefix(c.firstName, c.lastName)} || lpad(nextval('login_id_seq')::text, ${SEQUENCE_DIGITS}, '0'),
+      select establishment.id, ${loginIdPrefix(c.firstName, c.lastName)} || lpad(nextval('login_id_seq')::text, ${SEQUENCE_DIGITS}, '0'),
         ${known.profile}, ${known.civility}, ${known.lastName}, ${known.firstName}, ${known.email}, ${known.phone}, ${known.serviceFunction},
         ${sql.param(known.professionalAddress, accounts.professionalAddress)}, ${known.storedStatus}, ${params.passwordHash ?? null},
         ${params.passwordHash ? now : null}, ${iso(known.activationLinkExpiresAt)}, ${known.expiresOn}, ${iso(known.adminSince)},
-        ${known.termsAcceptableFrom}, ${searchTextFor(c)}, ${known.createdByAccountId}, ${now}, ${now})
+        ${known.termsAcceptableFrom}, ${searchTextFor(c)}, ${known.createdByAccountId}, ${now}, ${now}
+      from establishment, unknown where cardinality(unknown.codes) = 0
       returning id, login_id, ${effectiveStatus(params.today, params.now)} as status
     ), audit as (
       insert into ${auditEvents} (request_id, actor_type, actor_account_id, actor_label, actor_establishment_id, establishment_id,
         target_account_id, action, outcome, after)
       select ${entry.requestId ?? null}, ${entry.actorType}::actor_type, ${entry.actorAccountId ?? null}::uuid, ${entry.actorLabel ?? null},
         ${entry.actorEstablishmentId ?? null}::uuid, ${entry.establishmentId ?? null}::uuid, created.id, ${entry.action}, ${entry.outcome}::audit_outcome,
-        ${JSON.stringify(entry.after)}::jsonb || jsonb_build_object('loginId', created.login_id)
+        ${JSON.stringify(entry.after)}::jsonb
+          || jsonb_build_object('loginId', created.login_id, 'rights', (select coalesce(jsonb_object_agg(code, level), '{}') from resolved))
       from created
     ), rights as (
       insert into ${accountRights} (account_id, service_code, level)
-      select created.id, r.key, r.value::right_level from created, jsonb_each_text(${JSON.stringify(params.rights)}::jsonb) as r
+      select created.id, resolved.code, resolved.level::right_level from created, resolved
     )
-    select id, login_id, status from created`)) as unknown as { id: string; login_id: string; status: AccountStatus }[];
-  const account: AccountView = { ...known, id: row!.id, loginId: row!.login_id, status: row!.status };
+    select establishment.siret, unknown.codes as unknown, created.id, created.login_id, created.status
+    from establishment cross join unknown left join created on true`)) as unknown as {
+    siret: string;
+    unknown: string[];
+    id: string | null;
+    login_id: string | null;
+    status: AccountStatus | null;
+  }[];
+  if (!row) return { outcome: 'no_establishment' };
+  if (row.unknown.length > 0) return { outcome: 'unknown_services', codes: row.unknown };
+  const account: AccountView = { ...known, id: row.id!, loginId: row.login_id!, status: row.status! };
   if (c.profile === 'admin') {
     await insertAdminRegistration(db, {
       accountId: account.id,
@@ -561,7 +593,7 @@ export async function createAccountRecord(
       grantedAt: params.now,
     });
   }
-  return account;
+  return { outcome: 'created', account, establishmentSiret: row.siret };
 }
 
 /** What the history keeps of an account: its fields and rights, never a secret. */

@@ -10,36 +10,6 @@ export async function findEstablishment(db: Db, id: string) {
   return row;
 }
 
-/** What creating an account in an establishment needs of it, and the service catalogue's codes. */
-export interface CreationContext {
-  id: string;
-  siret: string;
-  defaultRights: Record<string, RightLevel>;
-  serviceCodes: string[];
-}
-
-const creationContextQuery = builtOncePerHandle((db: Db) =>
-  db
-    .select({
-      id: establishments.id,
-      siret: establishments.siret,
-      defaultRights: establishments.defaultRights,
-      serviceCodes: sql<string[]>`array(select ${services.code} from ${services})`,
-    })
-    .from(establishments)
-    .where(eq(establishments.id, sql.placeholder('id')))
-    .prepare('creation_context'),
-);
-
-/**
- * One statement, built once, read before the creating transaction opens: the establishment (undefined
- * if there is none) with the catalogue's codes, where the creation read them in two statements inside it.
- */
-export async function findCreationContext(db: Db, establishmentId: string): Promise<CreationContext | undefined> {
-  const [row] = await creationContextQuery(db).execute({ id: establishmentId });
-  return row;
-}
-
 export async function findEstablishmentBySiret(db: Db, siret: string) {
   const [row] = await db.select({ id: establishments.id }).from(establishments).where(eq(establishments.siret, siret));
   return row;

@@ -81,16 +81,10 @@ export function rightsByTheme(catalogue: CatalogueTheme[], rights: Record<string
  */
 export function unknownServiceErrors(requested: Record<string, unknown>, knownCodes: string[]) {
   const known = new Set(knownCodes);
-  return Object.keys(requested)
-    .filter((code) => !known.has(code))
-    .map((code) => ({ field: `rights.${code}`, message: `Service inconnu : « ${code} ».` }));
+  return serviceFieldErrors(Object.keys(requested).filter((code) => !known.has(code)));
 }
 
-/** A new account's rights: what was asked, else the establishment's default, else none — for every service. */
-export function resolveRights(
-  knownCodes: string[],
-  defaults: Record<string, RightLevel>,
-  requested: Record<string, RightLevel> = {},
-): Record<string, RightLevel> {
-  return Object.fromEntries(knownCodes.map((code) => [code, requested[code] ?? defaults[code] ?? 'none']));
+/** The field errors of service codes the catalogue does not know. */
+export function serviceFieldErrors(unknownCodes: string[]) {
+  return unknownCodes.map((code) => ({ field: `rights.${code}`, message: `Service inconnu : « ${code} ».` }));
 }

@@ -4,7 +4,9 @@
  * sets a password and logs in with the login id.
  */
 import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { accounts } from '../../db/schema';
 import { workflowIds } from '../../workflows/definitions';
 import { useTestApp } from '../support/harness';
 
@@ -189,7 +191,7 @@ describe('forgotten password and login id', () => {
   it('sends a single-use reset link to an active account, without revealing whether accounts exist', async () => {
     const { establishment } = await t.createEstablishment();
     const holder = await t.insertActiveAccount(establishment.id);
-    const [row] = await t.db.query.accounts.findMany({ where: (a, { eq }) => eq(a.id, holder.id) });
+    const [row] = await t.db.select().from(accounts).where(eq(accounts.id, holder.id));
 
     const unknown = await t.request('POST', '/auth/forgot-password', { body: { identifier: 'ZZZ999999' } });
     const known = await t.request('POST', '/auth/forgot-password', { body: { identifier: holder.loginId } });
@@ -214,7 +216,7 @@ describe('forgotten password and login id', () => {
   it('sends the login id to the account email, answering the same for an unknown email', async () => {
     const { establishment } = await t.createEstablishment();
     const holder = await t.insertActiveAccount(establishment.id);
-    const [row] = await t.db.query.accounts.findMany({ where: (a, { eq }) => eq(a.id, holder.id) });
+    const [row] = await t.db.select().from(accounts).where(eq(accounts.id, holder.id));
     const unknown = await t.request('POST', '/auth/forgot-login-id', { body: { email: 'personne@nulle-part.test' } });
     const known = await t.request('POST', '/auth/forgot-login-id', { body: { email: row!.email.toUpperCase() } });
     expect(known.status).toBe(202);

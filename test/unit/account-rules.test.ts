@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { searchTextFor } from '../../db/queries/accounts';
 import { escapeLike } from '../../db/queries/search-matches';
 import { requestFingerprint } from '../../db/queries/idempotency';
-import { resolveRights, unknownServiceErrors } from '../../db/queries/services';
+import { unknownServiceErrors } from '../../db/queries/services';
 import { CreateAccountBody, UpdateAccountBody } from '../../api/schemas/accounts';
 
 describe('search', () => {
@@ -28,10 +28,6 @@ describe('idempotency', () => {
 });
 
 describe('rights', () => {
-  it('takes the requested right, else the establishment default, else none, for the whole catalogue', () => {
-    expect(resolveRights(['a', 'b', 'c'], { b: 'read', c: 'write', zombie: 'write' }, { c: 'none' })).toEqual({ a: 'none', b: 'read', c: 'none' });
-  });
-
   it('reports every unknown service', () => {
     expect(unknownServiceErrors({ a: 'read', x: 'write' }, ['a'])).toEqual([{ field: 'rights.x', message: 'Service inconnu : « x ».' }]);
   });

@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import type { Db } from '../../../db/client';
 import { accountsCsv } from '../../../db/queries/account-export';
 import { type AccountFilters, findAccount, listAccounts, listPosition } from '../../../db/queries/accounts';
-import { findCreationContext, findEstablishment } from '../../../db/queries/establishments';
+import { findEstablishment } from '../../../db/queries/establishments';
 import {
   findIdempotentResponse,
   isUniqueViolation,
@@ -174,19 +174,17 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>) {
 
     const replayed = await replay();
     if (replayed) return replayed;
-    // Both before the transaction opens, at once: whether Temporal answers (while it is down, 503
-    // without holding a connection) and, on the pool, the establishment with the service catalogue.
-    const [, establishment] = await Promise.all([ensureTemporalReachable(c.var.deps, c.var.requestId), findCreationContext(db, establishmentId)]);
-    if (!establishment) throw new ApiError('not_found', 'Établissement introuvable.');
+    // Before the transaction opens: while Temporal is down, 503 without holding a connection.
+    await ensureTemporalReachable(c.var.deps, c.var.requestId);
 
     try {
       const body = await db.transaction(async (tx) => {
-        const account = await createAccount(tx, scope, establishment, coordinates, rights);
+        const { account, establishmentSiret } = await createAccount(tx, scope, establishmentId, coordinates, rights);
         const response = presentCreated(account, scope.now);
         if (key) {
           await storeIdempotentResponse(tx, { actorAccountId: actorId, key, requestHash: fingerprint, responseStatus: 201, responseBody: response });
         }
-        await startAccountActivation(tx, scope, account, establishment.siret);
+        await startAccountActivation(tx, scope, account, establishmentSiret);
         return response;
       });
       return c.json(body, 201);

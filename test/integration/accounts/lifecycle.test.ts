@@ -33,7 +33,8 @@ async function newEstablishment(): Promise<TestEstablishment> {
   const est = await t.createEstablishment();
   await t.db
     .update(establishments)
-    .set({ defaultRights: { 'affiliation-cnracl': 'write', 'estimation-pension-cnracl': 'read' } })
+    // 'service-retire': a default for a service the catalogue no longer has, which a creation ignores.
+    .set({ defaultRights: { 'affiliation-cnracl': 'write', 'estimation-pension-cnracl': 'read', 'service-retire': 'write' } })
     .where(eq(establishments.id, est.establishment.id));
   return { ...est, base: `/establishments/${est.establishment.id}/accounts` };
 }
@@ -86,7 +87,8 @@ describe('creating accounts', () => {
 
     const entry = (await auditOf(t.db, est.establishment.id)).find((e) => e.action === 'account.create' && e.targetAccountId === res.body.id);
     expect(entry).toMatchObject({ outcome: 'success', actorType: 'account', actorAccountId: est.admin.id, before: null });
-    expect(entry!.after).toMatchObject({ loginId: res.body.loginId, lastName: 'Martin', rights: expect.any(Object) });
+    expect(entry!.after).toMatchObject({ loginId: res.body.loginId, lastName: 'Martin' });
+    expect((entry!.after as { rights: unknown }).rights).toEqual(rights);
     expect(JSON.stringify(entry!.after)).not.toMatch(/password/i);
 
     const description = await t.temporal.workflow.getHandle(workflowIds.activation(res.body.loginId)).describe();
