@@ -11,8 +11,11 @@ import { accountCounts, accounts } from '../schema';
  * - account_counts (kept by triggers, db/schema/account-counts.ts) knows each account's month of
  *   expiry only. Its rows of the current month are given today as expiry day: « not yet expired ».
  * - The accounts for which that is wrong — expired earlier this month — and those locked out right
- *   now are read from the accounts table (a few thousand at most, off small indexes), each twice: once
- *   as the counters see it (weight -1) and once as it is (weight +1).
+ *   now are read from the accounts table (a few thousand at most, off small indexes) and tallied by
+ *   what the list's expressions can tell apart (profile, stored status, expiry month, expired today,
+ *   locked out now); each tally comes twice: as the counters see those accounts (weight -n) and as
+ *   they are (weight +n), with the month as expiry day (the first day of the month for those expired,
+ *   today for this month's others, as counted) and the latest lockout end of the tally.
  *
  * Used as `from (${countableAccounts(...)}) as "accounts"`, so that the very conditions and group
  * expressions written for the accounts table (`accounts.status`, effectiveStatus()…) apply unchanged.
@@ -24,29 +27,31 @@ import { accountCounts, accounts } from '../schema';
  */
 export function countableAccounts(establishmentId: string, today: string, now: Date, byStatus: boolean): SQL {
   const monthStart = `${today.slice(0, 7)}-01`;
-  const asCounted = (expiresOn: SQL) =>
-    sql`case when date_trunc('month', ${expiresOn})::date = ${monthStart}::date then ${today}::date else date_trunc('month', ${expiresOn})::date end`;
-  const expiredThisMonth = sql`${accounts.expiresOn} >= ${monthStart}::date and ${accounts.expiresOn} < ${today}::date`;
-  const blockedNow = sql`${accounts.blockedUntil} > ${now.toISOString()}::timestamptz`;
-  // Two plain index-only reads (as counted, -1; as it is, +1) rather than a lateral join per account.
-  const misCounted = (which: SQL) => {
-    const read = (expiresOn: SQL, blockedUntil: SQL, w: number) => sql`
-      select ${accounts.establishmentId} as establishment_id, ${accounts.profile} as profile, ${accounts.status} as status,
-             ${expiresOn} as expires_on, ${blockedUntil} as blocked_until, ${sql.raw(String(w))} as w
-      from ${accounts}
-      where ${accounts.establishmentId} = ${establishmentId} and ${accounts.status} <> 'deleted' and ${which}`;
-    return sql`${read(asCounted(sql`${accounts.expiresOn}`), sql`null::timestamptz`, -1)}
-      union all ${read(sql`${accounts.expiresOn}`, sql`${accounts.blockedUntil}`, 1)}`;
-  };
+  const asCounted = (month: SQL) => sql`case when ${month} = ${monthStart}::date then ${today}::date else ${month} end`;
   const counted = sql`
     select ${accountCounts.establishmentId} as establishment_id, ${accountCounts.profile} as profile, ${accountCounts.status} as status,
            ${asCounted(sql`${accountCounts.expiryMonth}`)} as expires_on, null::timestamptz as blocked_until, ${accountCounts.n} as w
     from ${accountCounts}
     where ${accountCounts.establishmentId} = ${establishmentId} and ${accountCounts.n} <> 0`;
   if (!byStatus) return counted;
-  return sql`${counted}
-    union all ${misCounted(expiredThisMonth)}
-    union all ${misCounted(sql`${blockedNow} and not (${expiredThisMonth})`)}`;
+  const expiredThisMonth = sql`${accounts.expiresOn} >= ${monthStart}::date and ${accounts.expiresOn} < ${today}::date`;
+  const blockedNow = sql`${accounts.blockedUntil} > ${now.toISOString()}::timestamptz`;
+  // Two plain index-only reads (accounts_expiry_count_idx, accounts_blocked_idx), tallied once: a few
+  // dozen rows go on to the list's expressions instead of every corrected account twice.
+  const read = (which: SQL) => sql`
+    select ${accounts.profile} as profile, ${accounts.status} as status, ${accounts.expiresOn} as expires_on, ${accounts.blockedUntil} as blocked_until
+    from ${accounts}
+    where ${accounts.establishmentId} = ${establishmentId} and ${accounts.status} <> 'deleted' and ${which}`;
+  const misCounted = sql`
+    select profile, status, date_trunc('month', expires_on)::date as month, expires_on < ${today}::date as expired,
+           max(blocked_until) as blocked_until, count(*)::int as n
+    from (${read(expiredThisMonth)} union all ${read(sql`${blockedNow} and not (${expiredThisMonth})`)}) as corrected
+    group by 1, 2, 3, 4, blocked_until > ${now.toISOString()}::timestamptz`;
+  return sql`with mis_counted as materialized (${misCounted})
+    ${counted}
+    union all select ${establishmentId}::uuid, profile, status, ${asCounted(sql`month`)}, null::timestamptz, -n from mis_counted
+    union all select ${establishmentId}::uuid, profile, status, case when expired then month else ${asCounted(sql`month`)} end, blocked_until, n
+      from mis_counted`;
 }
 
 /** The last day of `day`'s month. */

@@ -332,8 +332,15 @@ export async function listAccounts(
     const items = rows.slice(0, f.pageSize);
     return { items, total, next: rows.length > f.pageSize ? items.at(-1)!.id : null };
   }
-  // Grouped: the group counts say where the page falls.
-  const groups = await countGroups(db, f, f.groupBy!, group);
+  // Grouped: the group counts say where the page falls. The first page of the whole establishment
+  // grouped by status starts with the pending accounts, unless there are none: their page (a range of
+  // accounts_status_order_idx, an index probe when empty) is read beside the counts, two connections
+  // at once, and kept when the counts say that group comes first.
+  const guess = !f.after && f.page === 1 && f.groupBy === 'status' && !f.q && !f.ids && !f.status && !f.profile ? ACCOUNT_STATUSES[0] : undefined;
+  const [groups, guessed] = await Promise.all([
+    countGroups(db, f, f.groupBy!, group),
+    guess ? accountsInNameOrder(db, f, group.has(guess), 0, limit) : undefined,
+  ]);
   const total = groups.reduce((sum, g) => sum + g.count, 0);
   let rows: ListedAccount[];
   if (f.after) {
@@ -341,7 +348,8 @@ export async function listAccounts(
     if (from === -1) return { items: [], total, groups, next: null, positionLost: true };
     rows = await groupedStretch(db, f, group, groups.slice(from), 0, limit, afterPosition(f.after));
   } else {
-    rows = await groupedStretch(db, f, group, groups, (f.page - 1) * f.pageSize, limit);
+    const firstRead = guessed && groups[0]?.key === guess ? guessed : undefined;
+    rows = await groupedStretch(db, f, group, groups, (f.page - 1) * f.pageSize, limit, undefined, firstRead);
   }
   const items = rows.slice(0, f.pageSize);
   return { items, total, groups, next: rows.length > f.pageSize ? items.at(-1)!.id : null };
@@ -351,6 +359,7 @@ export async function listAccounts(
  * `limit` accounts of a grouped list from `offset` within `groups` (the first of them read only
  * after `after` when given). The group counts say which groups the stretch spans; each is read in
  * name order off the index with its own condition, instead of sorting every account by group.
+ * `firstRead`: the first group's first `limit` accounts, already read.
  */
 async function groupedStretch(
   db: Db,
@@ -360,6 +369,7 @@ async function groupedStretch(
   offset: number,
   limit: number,
   after?: SQL,
+  firstRead?: AccountView[],
 ): Promise<ListedAccount[]> {
   const items: ListedAccount[] = [];
   let start = 0;
@@ -369,7 +379,10 @@ async function groupedStretch(
     const from = after ? 0 : Math.max(offset, start) - start;
     const count = after ? limit - items.length : Math.min(offset + limit, start + g.count) - Math.max(offset, start);
     if (count > 0) {
-      const rows = await accountsInNameOrder(db, f, and(group.has(g.key), i === 0 ? after : undefined), from, count, after ? undefined : g.count);
+      const rows =
+        i === 0 && firstRead && from === 0
+          ? firstRead.slice(0, count)
+          : await accountsInNameOrder(db, f, and(group.has(g.key), i === 0 ? after : undefined), from, count, after ? undefined : g.count);
       items.push(...rows.map((row) => ({ ...row, groupKey: g.key })));
     }
     start += g.count;

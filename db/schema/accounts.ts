@@ -65,6 +65,10 @@ export const accounts = pgTable(
     // The list's order within one establishment (db/queries/accounts.ts NAME_ORDER): a page is read
     // off this index, never sorted out of every account of the platform.
     index('accounts_list_order_idx').on(t.establishmentId, t.searchText, t.id).where(sql`status <> 'deleted'`),
+    // A status group's page (list grouped by status, or filtered by « active » / « pending »), in list
+    // order: the group's stored status, then the name order; migration 0014 adds INCLUDE (expires_on,
+    // blocked_until), so that the rest of the displayed-status condition is checked in the index too.
+    index('accounts_status_order_idx').on(t.establishmentId, t.status, t.searchText, t.id).where(sql`status <> 'deleted'`),
     // Substring search (`like '%word%'` on the folded column): trigrams (pg_trgm, created by migration list_indexes_and_counts).
     index('accounts_search_trgm_idx').using('gin', t.searchText.op('gin_trgm_ops')),
     // The few accounts locked out right now (their displayed status is « Bloqué »); migration 0011

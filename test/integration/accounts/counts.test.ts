@@ -137,6 +137,34 @@ describe('list counts and grouped pages', () => {
   });
 });
 
+describe('the first page grouped by status', () => {
+  it('starts with the first group that has accounts, whether or not any account is pending', async () => {
+    // The pending group's page is read beside the counts and kept only when that group comes first.
+    const establishmentId = (await insertEstablishment(t.db)).id;
+    const expiredPending = { status: 'pending_activation' as const, expiresOn: '2026-11-05' };
+    for (let i = 0; i < 30; i++) {
+      await insertAccount(t.db, establishmentId, { lastName: `Actif${String(i).padStart(2, '0')}`, expiresOn: '2027-01-31' });
+    }
+    await insertAccount(t.db, establishmentId, { lastName: 'Aaron', ...expiredPending });
+    const firstPage = async () => {
+      const listed = await listAccounts(t.db, { ...clock, establishmentId, groupBy: 'status', page: 1, pageSize: 25 });
+      const expected = await reference(establishmentId, 'status', {});
+      expect(listed.groups).toEqual(expected.groups);
+      expect(listed.items.map((a) => a.id)).toEqual(expected.ids.slice(0, 25));
+      return listed;
+    };
+    const withoutPending = await firstPage();
+    expect(withoutPending.groups!.map((g) => g.key)).toEqual(['active', 'expired']);
+    expect(withoutPending.items.every((a) => a.groupKey === 'active')).toBe(true);
+
+    // Two pending accounts now come first, then 23 of the active ones.
+    await insertAccount(t.db, establishmentId, { lastName: 'Zoé', status: 'pending_activation', expiresOn: '2027-01-31' });
+    await insertAccount(t.db, establishmentId, { lastName: 'Yves', status: 'pending_activation', expiresOn: '2027-01-31' });
+    const withPending = await firstPage();
+    expect(withPending.items.map((a) => a.groupKey)).toEqual([...Array(2).fill('pending_activation'), ...Array(23).fill('active')]);
+  });
+});
+
 describe('deep pages by number', () => {
   it('read from the end of the list give the same accounts as counting from its start', async () => {
     const establishment = await insertEstablishment(t.db);
