@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { endActivationLinkAt, lockAccountRow, setAccountColumns } from '../db/queries/accounts';
 import { recordAudit, recordSentEmail } from '../db/queries/audit';
-import { findLinkRecipient } from '../db/queries/link-recipient';
-import { lockWorkflowLink, openLinksOfWorkflow, revokeWorkflowLinks, storeNewestLink, useLink } from '../db/queries/one-time-tokens';
+import { findLinkRecipient, type LinkRecipient, type LinkToStore } from '../db/queries/link-recipient';
+import { lockWorkflowLink, openLinksOfWorkflow, revokeWorkflowLinks, useLink } from '../db/queries/one-time-tokens';
 import { revokeAccountSessions } from '../db/queries/sessions';
 import { derivedToken, hashToken } from '../security/tokens';
 import type { Db } from '../db/client';
@@ -32,6 +32,9 @@ const AUDIT_ACTIONS = {
     done: 'account.password_reset',
   },
 } as const;
+
+/** The account status a link of each purpose is for. */
+const ELIGIBLE_STATUS = { activation: 'pending_activation', password_reset: 'active' } as const;
 
 /**
  * How many times an absent account row is looked for: the creating transaction commits within these
@@ -73,7 +76,18 @@ export interface LinkRequest {
   expiresAt: string;
 }
 
-type LinkRecipient = NonNullable<Awaited<ReturnType<typeof findLinkRecipient>>>;
+/** The link of a request: its token derived from the request key (a retry gets the same one), and the hash stored. */
+function requestedLink(tokenSecret: string, input: LinkRequest) {
+  const requestKey = `${input.workflowId}/${input.requestKey}`;
+  const token = derivedToken(tokenSecret, input.purpose, requestKey);
+  return { requestKey, token, tokenHash: hashToken(token) };
+}
+
+/** The link as the recipient's read stores it: for a holder in `storeIf` status only (any status when null). */
+function toStore(input: LinkRequest, tokenHash: string, storeIf: LinkToStore['storeIf']): LinkToStore {
+  const { purpose, workflowId, requestNo } = input;
+  return { purpose, tokenHash, workflowId, requestNo, expiresAt: new Date(input.expiresAt), storeIf, now: new Date() };
+}
 
 export function createPasswordLinkActivities({ db, mailer, config }: ActivityDeps) {
   /**
@@ -84,9 +98,10 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
    * starts the eligible account's validity workflow here, once the creation is seen committed, rather
    * than as a child of the activation (a child's start costs the server events and tasks in both
    * workflows). Idempotent (USE_EXISTING), so a retried check or the reconcile never starts a second one.
+   * `link`: stored by the same statement if the account is eligible (a first send, version 3).
    */
-  async function eligibleRecipient(purpose: Purpose, accountId: string, startValidity: boolean): Promise<LinkRecipient | null> {
-    const row = await findLinkRecipient(db, accountId);
+  async function eligibleRecipient(purpose: Purpose, accountId: string, startValidity: boolean, link?: LinkToStore): Promise<LinkRecipient | null> {
+    const row = await findLinkRecipient(db, accountId, link);
     if (!row) {
       if (Context.current().info.attempt >= ABSENT_ROW_ATTEMPTS) {
         throw ApplicationFailure.nonRetryable(`account ${accountId} absent (creation rolled back?)`, 'AccountAbsent');
@@ -94,7 +109,7 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
       throw ApplicationFailure.retryable(`account ${accountId} not found (yet)`, 'AccountNotFound');
     }
     const { status } = row.account;
-    if (status !== (purpose === 'activation' ? 'pending_activation' : 'active')) return null;
+    if (status !== ELIGIBLE_STATUS[purpose]) return null;
     if (startValidity) {
       const target = { client: Context.current().client, taskQueue: config.temporal.taskQueue };
       await ensureValidity(target, row.account, row.establishment.siret, { eager: true });
@@ -103,21 +118,11 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
   }
 
   /**
-   * Stores the link and emails it. Idempotent: the token is derived from the request key, the row is
-   * inserted once, the email carries an idempotency key. Earlier links of the same purpose are revoked,
-   * so only the newest one works.
+   * Emails the link the recipient's read stored (db/queries/link-recipient.ts: inserted once, earlier
+   * links of the same purpose revoked so only the newest one works). Idempotent: the token is derived
+   * from the request key, the email carries an idempotency key.
    */
-  async function sendLink({ account, establishment, creator }: LinkRecipient, input: LinkRequest): Promise<{ tokenHash: string }> {
-    const requestKey = `${input.workflowId}/${input.requestKey}`;
-    const token = derivedToken(config.tokenSecret, input.purpose, requestKey);
-    const tokenHash = hashToken(token);
-
-    await storeNewestLink(
-      db,
-      { accountId: account.id, purpose: input.purpose, tokenHash, workflowId: input.workflowId, requestNo: input.requestNo, expiresAt: new Date(input.expiresAt) },
-      new Date(),
-    );
-
+  async function sendLink({ account, establishment, creator }: LinkRecipient, input: LinkRequest, { requestKey, token, tokenHash }: ReturnType<typeof requestedLink>): Promise<{ tokenHash: string }> {
     const link = passwordLinkUrl(config.api.publicBaseUrl, token);
     const siteUrl = config.api.publicBaseUrl;
     const email =
@@ -172,15 +177,17 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
      * one read of the account (README « Worker: email drain »). Null: not eligible, nothing sent.
      */
     async sendFirstPasswordLink({ startValidity = false, ...input }: LinkRequest & { startValidity?: boolean }): Promise<{ tokenHash: string } | null> {
-      const row = await eligibleRecipient(input.purpose, input.accountId, startValidity);
-      return row && sendLink(row, input);
+      const link = requestedLink(config.tokenSecret, input);
+      const row = await eligibleRecipient(input.purpose, input.accountId, startValidity, toStore(input, link.tokenHash, ELIGIBLE_STATUS[input.purpose]));
+      return row && sendLink(row, input, link);
     },
 
     /** Issues link number `requestNo` (a resend, or a run's first link before version 3) and emails it. */
     async issuePasswordLink(input: LinkRequest): Promise<{ tokenHash: string }> {
-      const row = await findLinkRecipient(db, input.accountId);
+      const link = requestedLink(config.tokenSecret, input);
+      const row = await findLinkRecipient(db, input.accountId, toStore(input, link.tokenHash, null));
       if (!row) throw ApplicationFailure.nonRetryable(`account ${input.accountId} not found`, 'AccountNotFound');
-      return sendLink(row, input);
+      return sendLink(row, input, link);
     },
 
     /**

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, ne } from 'drizzle-orm';
 import type { Db } from '../client';
 import { accounts, type NewOneTimeToken, oneTimeTokens } from '../schema';
 
@@ -40,36 +40,6 @@ export async function findLivingLink(db: Db, tokenHash: string, now: Date) {
 }
 
 const open = and(isNull(oneTimeTokens.usedAt), isNull(oneTimeTokens.revokedAt));
-
-/**
- * The newest link of its purpose for the account: stored once (a retry finds it), every other open
- * link of that purpose revoked, so only the newest one works; an activation link's expiry is shown on
- * the account. One statement, so all of it or nothing without a transaction's extra round trips
- * (every email of a burst of creations runs it).
- */
-export async function storeNewestLink(
-  db: Db,
-  link: { accountId: string; purpose: Purpose; tokenHash: string; workflowId: string; requestNo: number; expiresAt: Date },
-  now: Date,
-): Promise<void> {
-  const expiresAt = link.expiresAt.toISOString();
-  const shownOnAccount =
-    link.purpose === 'activation'
-      ? sql`, shown as (update ${accounts} set activation_link_expires_at = ${expiresAt}::timestamptz where id = ${link.accountId}::uuid)`
-      : sql``;
-  await db.execute(sql`
-    with revoked as (
-      update ${oneTimeTokens} set revoked_at = ${now.toISOString()}::timestamptz
-      where account_id = ${link.accountId}::uuid and purpose = ${link.purpose}::token_purpose and token_hash <> ${link.tokenHash}
-        and used_at is null and revoked_at is null
-    ), stored as (
-      insert into ${oneTimeTokens} (account_id, purpose, token_hash, workflow_id, request_no, expires_at)
-      values (${link.accountId}::uuid, ${link.purpose}::token_purpose, ${link.tokenHash}, ${link.workflowId}, ${link.requestNo}::int, ${expiresAt}::timestamptz)
-      on conflict (token_hash) do nothing
-    )${shownOnAccount}
-    select 1
-  `);
-}
 
 /** The accounts and purposes for which `workflowId` issued links that are still open. */
 export async function openLinksOfWorkflow(db: Db, workflowId: string) {

@@ -130,6 +130,9 @@ export async function inBatches<T>(items: T[], concurrency: number, run: (item: 
  * jobs) as its own process, started as production starts it (worker/node-flags.ts), with NODE_ENV=production
  * as deployed (React, which renders the emails, runs its production build); stopped with the bench.
  */
+/** BENCH_WORKER_FLAGS: more node flags for a bench's worker process, to compare a setting (e.g. a V8 GC flag). */
+export const benchWorkerFlags = () => (process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean);
+
 export const startWorkerProcess = (bench: BenchStack, script = 'worker/main.ts', extraFlags: string[] = []) =>
   startAppProcess(bench, script, [...extraFlags, ...WORKER_NODE_FLAGS], PRODUCTION_ENV(), 'polling task queue');
 

@@ -38,7 +38,7 @@ import { systemClock } from '../../api/deps';
 import { addDays, expiryFrom, expiryInstant, monthBounds, monthOf, nextMonth, parisDay } from '../../domain/dates';
 import { hashPassword } from '../../security/passwords';
 import { expiryChangedSignal, workflowIds } from '../../workflows/definitions';
-import { type BenchStack, benchLogger, devServerDatabaseSize, inBatches, intFromEnv, mb, rssOf, runBench, startWorkerProcess, until } from './bench-stack';
+import { type BenchStack, benchLogger, benchWorkerFlags, devServerDatabaseSize, inBatches, intFromEnv, mb, rssOf, runBench, startWorkerProcess, until } from './bench-stack';
 import { cpuBetween, cpuSnapshot, type Labeller, machineCpuSeconds } from './cpu-shares';
 
 const RENEW_N = intFromEnv('BENCH_RENEW_ACCOUNTS', 10_000);
@@ -46,7 +46,7 @@ const REMINDER_N = intFromEnv('BENCH_REMINDER_ACCOUNTS', 100_000);
 const REMINDER_EST = intFromEnv('BENCH_REMINDER_ESTABLISHMENTS', 1_000);
 const RAW_SIGNALS = Math.min(RENEW_N, 1000);
 /** Extra node flags for the worker process (e.g. `--max-semi-space-size=4`), to compare settings. */
-const WORKER_FLAGS = (process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean);
+const WORKER_FLAGS = benchWorkerFlags();
 const TIMEOUT_MS = intFromEnv('BENCH_TIMEOUT_SECONDS', 3600) * 1000;
 const benchLog = benchLogger('validity');
 const log = (message: string) => benchLog(`${new Date().toISOString().slice(11, 19)} ${message}`);

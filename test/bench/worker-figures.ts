@@ -21,7 +21,7 @@ import { workflowIds } from '../../workflows/definitions';
 import { ensureValidity } from '../../workflows/validity-client';
 import { addMonths, parisDay } from '../../domain/dates';
 import { insertEstablishment } from '../support/fixtures';
-import { type BenchStack, benchLogger, cpuByPart, devServerDatabaseSize, inBatches, mb, type Part, rssOf, startWorkerProcess, until } from './bench-stack';
+import { type BenchStack, benchLogger, benchWorkerFlags, cpuByPart, devServerDatabaseSize, inBatches, mb, type Part, rssOf, startWorkerProcess, until } from './bench-stack';
 
 const log = benchLogger('worker');
 
@@ -170,7 +170,7 @@ export async function measureWorker(
   const since = new Date();
   // BENCH_WORKER_CPU_PROF=<folder>: the drain worker writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : [];
-  const drainWorker = await startWorkerProcess(bench, WORKER_SCRIPT, profile);
+  const drainWorker = await startWorkerProcess(bench, WORKER_SCRIPT, [...profile, ...benchWorkerFlags()]);
   const drainStarted = performance.now();
   const cpuBefore = await cpuByPart(bench, drainWorker.pid!);
   const drainRss = rssSampler(drainWorker.pid!);
@@ -184,7 +184,11 @@ export async function measureWorker(
   log(`where a drained activation's time went (mean of ${spent.sampled}): ${spent.text}`);
   // Until every validity workflow has had its first task too, then let the heap settle.
   await new Promise((r) => setTimeout(r, 3000));
-  log(`search-attribute upserts and markers per creation (activation + validity, mean of ${sample.length}): ${(await visibilityWrites(bench, sample)).toFixed(1)}`);
+  const histories = await historyFigures(bench, sample);
+  log(
+    `per creation (activation + validity, mean of ${sample.length}): ${histories.upserts.toFixed(1)} search-attribute upserts and markers, ` +
+      `${histories.events.toFixed(1)} history events; validity runs started eagerly (first task in the start's answer): ${(histories.eager * 100).toFixed(0)} %`,
+  );
   const rssAfterDrain = await rssOf(drainWorker.pid!);
 
   const figures: WorkerFigures = {
@@ -276,12 +280,15 @@ async function whereTheTimeWent(bench: BenchStack, sample: SeededAccount[]) {
 }
 
 /**
- * What a creation costs the server's visibility store beyond its two starts: every search-attribute
- * upsert and every marker (a `patched()` marker comes with its TemporalChangeVersion upsert), in the
- * activation and in the validity workflow it started, once the validity has had its first task.
+ * What a creation costs the server beyond its two starts, from the sampled histories once each validity
+ * has had its first task: every search-attribute upsert and every marker (a `patched()` marker comes
+ * with its TemporalChangeVersion upsert) and every event, in the activation and the validity it
+ * started; and the share of validity runs started eagerly (their first task handed back in the start's
+ * answer, so scheduled and started in the same transaction, not dispatched through the task queue).
  */
-async function visibilityWrites(bench: BenchStack, sample: SeededAccount[]): Promise<number> {
-  let total = 0;
+async function historyFigures(bench: BenchStack, sample: SeededAccount[]) {
+  const sums = { upserts: 0, events: 0, eager: 0 };
+  const millis = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
   for (const account of sample) {
     const activation = await bench.temporal.workflow.getHandle(workflowIds.activation(account.loginId)).fetchHistory();
     const validityHandle = bench.temporal.workflow.getHandle(workflowIds.validity(account.loginId));
@@ -290,11 +297,14 @@ async function visibilityWrites(bench: BenchStack, sample: SeededAccount[]): Pro
       validity = await validityHandle.fetchHistory().catch(() => undefined);
       return validity?.events?.some((e) => e.workflowTaskCompletedEventAttributes) ?? false;
     }, performance.now(), 5 * 60_000);
-    total += [...(activation.events ?? []), ...(validity?.events ?? [])].filter(
-      (e) => e.upsertWorkflowSearchAttributesEventAttributes || e.markerRecordedEventAttributes,
-    ).length;
+    const events = [...(activation.events ?? []), ...(validity?.events ?? [])];
+    sums.events += events.length;
+    sums.upserts += events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes || e.markerRecordedEventAttributes).length;
+    const scheduled = validity?.events?.find((e) => e.workflowTaskScheduledEventAttributes);
+    const started = validity?.events?.find((e) => e.workflowTaskStartedEventAttributes);
+    if (scheduled && started && millis(started) - millis(scheduled) < 1) sums.eager++; // the same transaction: microseconds apart
   }
-  return total / sample.length;
+  return { upserts: sums.upserts / sample.length, events: sums.events / sample.length, eager: sums.eager / sample.length };
 }
 
 /** Tasks waiting on the bench's task queue (workflow and activity), as the server reports its backlog. */

@@ -286,20 +286,25 @@ describe('activation workflow (time skipping)', () => {
   });
 });
 
+/** What an activation run gives its first link's activity. */
+function firstLinkRequest(account: { id: string; loginId: string }) {
+  return {
+    purpose: 'activation' as const,
+    accountId: account.id,
+    workflowId: `activation-${account.loginId}`,
+    requestKey: 'run-1/1',
+    requestNo: 1,
+    expiresAt: new Date(Date.now() + 15 * DAY).toISOString(),
+  };
+}
+
 describe('issuePasswordLink activity', () => {
   it('sends one email and stores one token however often it is retried', async () => {
     const stack = inject('stack');
     const establishment = await insertEstablishment(ts.deps.db);
     const account = await insertAccount(ts.deps.db, establishment.id, { status: 'pending_activation' });
     const activities = createActivities({ db: ts.deps.db, mailer: createMailer(ts.deps.config.mail), config: ts.deps.config });
-    const input = {
-      purpose: 'activation' as const,
-      accountId: account.id,
-      workflowId: `activation-${account.loginId}`,
-      requestKey: 'run-1/1',
-      requestNo: 1,
-      expiresAt: new Date(Date.now() + 15 * DAY).toISOString(),
-    };
+    const input = firstLinkRequest(account);
     const first = await activities.issuePasswordLink(input);
     const retry = await activities.issuePasswordLink(input);
     expect(retry.tokenHash).toBe(first.tokenHash);
@@ -307,6 +312,24 @@ describe('issuePasswordLink activity', () => {
     expect(await ts.deps.db.select().from(oneTimeTokens).where(eq(oneTimeTokens.accountId, account.id))).toHaveLength(1);
     const sent = await ts.deps.db.select().from(auditEvents).where(eq(auditEvents.targetAccountId, account.id));
     expect(sent.map((e) => e.action)).toEqual(['email.password_creation_sent']);
+  });
+
+  it('a first send stores its link in the account read only for an account still waiting for it', async () => {
+    const establishment = await insertEstablishment(ts.deps.db);
+    const activities = createActivities({ db: ts.deps.db, mailer: createMailer(ts.deps.config.mail), config: ts.deps.config });
+    const active = await insertAccount(ts.deps.db, establishment.id, { status: 'active' });
+    expect(await activities.sendFirstPasswordLink(firstLinkRequest(active))).toBeNull();
+    expect(await ts.deps.db.select().from(oneTimeTokens).where(eq(oneTimeTokens.accountId, active.id))).toHaveLength(0);
+    const [untouched] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, active.id));
+    expect(untouched!.activationLinkExpiresAt).toBeNull();
+    expect(await createMailSinkClient(inject('stack').mailSinkUrl).list({ to: active.email })).toHaveLength(0);
+
+    const pending = await insertAccount(ts.deps.db, establishment.id, { status: 'pending_activation' });
+    const sent = await activities.sendFirstPasswordLink(firstLinkRequest(pending));
+    const [token] = await ts.deps.db.select().from(oneTimeTokens).where(eq(oneTimeTokens.accountId, pending.id));
+    expect(token!.tokenHash).toBe(sent!.tokenHash);
+    const [shown] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, pending.id));
+    expect(shown!.activationLinkExpiresAt!.getTime()).toBe(token!.expiresAt.getTime());
   });
 });
 
