@@ -1,8 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
-import type { RightLevel } from '../../domain/account';
 import type { Db } from '../client';
-import { builtOncePerHandle } from '../prepared';
-import { accounts, establishments, type NewEstablishment, services } from '../schema';
+import { accounts, establishments, type NewEstablishment } from '../schema';
 import { effectiveStatus } from './account-status';
 
 export async function findEstablishment(db: Db, id: string) {
