@@ -20,6 +20,7 @@ import { insertAdminRegistration } from './admin-registrations';
 import { auditEntryValues } from './audit';
 import { countableAccounts, monthEnd } from './account-counts';
 import { effectiveStatus, hasEffectiveStatus } from './account-status';
+import { rankedPageIds } from './name-ranks';
 import { contains, countSearchMatches, queryWords, searchPageIds, searchPostings } from './search-matches';
 
 /** Who the holder is and how to reach them: what « Mes intervenants » shows of an admin. */
@@ -187,7 +188,7 @@ function groupExpressions(groupBy: AccountGroupBy, clock: Clockwise): GroupExpre
 /**
  * The order of the list: group first when grouping, then last name, first name, id (stable across
  * pages). Names compare folded (the search column starts with « last first »), so that `Émile` comes
- * before `Zola` whatever the database collation.
+ * before `Zola`, and byte by byte (the column is COLLATE "C"), the same on every server.
  */
 export const NAME_ORDER = [asc(accounts.searchText), asc(accounts.id)];
 const NAME_ORDER_DESC = [desc(accounts.searchText), desc(accounts.id)];
@@ -287,8 +288,11 @@ const afterPosition = (position: ListPosition) => sql`(${accounts.searchText}, $
 
 type ListedAccount = AccountView & { groupKey?: string };
 
-/** From this offset on, a page by number waits for the total to know from which end to read (below it, skipping costs less than waiting). */
-const BACKWARDS_FROM = 2_000;
+/**
+ * From this offset on, a page by number is deep: the whole list's finds its place from the name ranks,
+ * a filtered one waits for the total to know from which end to read. Below it, skipping costs less.
+ */
+const DEEP_FROM = 2_000;
 
 /**
  * A page of the list: `pageSize` accounts from the `page`-th page, or right after `after` (a keyset
@@ -308,7 +312,9 @@ export async function listAccounts(
     const offset = (f.page - 1) * f.pageSize;
     let total: number;
     let rows: AccountView[];
-    if (f.after || offset < BACKWARDS_FROM || !countedFromCounters(f)) {
+    // The whole list deep by number: its place from the name ranks (db/queries/name-ranks.ts).
+    const ranked = !f.after && offset >= DEEP_FROM && countedFromCounters(f) && !f.status && !f.profile;
+    if (f.after || offset < DEEP_FROM || !countedFromCounters(f) || ranked) {
       // The total and the page do not depend on each other: two connections at once, so a request
       // waits for the slower of the two statements, not for both one after the other.
       // A search with nothing beside it (no status, profile or selection) counts its matches and reads
@@ -321,11 +327,14 @@ export async function listAccounts(
           ? accountsWithIds(db, f, sql`(${searchPageIds(postings, f.after, f.after ? 0 : offset, limit)})`)
           : f.after
             ? accountsInNameOrder(db, f, afterPosition(f.after), 0, limit)
-            : accountsInNameOrder(db, f, undefined, offset, limit),
+            : ranked
+              ? accountsWithIds(db, f, sql`(${rankedPageIds(f.establishmentId, offset, limit)})`)
+              : accountsInNameOrder(db, f, undefined, offset, limit),
       ]);
     } else {
-      // Deep by number, with a total the counters give at once: the total first, to read the second
-      // half of the list from its end. (A search counts its matches: not worth waiting for.)
+      // Deep by number, filtered by status or profile, with a total the counters give at once: the
+      // total first, to read the second half of the list from its end. (A search counts its matches:
+      // not worth waiting for.)
       total = await countTotal(db, f);
       rows = await accountsInNameOrder(db, f, undefined, offset, limit, total);
     }

@@ -11,7 +11,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { createdAt, instant, updatedAt } from './columns';
+import { byteOrderText, createdAt, instant, updatedAt } from './columns';
 import { accountStatusEnum, civilityEnum, profileEnum, rightLevelEnum } from './enums';
 import { establishments } from './establishments';
 import { services } from './services';
@@ -51,8 +51,8 @@ export const accounts = pgTable(
     termsAcceptableFrom: date({ mode: 'string' }),
     /** Set by the activation workflow: when the current password-creation link dies. */
     activationLinkExpiresAt: instant(),
-    /** Folded last name, first name and service: accent- and case-insensitive search. */
-    searchText: text().notNull(),
+    /** Folded last name, first name and service: accent- and case-insensitive search, and the list's order (byte order). */
+    searchText: byteOrderText().notNull(),
     createdByAccountId: uuid().references((): AnyPgColumn => accounts.id),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

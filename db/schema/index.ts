@@ -14,3 +14,4 @@ export * from './establishment-terms';
 export * from './expiry-reminders';
 export * from './account-counts';
 export * from './search-words';
+export * from './account-name-counts';

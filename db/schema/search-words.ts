@@ -1,4 +1,5 @@
 import { index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { byteOrderText } from './columns';
 
 /**
  * The distinct words of each establishment's search texts (`accounts.search_text` split on its
@@ -29,7 +30,7 @@ export const accountWords = pgTable(
   {
     establishmentId: uuid().notNull(),
     word: text().notNull(),
-    searchText: text().notNull(),
+    searchText: byteOrderText().notNull(),
     accountId: uuid().notNull(),
   },
   (t) => [primaryKey({ columns: [t.establishmentId, t.word, t.searchText, t.accountId] })],
