@@ -1,4 +1,4 @@
-import { index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { index, pgTable, primaryKey, uuid } from 'drizzle-orm/pg-core';
 import { byteOrderText } from './columns';
 
 /**
@@ -11,7 +11,7 @@ export const searchWords = pgTable(
   'search_words',
   {
     establishmentId: uuid().notNull(),
-    word: text().notNull(),
+    word: byteOrderText().notNull(),
   },
   (t) => [primaryKey({ columns: [t.establishmentId, t.word] }), index('search_words_trgm_idx').using('gin', t.word.op('gin_trgm_ops'))],
 );
@@ -29,7 +29,7 @@ export const accountWords = pgTable(
   'account_words',
   {
     establishmentId: uuid().notNull(),
-    word: text().notNull(),
+    word: byteOrderText().notNull(),
     searchText: byteOrderText().notNull(),
     accountId: uuid().notNull(),
   },
