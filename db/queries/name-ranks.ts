@@ -15,24 +15,25 @@ export function rankedPageIds(establishmentId: string, offset: number, limit: nu
   const c = accountNameCounts;
   return sql`
     with coarse as (
-      select ${c.prefix} as prefix, sum(${c.n}) as n from ${c}
+      select ${c.prefix} as prefix, sum(${c.n})::int as n from ${c}
       where ${c.establishmentId} = ${establishmentId} and ${c.prefixLength} = ${NAME_PREFIX_LENGTHS.coarse}
       group by 1 having sum(${c.n}) <> 0
     ), coarse_hit as (
+      -- next: where the coarse prefix's fine ones end (after the last, U+10FFFF: above every search text).
       select prefix, next, before from (
-        select prefix, n, lead(prefix) over w as next, sum(n) over w - n as before from coarse window w as (order by prefix)
+        select prefix, n, lead(prefix, 1, chr(1114111)) over w as next, sum(n) over w - n as before from coarse window w as (order by prefix)
       ) as placed
-      where before + n > ${offset} order by prefix limit 1
+      where before + n > ${offset}::bigint order by prefix limit 1
     ), fine as (
-      select ${c.prefix} as prefix, sum(${c.n}) as n from ${c}, coarse_hit
+      select ${c.prefix} as prefix, sum(${c.n})::int as n from ${c}, coarse_hit
       where ${c.establishmentId} = ${establishmentId} and ${c.prefixLength} = ${NAME_PREFIX_LENGTHS.fine}
-        and ${c.prefix} >= coarse_hit.prefix and (coarse_hit.next is null or ${c.prefix} < coarse_hit.next)
+        and ${c.prefix} >= coarse_hit.prefix and ${c.prefix} < coarse_hit.next
       group by 1 having sum(${c.n}) <> 0
     ), fine_hit as (
       select prefix, before from (
         select fine.prefix, fine.n, coarse_hit.before + sum(fine.n) over (order by fine.prefix) - fine.n as before from fine, coarse_hit
       ) as placed
-      where before + n > ${offset} order by prefix limit 1
+      where before + n > ${offset}::bigint order by prefix limit 1
     )
     select page.id from fine_hit, lateral (
       select ${accounts.id} as id from ${accounts}
