@@ -15,11 +15,12 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import postgres from 'postgres';
 import type { SearchAttributes } from '@temporalio/common';
 import { EMBEDDED_DATABASE_NAME, loadConfigOrExit } from '../config/env';
 import { migrateDatabase } from '../db/migrate';
@@ -35,6 +36,8 @@ import { temporalCli, temporalPostgresSchemaDir, temporalServer, temporalSqlTool
 const ROOT = path.resolve(__dirname, '..');
 /** Fixed when the `temporal` database is created: Temporal refuses a config that changes it later. */
 const HISTORY_SHARDS = 8;
+/** Run after Temporal's visibility migration (partial search attribute indexes), shared with docker-compose.yml. */
+const VISIBILITY_INDEXES_FILE = path.join(ROOT, 'dev', 'temporal-visibility-indexes.sql');
 /** Temporal's dynamic config, shared with docker-compose.yml. */
 const DYNAMIC_CONFIG_FILE = path.join(ROOT, 'dev', 'temporal-dynamic-config.yaml');
 const TEMPORAL_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
@@ -123,6 +126,7 @@ export async function startCluster(opts: { dataDir: string; appEnv?: Record<stri
       await createDatabaseIfMissing(serverUrl, database);
       await migrateTemporalSchema(sqlTool, db, database, path.join(schemaDir, schema, 'versioned'));
     }
+    await runSqlFile(withDatabase(serverUrl, 'temporal_visibility'), VISIBILITY_INDEXES_FILE);
 
     const sink = await startMailSink({ port: await findFreePort(), host: '127.0.0.1', dir: path.join(dir, 'mail') });
     started.push(sink);
@@ -224,6 +228,15 @@ async function migrateTemporalSchema(sqlTool: string, db: DbServer, database: st
   const run = (args: string[]) => promisify(execFile)(sqlTool, [...base, ...args], { env, timeout: 5 * 60_000 });
   await run(['setup-schema', '-v', '0.0']);
   await run(['update-schema', '-d', versionedDir]);
+}
+
+async function runSqlFile(databaseUrl: string, file: string): Promise<void> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => undefined });
+  try {
+    await sql.unsafe(await readFile(file, 'utf8'));
+  } finally {
+    await sql.end();
+  }
 }
 
 /** The server's config: the four services on 127.0.0.1, PostgreSQL for history and visibility. */
