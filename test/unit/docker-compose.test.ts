@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envSchema, loadConfig } from '../../config/env';
-import { TEMPORAL_SQL_PLUGIN } from '../../dev/cluster';
+import { TEMPORAL_GO_ENV, TEMPORAL_SQL_PLUGIN } from '../../dev/cluster';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_SERVER_VERSION } from '../../dev/tools';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
 import { workerNodeArgs } from '../../worker/node-flags';
@@ -184,7 +184,7 @@ describe('docker-compose.yml', () => {
     for (const [name, role] of [['temporal', 'frontend'], ['temporal-history', 'history'], ['temporal-matching', 'matching'], ['temporal-worker', 'worker']]) {
       expect(service(name!).image).toBe(`temporalio/server:${serverTag}`);
       const env = environmentOf(name!);
-      expect(env).toMatchObject({ SERVICES: role, DB: TEMPORAL_SQL_PLUGIN, POSTGRES_SEEDS: 'postgres', DBNAME: 'temporal', VISIBILITY_DBNAME: 'temporal_visibility' });
+      expect(env).toMatchObject({ ...TEMPORAL_GO_ENV, SERVICES: role, DB: TEMPORAL_SQL_PLUGIN, POSTGRES_SEEDS: 'postgres', DBNAME: 'temporal', VISIBILITY_DBNAME: 'temporal_visibility' });
       expect(env.POSTGRES_USER).toBe(postgres.POSTGRES_USER);
       expect(env.POSTGRES_PWD).toBe(postgres.POSTGRES_PASSWORD);
       expect(dependsOn(name!)).toMatchObject({ 'temporal-visibility-indexes': 'service_completed_successfully' });
