@@ -44,15 +44,15 @@ const TEMPORAL_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const
 /**
  * Temporal's PostgreSQL driver, repeated by docker-compose.yml (`DB`; its unit test checks it).
  * `postgres12_pgx`, not `postgres12` (lib/pq): pgx prepares each statement once per connection and
- * reuses it, where lib/pq has every statement parsed and planned again; the server's PostgreSQL
- * backends spent a third less CPU per creation (README « Throughput side by side »).
+ * reuses it in one round trip, where lib/pq has every statement parsed again, in two; the `temporal`
+ * database's backends spent about half the CPU per creation (README « The cluster's own cost »).
  */
 export const TEMPORAL_SQL_PLUGIN = 'postgres12_pgx';
 /**
  * The Go runtime of Temporal's four services, repeated by docker-compose.yml (its unit test checks it).
  * GOGC=400: the heap may grow to 5 × what is live (history ~27 MB live, frontend ~18, matching and
  * worker ~13: some 250 MB more in all) before the garbage collector runs, a quarter as many
- * collections as the default 100 for the same work (README « Throughput side by side »).
+ * collections as the default 100 for the same work (README « The cluster's own cost »).
  */
 export const TEMPORAL_GO_ENV = { GOGC: '400' } as const;
 type TemporalService = (typeof TEMPORAL_SERVICES)[number];
