@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envSchema, loadConfig } from '../../config/env';
+import { TEMPORAL_GO_ENV, TEMPORAL_SQL_PLUGIN } from '../../dev/cluster';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_SERVER_VERSION } from '../../dev/tools';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
 import { workerNodeArgs } from '../../worker/node-flags';
@@ -183,14 +184,22 @@ describe('docker-compose.yml', () => {
     for (const [name, role] of [['temporal', 'frontend'], ['temporal-history', 'history'], ['temporal-matching', 'matching'], ['temporal-worker', 'worker']]) {
       expect(service(name!).image).toBe(`temporalio/server:${serverTag}`);
       const env = environmentOf(name!);
-      expect(env).toMatchObject({ SERVICES: role, DB: 'postgres12', POSTGRES_SEEDS: 'postgres', DBNAME: 'temporal', VISIBILITY_DBNAME: 'temporal_visibility' });
+      expect(env).toMatchObject({ ...TEMPORAL_GO_ENV, SERVICES: role, DB: TEMPORAL_SQL_PLUGIN, POSTGRES_SEEDS: 'postgres', DBNAME: 'temporal', VISIBILITY_DBNAME: 'temporal_visibility' });
       expect(env.POSTGRES_USER).toBe(postgres.POSTGRES_USER);
       expect(env.POSTGRES_PWD).toBe(postgres.POSTGRES_PASSWORD);
-      expect(dependsOn(name!)).toMatchObject({ 'temporal-schema': 'service_completed_successfully' });
+      expect(dependsOn(name!)).toMatchObject({ 'temporal-visibility-indexes': 'service_completed_successfully' });
     }
     for (const name of ['temporal-schema', 'temporal-setup']) expect(service(name).image).toBe(`temporalio/admin-tools:${serverTag}`);
     expect(service('temporal-ui').image).toBe(`temporalio/ui:${TEMPORAL_UI_SERVER_VERSION.replace(/^v/, '')}`);
     expect(environmentOf('temporal-ui').TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  it('makes the search attribute indexes partial with the SQL npm run cluster runs, after the migration, before the Temporal services', () => {
+    const indexes = service('temporal-visibility-indexes');
+    expect(indexes.volumes).toContain('./dev/temporal-visibility-indexes.sql:/sql/temporal-visibility-indexes.sql:ro');
+    expect(commandOf('temporal-visibility-indexes')).toEqual(['psql', '-v', 'ON_ERROR_STOP=1', '-f', '/sql/temporal-visibility-indexes.sql']);
+    expect(environmentOf('temporal-visibility-indexes')).toMatchObject({ PGHOST: 'postgres', PGDATABASE: 'temporal_visibility', PGUSER: environmentOf('postgres').POSTGRES_USER });
+    expect(dependsOn('temporal-visibility-indexes')).toMatchObject({ 'temporal-schema': 'service_completed_successfully' });
   });
 
   it('publishes the ports of the config defaults: API, Temporal UI, mail sink', () => {
