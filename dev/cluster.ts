@@ -42,6 +42,13 @@ const VISIBILITY_INDEXES_FILE = path.join(ROOT, 'dev', 'temporal-visibility-inde
 const DYNAMIC_CONFIG_FILE = path.join(ROOT, 'dev', 'temporal-dynamic-config.yaml');
 const TEMPORAL_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
 /**
+ * The embedded PostgreSQL's connection limit, repeated by docker-compose.yml's postgres service. Each of
+ * Temporal's four services opens its own pools (temporal 20, visibility 10: up to 120), the two APIs and
+ * two workers 10 each, the drill and the operators a few more: PostgreSQL's default of 100 would answer
+ * « too many clients » in a burst.
+ */
+export const POSTGRES_MAX_CONNECTIONS = 250;
+/**
  * Temporal's PostgreSQL driver, repeated by docker-compose.yml (`DB`; its unit test checks it).
  * `postgres12_pgx`, not `postgres12` (lib/pq): pgx prepares each statement once per connection and
  * reuses it in one round trip, where lib/pq has every statement parsed again, in two; the `temporal`
@@ -116,7 +123,7 @@ export async function startCluster(opts: { dataDir: string; appEnv?: Record<stri
     let restartPostgres: (() => Promise<void>) | undefined;
     if (config.database.embedded) {
       const pgPort = await findFreePort();
-      const pgOptions = { dataDir: path.join(dir, 'postgres'), port: pgPort };
+      const pgOptions = { dataDir: path.join(dir, 'postgres'), port: pgPort, postgresFlags: ['-c', `max_connections=${POSTGRES_MAX_CONNECTIONS}`] };
       let pg: EmbeddedPostgres = await startEmbeddedPostgres(pgOptions);
       started.push({ stop: () => pg.stop() });
       serverUrl = pg.url('postgres');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envSchema, loadConfig } from '../../config/env';
-import { TEMPORAL_GO_ENV, TEMPORAL_SQL_PLUGIN } from '../../dev/cluster';
+import { POSTGRES_MAX_CONNECTIONS, TEMPORAL_GO_ENV, TEMPORAL_SQL_PLUGIN } from '../../dev/cluster';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_SERVER_VERSION } from '../../dev/tools';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../workflows/definitions';
 import { workerNodeArgs } from '../../worker/node-flags';
@@ -189,6 +189,8 @@ describe('docker-compose.yml', () => {
       expect(env.POSTGRES_PWD).toBe(postgres.POSTGRES_PASSWORD);
       expect(dependsOn(name!)).toMatchObject({ 'temporal-visibility-indexes': 'service_completed_successfully' });
     }
+    // Temporal's four services' pools beside the apps': more than PostgreSQL's default 100.
+    expect(service('postgres').command).toEqual(['postgres', '-c', `max_connections=${POSTGRES_MAX_CONNECTIONS}`]);
     for (const name of ['temporal-schema', 'temporal-setup']) expect(service(name).image).toBe(`temporalio/admin-tools:${serverTag}`);
     expect(service('temporal-ui').image).toBe(`temporalio/ui:${TEMPORAL_UI_SERVER_VERSION.replace(/^v/, '')}`);
     expect(environmentOf('temporal-ui').TEMPORAL_ADDRESS).toBe('temporal:7233');
