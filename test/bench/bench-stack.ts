@@ -168,6 +168,21 @@ export function intFromEnv(name: string, fallback: number, min = 1): number {
   return value;
 }
 
+/**
+ * Sizes to grow through, in increasing order, from the environment: `20000,100000` (or one size); `0` for
+ * none. Else `fallback`.
+ */
+export function sizesFromEnv(name: string, fallback: number[]): number[] {
+  const raw = process.env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === '0') return [];
+  const sizes = raw.split(',').map((part) => Number(part.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || sizes.some((n, i) => i > 0 && n <= sizes[i - 1]!)) {
+    throw new Error(`${name} doit être 0 ou des entiers ≥ 1 croissants séparés par des virgules (reçu « ${raw} »)`);
+  }
+  return sizes;
+}
+
 export type Part = 'worker' | 'Temporal' | 'PostgreSQL' | 'sink and bench';
 
 /**
