@@ -59,7 +59,7 @@ import { loginIdFor } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
 import { hashPassword } from '../../security/passwords';
 import { insertEstablishment } from '../support/fixtures';
-import { type BenchStack, cpuByPart, intFromEnv, mb, type Part, rssOf, runBench, runConcurrently, sizesFromEnv, type Timing, timing } from './bench-stack';
+import { type BenchStack, benchLogger, cpuByPart, intFromEnv, mb, type Part, rssOf, runBench, runConcurrently, sizesFromEnv, type Timing, timing } from './bench-stack';
 import { renewThroughApi, setBasedUpdateAlone } from './bulk-renewal';
 import { atLeast, atMost, type Row, tableLines } from './summary';
 import {
@@ -95,7 +95,7 @@ const OPEN_WAIT_MINUTES = intFromEnv('BENCH_OPEN_WAIT_MINUTES', 30);
 const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
 const loadAtStart = loadAverage();
 
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const log = benchLogger('accounts');
 
 // ---------------------------------------------------------------------------------------------------
 // Data: deterministic (seeded PRNG) so that two runs with the same N are comparable

@@ -38,7 +38,9 @@ export async function devServerDatabaseSize(bench: BenchStack): Promise<number> 
   return (await size(file)) + (await size(`${file}-wal`));
 }
 
-export const benchLogger = (name: string) => (message: string) => process.stderr.write(`[bench:${name}] ${message}\n`);
+/** Progress on stderr, with the UTC time: a long run's log says how long each phase took. */
+export const benchLogger = (name: string) => (message: string) =>
+  process.stderr.write(`[bench:${name}] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
 
 export function runBench(name: string, body: (bench: BenchStack) => Promise<void>): void {
   const log = benchLogger(name);

@@ -49,8 +49,7 @@ const RAW_SIGNALS = Math.min(RENEW_N, 1000);
 /** Extra node flags for the worker process (e.g. `--max-semi-space-size=4`), to compare settings. */
 const WORKER_FLAGS = benchWorkerFlags();
 const TIMEOUT_MS = intFromEnv('BENCH_TIMEOUT_SECONDS', 3600) * 1000;
-const benchLog = benchLogger('validity');
-const log = (message: string) => benchLog(`${new Date().toISOString().slice(11, 19)} ${message}`);
+const log = benchLogger('validity');
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rate = (count: number, ms: number) => `${((count / ms) * 1000).toFixed(0)}/s`;
