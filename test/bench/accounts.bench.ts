@@ -698,6 +698,10 @@ runBench('accounts', async (bench) => {
   if (createCount > 0) console.log(workerSettingsLine(config));
   console.log('');
   for (const line of tableLines(rows)) console.log(line);
+  const skipped = createCount === 0
+    ? ['creation, drain, bulk renewal and worker memory (BENCH_CREATE=0)']
+    : [...(RENEW_COUNT === 0 ? ['bulk renewal (BENCH_RENEW_ACCOUNTS=0)'] : []), ...(OPEN_SIZES.length === 0 ? ['worker memory with open workflows (BENCH_OPEN_WORKFLOWS=0)'] : [])];
+  if (skipped.length) console.log(`not measured in this run: ${skipped.join('; ')}`);
   if (workerCpu) {
     console.log('');
     console.log(workerCpu);
