@@ -419,7 +419,10 @@ export function openStepRow(step: OpenStep, rssIdle: number): Row {
     raw: mb(rssIdle),
     ratio: `${(Math.max(step.rss, step.peak) / rssIdle).toFixed(2)} ×`,
     goal: '≤ 400 MB',
-    checks: [atMost(Math.max(step.rss, step.peak), MB_400)],
+    // Sampled before every first task ran, the figure is not the one the goal asks for: not met.
+    checks: step.backlogLeft
+      ? [atMost(Math.max(step.rss, step.peak), MB_400, 'memory'), { part: 'every first task run', met: false }]
+      : [atMost(Math.max(step.rss, step.peak), MB_400)],
     note:
       `opened in ${step.seconds.toFixed(0)} s, ${step.backlogLeft ? `${step.backlogLeft} first tasks still queued when the wait ran out` : 'every first task run'}; ` +
       `dev server store ${mb(step.devDbBytes)}`,
