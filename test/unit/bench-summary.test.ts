@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sizesFromEnv } from '../bench/bench-stack';
 import { atLeast, atMost, type Row, rowMet, tableLines, tally, verdict } from '../bench/summary';
+import { openStepRow } from '../bench/worker-figures';
 
 const row = (operation: string, checks: Row['checks']): Row => ({
   operation,
@@ -72,5 +73,23 @@ describe('sizes from the environment (BENCH_OPEN_WORKFLOWS)', () => {
       process.env[name] = bad;
       expect(() => sizesFromEnv(name, [1]), bad).toThrow(name);
     }
+  });
+});
+
+describe("the worker's memory rows", () => {
+  const MB = 2 ** 20;
+  const step = { openWorkflows: 100_000, rss: 318 * MB, peak: 325 * MB, seconds: 3362, backlogLeft: 0, devDbBytes: 2183 * MB };
+
+  it('meets ≤ 400 MB by the larger of the sample and the peak while the workflows were opened', () => {
+    expect(rowMet(openStepRow(step, 217 * MB))).toBe(true);
+    expect(rowMet(openStepRow({ ...step, peak: 401 * MB }, 217 * MB))).toBe(false);
+    expect(rowMet(openStepRow({ ...step, rss: 401 * MB, peak: 300 * MB }, 217 * MB))).toBe(false);
+  });
+
+  it('does not meet its goal when sampled before every first task ran, whatever the memory', () => {
+    const row = openStepRow({ ...step, backlogLeft: 16_881 }, 217 * MB);
+    expect(rowMet(row)).toBe(false);
+    expect(verdict(row.checks)).toBe('memory met, every first task run NOT met');
+    expect(row.note).toContain('16881 first tasks still queued');
   });
 });
