@@ -19,10 +19,25 @@
  *   with the CPU each creation and each bare start cost by process (the in-process API counts as the
  *   bench's); BENCH_CREATE_CPU_PROF=<file.cpuprofile>: a V8 CPU profile of the first batch of
  *   creations at concurrency 8 (this process only);
- * - then the worker's figures (test/bench/worker-figures.ts): the drain of a burst of creations beside
- *   the raw sink rate, and the worker's resident memory.
+ * - then, with the worker (its own process, test/bench/worker-figures.ts): the drain of a burst of
+ *   BENCH_DRAIN_EMAILS creations (default 300) beside the raw sink rate;
+ * - the bulk renewal of BENCH_RENEW_ACCOUNTS accounts of the establishment (default 10,000; 0 skips it),
+ *   their validity workflows opened first as the reconcile opens them: the request through the app, its
+ *   report checked, until every validity workflow shows the new expiry (test/bench/bulk-renewal.ts), beside
+ *   the same set-based UPDATE alone, before and after it;
+ * - the worker's resident memory with the workflows open on its queue grown to each of BENCH_OPEN_WORKFLOWS
+ *   (default `20000,100000`; one size, or 0 for none), sampled once every first task ran (at most
+ *   BENCH_OPEN_WAIT_MINUTES after the last start, default 90: on a busy machine the worker runs the first
+ *   tasks slower than the dev server takes the starts), beside the same worker idle.
+ * One final table: every figure of issue 13's goals, its raw limit, the goal and met / NOT met; the load
+ * average at the start and at the end. The full default run takes 45–60 min on the 2-core machine, most
+ * of it opening 100,000 workflows on the dev server.
  *
- *   BENCH_ACCOUNTS=20000 BENCH_ROUNDS=50 npm run bench
+ * BENCH_SHORT=1, for quick A/B runs: no renewal and no open workflows unless their variables ask
+ * (lists, export, creation and drain as above). BENCH_CREATE=0: lists and export only (no creation, no
+ * worker: no drain, renewal or memory figures).
+ *
+ *   BENCH_ACCOUNTS=20000 BENCH_ROUNDS=50 BENCH_OPEN_WORKFLOWS=2000 npm run bench
  *
  * Everything started is stopped and the temporary directory removed, even on error or Ctrl-C.
  */
@@ -40,13 +55,28 @@ import { listAccounts, listPosition } from '../../db/queries/accounts';
 import { encodeCursor } from '../../api/schemas/accounts';
 import { listServiceCodes } from '../../db/queries/services';
 import { accountRights, accounts, auditEvents, type NewAccount } from '../../db/schema';
-import { addDays, addMonths, parisDay, parisMidnight } from '../../domain/dates';
+import { addDays, addMonths, expiryFrom, parisDay, parisMidnight } from '../../domain/dates';
 import { loginIdFor } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
 import { hashPassword } from '../../security/passwords';
 import { insertEstablishment } from '../support/fixtures';
-import { type BenchStack, cpuByPart, intFromEnv, type Part, runBench, runConcurrently, type Timing, timing } from './bench-stack';
-import { measureWorker, printWorkerFigures } from './worker-figures';
+import { type BenchStack, benchLogger, cpuByPart, intFromEnv, mb, type Part, rssOf, runBench, runConcurrently, sizesFromEnv, type Timing, timing } from './bench-stack';
+import { renewThroughApi, setBasedUpdateAlone } from './bulk-renewal';
+import { atLeast, atMost, type Row, tableLines } from './summary';
+import {
+  cpuPerEmailLine,
+  firstTasksDone,
+  measureDrain,
+  measureOpenWorkflows,
+  openOnQueue,
+  openStepRow,
+  openValidityWorkflows,
+  rssSampler,
+  type RunningWorker,
+  type SeededAccount,
+  workerRows,
+  workerSettingsLine,
+} from './worker-figures';
 
 // ---------------------------------------------------------------------------------------------------
 // Settings
@@ -58,8 +88,15 @@ const MAX_SECONDS_PER_OPERATION = intFromEnv('BENCH_MAX_SECONDS', 20);
 const ADMIN_PASSWORD = 'Banc-Essai-2026';
 const PAGE_SIZE = 25;
 const FAR_PAGE = 40;
+const SHORT = process.env.BENCH_SHORT === '1';
+const RENEW_COUNT = intFromEnv('BENCH_RENEW_ACCOUNTS', SHORT ? 0 : 10_000, 0);
+const OPEN_SIZES = sizesFromEnv('BENCH_OPEN_WORKFLOWS', SHORT ? [] : [20_000, 100_000]);
+const OPEN_WAIT_MINUTES = intFromEnv('BENCH_OPEN_WAIT_MINUTES', 90);
 
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+const loadAtStart = loadAverage();
+
+const log = benchLogger('accounts');
 
 // ---------------------------------------------------------------------------------------------------
 // Data: deterministic (seeded PRNG) so that two runs with the same N are comparable
@@ -137,6 +174,7 @@ function emailPart(text: string) {
 
 interface Seeded {
   establishmentId: string;
+  siret: string;
   adminLoginId: string;
   /** Non-deleted seeded accounts: the ones the list shows. */
   visibleCount: number;
@@ -270,6 +308,7 @@ async function seed(db: ReturnType<typeof createDatabase>['db'], count: number):
 
   return {
     establishmentId: establishment.id,
+    siret: establishment.siret,
     adminLoginId: admin.loginId,
     visibleCount: inserted.filter((a) => a.status !== 'deleted').length,
     storedStatuses,
@@ -278,16 +317,6 @@ async function seed(db: ReturnType<typeof createDatabase>['db'], count: number):
 
 // ---------------------------------------------------------------------------------------------------
 // Measuring: each figure of the app beside its raw limit, measured in the same run, interleaved
-
-interface Row {
-  operation: string;
-  app: string;
-  raw: string;
-  rawLabel: string;
-  ratio: string;
-  goal: string;
-  note: string;
-}
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
@@ -379,16 +408,6 @@ async function cpuProfiled<T>(file: string | undefined, work: () => Promise<T>):
     session.disconnect();
     log(`CPU profile of the creations written to ${file}`);
   }
-}
-
-function printTable(rows: Row[]) {
-  const header = ['operation', 'app', 'raw limit (same run)', 'raw', 'app/raw', 'goal', 'result'];
-  const lines = rows.map((r) => [r.operation, r.app, r.rawLabel, r.raw, r.ratio, r.goal, r.note]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  console.log(format(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const line of lines) console.log(format(line));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -487,7 +506,8 @@ runBench('accounts', async (bench) => {
       rawLabel: 'same queries, no HTTP',
       raw: `p95 ${ms(measured.raw.p95)}`,
       ratio: `${(measured.app.p95 / measured.raw.p95).toFixed(2)} ×`,
-      goal: `p95 ≤ 15 ms: ${measured.app.p95 <= 15 ? 'met' : 'NOT met'}`,
+      goal: 'p95 ≤ 15 ms',
+      checks: [atMost(measured.app.p95, 15)],
       note: `${measured.app.rounds} rounds; ${measured.note}`,
     });
   }
@@ -549,7 +569,8 @@ runBench('accounts', async (bench) => {
     rawLabel: 'COPY … TO STDOUT (csv)',
     raw: `p50 ${ms(exportTimes.raw.p50)}`,
     ratio: `${(exportTimes.app.p50 / exportTimes.raw.p50).toFixed(2)} ×`,
-    goal: `≤ 1.5 × COPY, ≤ +100 MB: ${exportTimes.app.p50 <= 1.5 * exportTimes.raw.p50 ? 'time met' : 'time NOT met'}, ${exportGrowth <= 100 ? 'memory met' : 'memory NOT met'}`,
+    goal: '≤ 1.5 × COPY, ≤ +100 MB',
+    checks: [atMost(exportTimes.app.p50, 1.5 * exportTimes.raw.p50, 'time'), atMost(exportGrowth, 100, 'memory')],
     note: `${exportTimes.app.rounds} rounds; ${exportDescription}`,
   });
 
@@ -606,7 +627,8 @@ runBench('accounts', async (bench) => {
           rawLabel: 'workflow start alone',
           raw: `${rate(rawRuns).toFixed(1)}/s`,
           ratio: `${(rate(appRuns) / rate(rawRuns)).toFixed(2)} ×`,
-          goal: `≥ 0.8 × raw rate: ${rate(appRuns) >= 0.8 * rate(rawRuns) ? 'met' : 'NOT met'}`,
+          goal: '≥ 0.8 × raw rate',
+          checks: [atLeast(rate(appRuns), 0.8 * rate(rawRuns))],
           note: `${2 * batch} creations, ${2 * batch} raw starts`,
         });
       } else {
@@ -616,31 +638,54 @@ runBench('accounts', async (bench) => {
           rawLabel: 'workflow start alone',
           raw: `p99 ${ms(p99(rawRuns))}`,
           ratio: `${(p99(appRuns) / p99(rawRuns)).toFixed(2)} ×`,
-          goal: `p99 ≤ 60 ms: ${p99(appRuns) <= 60 ? 'met' : 'NOT met'}`,
+          goal: 'p99 ≤ 60 ms',
+          checks: [atMost(p99(appRuns), 60)],
           note: `${2 * batch} creations`,
         });
       }
     }
   }
 
-  // Drain and worker memory (test/bench/worker-figures.ts, also `npm run bench:worker`): a burst of
-  // BENCH_DRAIN_EMAILS creations' workflows on a task queue of their own, drained by the worker process
-  // beside the raw sink rate; BENCH_OPEN_WORKFLOWS more open workflows for the memory (default none here).
-  const worker = createCount > 0 ? await measureWorker(bench, {
-    emails: intFromEnv('BENCH_DRAIN_EMAILS', 300),
-    openWorkflows: intFromEnv('BENCH_OPEN_WORKFLOWS', 0, 0),
-  }) : undefined;
+  // With the worker (test/bench/worker-figures.ts, also `npm run bench:worker`), its own process on a task
+  // queue of its own: the drain of a burst of creations, the bulk renewal, then its memory with more and
+  // more open workflows. BENCH_CREATE=0: none of them.
+  let workerCpu: string | undefined;
+  if (createCount > 0) {
+    const { figures, worker } = await measureDrain(bench, intFromEnv('BENCH_DRAIN_EMAILS', 300));
+    rows.push(...workerRows(figures, []));
+    workerCpu = cpuPerEmailLine(figures);
+    let peak = figures.rssDrainPeak;
+    if (RENEW_COUNT > 0) {
+      const sampler = rssSampler(worker.pid);
+      rows.push(await renewalRow(bench, worker, seeded, RENEW_COUNT));
+      peak = Math.max(peak, await sampler.stop());
+    }
+    const steps = await measureOpenWorkflows(worker, OPEN_SIZES, OPEN_WAIT_MINUTES);
+    rows.push(...steps.map((step) => openStepRow(step, figures.rssIdle)));
+    peak = Math.max(peak, ...steps.map((step) => step.peak));
+    const atEnd = await rssOf(worker.pid);
+    rows.push({
+      operation: 'worker RSS, whole run',
+      app: `peak ${mb(peak)}, at the end ${mb(atEnd)}`,
+      rawLabel: 'the same worker idle',
+      raw: mb(figures.rssIdle),
+      ratio: `${(peak / figures.rssIdle).toFixed(2)} ×`,
+      goal: '≤ 400 MB',
+      checks: [atMost(Math.max(peak, atEnd), 400 * 2 ** 20)],
+      note: `${await openOnQueue(worker)} workflows open on its queue at the end`,
+    });
+  }
 
   const [{ version }] = (await database.db.execute(sql`select current_setting('server_version') as version`)) as unknown as [
     { version: string },
   ];
   const cpus = os.cpus();
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   console.log('');
   console.log(`PEP's accounts benchmark — ${new Date().toISOString()}`);
   console.log(
     `machine: ${cpus.length} × ${cpus[0]?.model ?? '?'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.platform()} ${os.release()}; ` +
-      `node ${process.version}; PostgreSQL ${version} (embedded); load average at the end ${load} (shared machine: read the ratios)`,
+      `node ${process.version}; PostgreSQL ${version} (embedded); load average ${loadAtStart} at the start, ${loadAverage()} at the end ` +
+      '(1 / 5 / 15 min; shared machine: read the ratios)',
   );
   console.log(
     `data: 1 establishment, ${ACCOUNT_COUNT} accounts + 1 admin (stored: ${Object.entries(seeded.storedStatuses)
@@ -651,9 +696,73 @@ runBench('accounts', async (bench) => {
     `in-process app.request; lists: ${WARMUP_ROUNDS} warm-up rounds, at most ${ROUNDS} rounds or ${MAX_SECONDS_PER_OPERATION} s, ` +
       'app and raw alternating within each round',
   );
+  if (createCount > 0) console.log(workerSettingsLine(config));
   console.log('');
-  printTable(rows);
-  console.log('');
-  if (worker) printWorkerFigures(worker);
+  for (const line of tableLines(rows)) console.log(line);
+  const skipped = createCount === 0
+    ? ['creation, drain, bulk renewal and worker memory (BENCH_CREATE=0)']
+    : [...(RENEW_COUNT === 0 ? ['bulk renewal (BENCH_RENEW_ACCOUNTS=0)'] : []), ...(OPEN_SIZES.length === 0 ? ['worker memory with open workflows (BENCH_OPEN_WORKFLOWS=0)'] : [])];
+  if (skipped.length) console.log(`not measured in this run: ${skipped.join('; ')}`);
+  if (workerCpu) {
+    console.log('');
+    console.log(workerCpu);
+  }
 });
 
+/**
+ * The bulk renewal of `count` accounts of the seeded establishment (those whose expiry it moves), as the
+ * product runs it: their validity workflows opened first (as the reconcile opens them) on the worker's
+ * queue, then the request through an app that starts its signals workflow there, its report checked, until
+ * every one of them shows the new expiry (test/bench/bulk-renewal.ts). Its raw limit, the same set-based
+ * UPDATE alone, just before and just after.
+ */
+async function renewalRow(bench: BenchStack, worker: RunningWorker, seeded: Seeded, count: number): Promise<Row> {
+  const { db } = bench.database;
+  const newExpiry = expiryFrom(parisDay(new Date()));
+  const selected = (await db.execute(sql`
+    select id, login_id as "loginId", expires_on as "expiresOn" from ${accounts}
+    where establishment_id = ${seeded.establishmentId} and status <> 'deleted' and expires_on < ${newExpiry}::date
+    order by login_id limit ${count}`)) as unknown as SeededAccount[];
+  if (selected.length < count) throw new Error(`only ${selected.length} accounts to renew, ${count} asked (BENCH_RENEW_ACCOUNTS)`);
+  log(`renewal: opening the validity workflows of ${count} accounts of the establishment`);
+  await openValidityWorkflows(worker, selected, seeded.siret);
+  const backlogLeft = await firstTasksDone(worker, OPEN_WAIT_MINUTES);
+
+  const app = createApp({ db, temporal: bench.temporal, config: worker.queue.config, clock: systemClock });
+  const login = await app.request('/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ loginId: seeded.adminLoginId, password: ADMIN_PASSWORD }),
+  });
+  if (login.status !== 200) throw new Error(`login refused: ${login.status} ${await login.text()}`);
+  const { token } = (await login.json()) as { token: string };
+
+  const selection = { ids: selected.map((a) => a.id) };
+  log(`renewal of ${count} accounts, beside the same UPDATE alone`);
+  const rawBefore = await setBasedUpdateAlone(db, seeded.establishmentId, selection, newExpiry);
+  const run = await renewThroughApi({
+    app,
+    db,
+    temporal: bench.temporal,
+    token,
+    establishmentId: seeded.establishmentId,
+    selection,
+    expected: count,
+    expiresOn: newExpiry,
+    timeoutMs: OPEN_WAIT_MINUTES * 60_000,
+  });
+  const rawAfter = await setBasedUpdateAlone(db, seeded.establishmentId, selection, newExpiry);
+  const s = (milliseconds: number) => `${(milliseconds / 1000).toFixed(2)} s`;
+  return {
+    operation: `bulk renewal of ${count} accounts (ids)`,
+    app: `request ${s(run.requestMs)}`,
+    rawLabel: 'same set-based UPDATE alone (before / after)',
+    raw: `${s(rawBefore)} / ${s(rawAfter)}`,
+    ratio: `${(run.requestMs / ((rawBefore + rawAfter) / 2)).toFixed(2)} ×`,
+    goal: '≤ 5 s',
+    checks: [atMost(run.requestMs, 5000)],
+    note:
+      `${count} done in the report, ${run.auditEntries} audit entries; every validity workflow signalled after ${s(run.signalledMs)}, ` +
+      `showing the new expiry after ${s(run.movedMs)}${backlogLeft ? ` (${backlogLeft} first tasks still queued before it)` : ''}`,
+  };
+}

@@ -38,7 +38,9 @@ export async function devServerDatabaseSize(bench: BenchStack): Promise<number> 
   return (await size(file)) + (await size(`${file}-wal`));
 }
 
-export const benchLogger = (name: string) => (message: string) => process.stderr.write(`[bench:${name}] ${message}\n`);
+/** Progress on stderr, with the UTC time: a long run's log says how long each phase took. */
+export const benchLogger = (name: string) => (message: string) =>
+  process.stderr.write(`[bench:${name}] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
 
 export function runBench(name: string, body: (bench: BenchStack) => Promise<void>): void {
   const log = benchLogger(name);
@@ -166,6 +168,21 @@ export function intFromEnv(name: string, fallback: number, min = 1): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} doit être un entier ≥ ${min} (reçu « ${raw} »)`);
   return value;
+}
+
+/**
+ * Sizes to grow through, in increasing order, from the environment: `20000,100000` (or one size); `0` for
+ * none. Else `fallback`.
+ */
+export function sizesFromEnv(name: string, fallback: number[]): number[] {
+  const raw = process.env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === '0') return [];
+  const sizes = raw.split(',').map((part) => Number(part.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || sizes.some((n, i) => i > 0 && n <= sizes[i - 1]!)) {
+    throw new Error(`${name} doit être 0 ou des entiers ≥ 1 croissants séparés par des virgules (reçu « ${raw} »)`);
+  }
+  return sizes;
 }
 
 export type Part = 'worker' | 'Temporal' | 'PostgreSQL' | 'sink and bench';

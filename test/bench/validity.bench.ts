@@ -38,6 +38,7 @@ import { systemClock } from '../../api/deps';
 import { addDays, expiryFrom, expiryInstant, monthBounds, monthOf, nextMonth, parisDay } from '../../domain/dates';
 import { hashPassword } from '../../security/passwords';
 import { expiryChangedSignal, workflowIds } from '../../workflows/definitions';
+import { renewThroughApi, setBasedUpdateAlone } from './bulk-renewal';
 import { type BenchStack, benchLogger, benchWorkerFlags, devServerDatabaseSize, inBatches, intFromEnv, mb, rssOf, runBench, startWorkerProcess, until } from './bench-stack';
 import { cpuBetween, cpuSnapshot, type Labeller, machineCpuSeconds } from './cpu-shares';
 
@@ -48,8 +49,7 @@ const RAW_SIGNALS = Math.min(RENEW_N, 1000);
 /** Extra node flags for the worker process (e.g. `--max-semi-space-size=4`), to compare settings. */
 const WORKER_FLAGS = benchWorkerFlags();
 const TIMEOUT_MS = intFromEnv('BENCH_TIMEOUT_SECONDS', 3600) * 1000;
-const benchLog = benchLogger('validity');
-const log = (message: string) => benchLog(`${new Date().toISOString().slice(11, 19)} ${message}`);
+const log = benchLogger('validity');
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const rate = (count: number, ms: number) => `${((count / ms) * 1000).toFixed(0)}/s`;
@@ -140,16 +140,7 @@ runBench('validity', async (bench) => {
   const { token } = (await login.json()) as { token: string };
 
   log('raw limit: the same set-based UPDATE alone, rolled back');
-  const u0 = performance.now();
-  await db
-    .transaction(async (tx) => {
-      await tx.execute(sql`update accounts set expires_on = ${newExpiry}::date, updated_at = now() where establishment_id = ${renewEst.id} and status <> 'deleted'`);
-      throw new RollBack();
-    })
-    .catch((e) => {
-      if (!(e instanceof RollBack)) throw e;
-    });
-  const rawUpdateMs = performance.now() - u0;
+  const rawUpdateMs = await setBasedUpdateAlone(db, renewEst.id, { all: true }, newExpiry);
 
   log(`raw limit: ${RAW_SIGNALS} bare signals to running validity workflows, 50 in flight`);
   const some = (await db.execute(sql`select login_id, expires_on from accounts where establishment_id = ${renewEst.id} order by login_id limit ${RAW_SIGNALS}`)) as unknown as {
@@ -180,21 +171,8 @@ runBench('validity', async (bench) => {
 
   log(`bulk renewal of all ${RENEW_N} accounts through the API`);
   const renewalCpu = await cpuFrom();
-  const b0 = performance.now();
-  const res = await app.request(`/establishments/${renewEst.id}/accounts/bulk-renew`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ all: true }),
-  });
-  const requestMs = performance.now() - b0;
-  if (res.status !== 200) throw new Error(`bulk renewal refused: ${res.status} ${await res.text()}`);
-  const report = (await res.json()) as { done: number; signalsWorkflowId: string };
-  const result = (await temporal.workflow.getHandle(report.signalsWorkflowId).result()) as { signalled: number };
-  const signalledMs = performance.now() - b0;
-  const moved = `WorkflowType = "validityWorkflow" AND ExecutionStatus = "Running" AND ExpiresAt >= "${expiryInstant(newExpiry).toISOString()}"`;
-  const movedMs = await until('every ExpiresAt moved', async () => (await open(moved)) >= RENEW_N, b0, TIMEOUT_MS);
+  const renewal = await renewThroughApi({ app, db, temporal, token, establishmentId: renewEst.id, selection: { all: true }, expected: RENEW_N, expiresOn: newExpiry, timeoutMs: TIMEOUT_MS });
   const renewalCpuUsed = await renewalCpu(RENEW_N);
-  const [auditCount] = (await db.execute(sql`select count(*)::int as n from audit_events where action = 'account.renew' and detail->>'batch' is not null`)) as unknown as [{ n: number }];
   const timeouts = await workflowTaskTimeouts(temporal, some.slice(0, 100).map((a) => workflowIds.validity(a.login_id)));
 
   // ---- 3. The reminder run
@@ -248,10 +226,10 @@ runBench('validity', async (bench) => {
   console.log(`1. ${RENEW_N} open validity workflows (worker start-up reconcile: ${reconciled} accounts checked in ${s(reconcileMs)}, ${rate(RENEW_N, reconcileMs)})`);
   console.log(`   worker RSS: idle ${mb(rssIdle)}, with ${RENEW_N} open ${mb(rssOpen)}, at the end ${mb(rssAfter)}${WORKER_FLAGS.length ? ` (extra flags: ${WORKER_FLAGS.join(' ')})` : ''}`);
   console.log(`   worker peak RSS: ${mb(Math.max(...Object.values(peaks)))} (reconcile ${mb(peaks.reconcile)}, renewal ${mb(peaks.renewal)}, reminder run ${mb(peaks.reminders)})`);
-  console.log(`2. Bulk renewal of ${RENEW_N} accounts of one establishment (POST …/bulk-renew {"all": true}), ${report.done} renewed, ${auditCount.n} audit entries`);
-  console.log(`   the request (UPDATE + audit INSERT … SELECT + one workflow start)   ${s(requestMs)}`);
-  console.log(`   until every validity workflow is signalled (${result.signalled})         ${s(signalledMs)}`);
-  console.log(`   until every validity workflow shows the new ExpiresAt             ${s(movedMs)}`);
+  console.log(`2. Bulk renewal of ${RENEW_N} accounts of one establishment (POST …/bulk-renew {"all": true}), ${renewal.count} renewed, ${renewal.auditEntries} audit entries`);
+  console.log(`   the request (UPDATE + audit INSERT … SELECT + one workflow start)   ${s(renewal.requestMs)}`);
+  console.log(`   until every validity workflow is signalled (${renewal.count})         ${s(renewal.signalledMs)}`);
+  console.log(`   until every validity workflow shows the new ExpiresAt             ${s(renewal.movedMs)}`);
   console.log(`   CPU from the request until every ExpiresAt shows it: ${renewalCpuUsed}`);
   console.log(`   workflow tasks in ${timeouts.workflows} of these workflows' histories (raw limits and renewal): ${timeouts.tasks}, ${timeouts.timedOut} timed out (${timeouts.stickyTimedOut} waiting on the worker's sticky queue)`);
   console.log('   raw limits, same run:');
@@ -266,8 +244,6 @@ runBench('validity', async (bench) => {
   console.log(`   where it goes: ${reminderProfile}`);
   console.log(`4. Temporal dev server database (SQLite + WAL) at the end: ${mb(devDbSize)}`);
 });
-
-class RollBack extends Error {}
 
 /**
  * Workflow tasks in the current runs of `workflowIds`, and how many timed out. A task waiting longer than the

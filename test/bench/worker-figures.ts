@@ -6,8 +6,9 @@
  *   beside it, the raw limit: the same number of rendered emails posted straight to the sink by the
  *   mailer, as many at a time as the worker runs activities, measured in the same run;
  * - the worker's resident memory (VmRSS of the node process itself: no launcher in between), idle,
- *   at its peak during the drain, and once `openWorkflows` more accounts' validity workflows are open
- *   and have run their first task (production: one per account).
+ *   at its peak during the drain, and at each of a growing number of workflows open on its queue (more
+ *   accounts' validity workflows, production's one per account), once every one has run its first task.
+ * The drain's worker keeps running for the calling bench's later phases (`RunningWorker`).
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
@@ -21,18 +22,26 @@ import { workflowIds } from '../../workflows/definitions';
 import { ensureValidity } from '../../workflows/validity-client';
 import { addMonths, parisDay } from '../../domain/dates';
 import { insertEstablishment } from '../support/fixtures';
+import { forEachInFlight } from '../../activities/in-flight';
+import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
+import { atLeast, atMost, type Row } from './summary';
 import { type BenchStack, benchLogger, benchWorkerFlags, cpuByPart, devServerDatabaseSize, inBatches, mb, type Part, rssOf, startWorkerProcess, until } from './bench-stack';
 
 const log = benchLogger('worker');
 
 /** Workflow starts in flight while the burst is started (the dev server takes one writer at a time). */
 const START_CONCURRENCY = 32;
+/**
+ * Validity starts in flight while workflows are opened for the memory figures, the next as soon as one
+ * answers: the dev server's single SQLite writer is the limit, not the client.
+ */
+const OPEN_CONCURRENCY = 64;
 /** Emails in flight for the raw limit: as many as the worker's activity slots. */
 const RAW_CONCURRENCY = 100;
 /** The worker without worker/main.ts's start-up jobs (its reconcile would start the seeded accounts' workflows). */
 const WORKER_SCRIPT = 'test/bench/worker-process.ts';
 
-interface SeededAccount {
+export interface SeededAccount {
   id: string;
   loginId: string;
   expiresOn: string;
@@ -42,7 +51,7 @@ interface SeededAccount {
  * `count` accounts of one new establishment, created by its admin (as through the API), in one
  * statement: `status` 'pending_activation' for the drain, 'active' for the open validity workflows.
  */
-async function seedAccounts(bench: BenchStack, count: number, status: 'pending_activation' | 'active') {
+export async function seedAccounts(bench: BenchStack, count: number, status: 'pending_activation' | 'active') {
   const { db } = bench.database;
   const establishment = await insertEstablishment(db, { name: `CENTRE HOSPITALIER DU BANC ${randomUUID().slice(0, 8).toUpperCase()}` });
   const expiresOn = addMonths(parisDay(new Date()), 18);
@@ -78,7 +87,7 @@ async function emailsSent(bench: BenchStack, since: Date): Promise<number> {
 }
 
 /** Samples the process's VmRSS every 250 ms until stopped; the peak. */
-function rssSampler(pid: number) {
+export function rssSampler(pid: number) {
   let peak = 0;
   const timer = setInterval(() => void rssOf(pid).then((bytes) => (peak = Math.max(peak, bytes))), 250);
   return {
@@ -99,26 +108,37 @@ export interface WorkerFigures {
   rssIdle: number;
   rssDrainPeak: number;
   rssAfterDrain: number;
-  openWorkflows: number;
-  rssOpen?: number;
-  rssOpenPeak?: number;
-  openSeconds?: number;
-  /** The dev server's store (SQLite + WAL) once they are open. */
-  devDbBytes?: number;
-  /** Tasks still queued when the wait for the first tasks ran out (0: every open workflow had its first task). */
-  openBacklogLeft?: number;
   /** CPU milliseconds per email during the drain (from the worker polling to the last email), by process. */
   cpu: Record<Part, number>;
 }
 
+/** The worker process the drain left running, on its task queue: the later phases run on it. */
+export interface RunningWorker {
+  /** The calling bench with the worker's task queue (its config starts workflows the worker runs). */
+  queue: BenchStack;
+  pid: number;
+}
+
 /**
- * Runs the drain of `emails` activation emails, then (if `openWorkflows` > 0) opens that many more
- * validity workflows while the same worker runs, and samples its memory.
+ * The worker's memory with `openWorkflows` workflows open on its queue (every one's first task run):
+ * at that point, the peak while they were opened, how long opening them took.
  */
-export async function measureWorker(
-  benchStack: BenchStack,
-  opts: { emails: number; openWorkflows: number; openWaitMinutes?: number },
-): Promise<WorkerFigures> {
+export interface OpenStep {
+  openWorkflows: number;
+  rss: number;
+  peak: number;
+  seconds: number;
+  /** Tasks still queued when the wait for the first tasks ran out (0: every open workflow had its first task). */
+  backlogLeft: number;
+  /** The dev server's store (SQLite + WAL) at that point. */
+  devDbBytes: number;
+}
+
+/**
+ * The drain of `emails` activation emails after a burst of creations, by a worker process on a task queue
+ * of its own; the worker keeps running for the calling bench's later phases (stopped with the bench).
+ */
+export async function measureDrain(benchStack: BenchStack, emails: number): Promise<{ figures: WorkerFigures; worker: RunningWorker }> {
   // A task queue of its own: whatever the calling bench left queued is not drained here.
   const taskQueue = `bench-worker-${randomUUID()}`;
   const bench = {
@@ -128,8 +148,8 @@ export async function measureWorker(
   };
   const lifecycle = { temporal: bench.temporal, config: bench.config };
 
-  log(`seeding ${opts.emails} accounts waiting for their activation email`);
-  const pending = await seedAccounts(bench, opts.emails, 'pending_activation');
+  log(`seeding ${emails} accounts waiting for their activation email`);
+  const pending = await seedAccounts(bench, emails, 'pending_activation');
 
   // Idle: the worker polling an empty queue (same process as the drain's, started first).
   const worker = await startWorkerProcess(bench, WORKER_SCRIPT);
@@ -139,7 +159,7 @@ export async function measureWorker(
   worker.kill('SIGINT');
   await new Promise((r) => worker.once('exit', r));
 
-  log(`burst: starting ${opts.emails} creations' workflows (the activation, which starts the validity), no worker polling`);
+  log(`burst: starting ${emails} creations' workflows (the activation, which starts the validity), no worker polling`);
   const burstStarted = performance.now();
   await inBatches(pending.accounts, START_CONCURRENCY, (account) =>
     startActivation(lifecycle, account, pending.siret),
@@ -174,12 +194,12 @@ export async function measureWorker(
   const drainStarted = performance.now();
   const cpuBefore = await cpuByPart(bench, drainWorker.pid!);
   const drainRss = rssSampler(drainWorker.pid!);
-  const drainMs = await until('the drain', async () => (await emailsSent(bench, since)) >= opts.emails, drainStarted, 30 * 60_000);
+  const drainMs = await until('the drain', async () => (await emailsSent(bench, since)) >= emails, drainStarted, 30 * 60_000);
   const rssDrainPeak = await drainRss.stop();
-  const cpu = cpuPerEmail(cpuBefore, await cpuByPart(bench, drainWorker.pid!), opts.emails);
-  const drainPerSecond = rate(opts.emails, drainMs);
-  log(`drain: ${opts.emails} emails in ${(drainMs / 1000).toFixed(1)} s (${drainPerSecond.toFixed(1)}/s), peak ${mb(rssDrainPeak)}`);
-  const sample = pending.accounts.filter((_, i) => i % Math.max(1, Math.floor(opts.emails / 50)) === 0);
+  const cpu = cpuPerEmail(cpuBefore, await cpuByPart(bench, drainWorker.pid!), emails);
+  const drainPerSecond = rate(emails, drainMs);
+  log(`drain: ${emails} emails in ${(drainMs / 1000).toFixed(1)} s (${drainPerSecond.toFixed(1)}/s), peak ${mb(rssDrainPeak)}`);
+  const sample = pending.accounts.filter((_, i) => i % Math.max(1, Math.floor(emails / 50)) === 0);
   const spent = await whereTheTimeWent(bench, sample);
   log(`where a drained activation's time went (mean of ${spent.sampled}): ${spent.text}`);
   // Until every validity workflow has had its first task too, then let the heap settle.
@@ -192,7 +212,7 @@ export async function measureWorker(
   const rssAfterDrain = await rssOf(drainWorker.pid!);
 
   const figures: WorkerFigures = {
-    emails: opts.emails,
+    emails,
     drainSeconds: drainMs / 1000,
     drainPerSecond,
     rawPerSecond,
@@ -200,39 +220,77 @@ export async function measureWorker(
     rssIdle,
     rssDrainPeak,
     rssAfterDrain,
-    openWorkflows: opts.emails,
     cpu,
   };
-  if (opts.openWorkflows > 0) {
-    log(`seeding ${opts.openWorkflows} active accounts and starting their validity workflows`);
-    const active = await seedAccounts(bench, opts.openWorkflows, 'active');
-    const openRss = rssSampler(drainWorker.pid!);
-    const openStarted = performance.now();
-    let started = 0;
-    await inBatches(active.accounts, START_CONCURRENCY, async (account) => {
-      await ensureValidity({ client: bench.temporal, taskQueue: bench.config.temporal.taskQueue }, account, active.siret);
-      if (++started % 2000 === 0) log(`${started} validity workflows started (${mb(await rssOf(drainWorker.pid!))})`);
-    });
-    // Each sets its timer in its first task (as the reconcile starts them for existing accounts):
-    // open workflows are counted once the queue's backlog is empty twice in a row.
-    // The wait is counted from the last start: starting 100,000 takes the best part of an hour here.
-    // When it runs out the figures are kept, with what was still queued: the memory is the point.
-    let emptyPolls = 0;
-    let left = 0;
-    await until('the validity workflows\' first tasks', async () => {
-      left = await backlog(bench);
-      emptyPolls = left === 0 ? emptyPolls + 1 : 0;
-      return emptyPolls >= 2;
-    }, performance.now(), (opts.openWaitMinutes ?? 30) * 60_000).catch((error: Error) => log(`${error.message}: ${left} tasks still queued`));
-    figures.openBacklogLeft = left;
-    figures.openSeconds = (performance.now() - openStarted) / 1000;
+  return { figures, worker: { queue: bench, pid: drainWorker.pid! } };
+}
+
+/** Workflows open on the worker's queue (running), as the server counts them. */
+export async function openOnQueue(worker: RunningWorker): Promise<number> {
+  const queue = worker.queue.config.temporal.taskQueue;
+  return (await worker.queue.temporal.workflow.count(`TaskQueue = "${queue}" AND ExecutionStatus = "Running"`)).count;
+}
+
+/**
+ * Starts the validity workflows of `accounts` as the reconcile starts them for existing accounts, on the
+ * worker's queue while it runs, OPEN_CONCURRENCY starts in flight (the next as soon as one answers).
+ */
+export async function openValidityWorkflows(worker: RunningWorker, accounts: SeededAccount[], siret: string) {
+  const target = { client: worker.queue.temporal, taskQueue: worker.queue.config.temporal.taskQueue };
+  const started = performance.now();
+  await forEachInFlight(accounts, OPEN_CONCURRENCY, (account) => ensureValidity(target, account, siret), (done) => {
+    if (done % 5000 === 0) {
+      void rssOf(worker.pid).then((rss) => log(`${done} of ${accounts.length} validity workflows started (${rate(done, performance.now() - started).toFixed(0)}/s; worker ${mb(rss)})`));
+    }
+  });
+}
+
+/**
+ * Until the worker's queue has had no backlog twice in a row: every open workflow has had its first
+ * task (each sets its timer in it). The wait is counted from now; when it runs out the figures are kept,
+ * with what was still queued (the memory is the point): the tasks left, returned.
+ */
+export async function firstTasksDone(worker: RunningWorker, waitMinutes: number): Promise<number> {
+  let emptyPolls = 0;
+  let left = 0;
+  await until('the open workflows\' first tasks', async () => {
+    left = await backlog(worker.queue);
+    emptyPolls = left === 0 ? emptyPolls + 1 : 0;
+    return emptyPolls >= 2;
+  }, performance.now(), waitMinutes * 60_000).catch((error: Error) => log(`${error.message}: ${left} tasks still queued`));
+  return left;
+}
+
+/**
+ * Grows the workflows open on the worker's queue to each of `sizes` in turn (increasing), with active
+ * accounts' validity workflows, and samples the worker's memory at each once every first task ran.
+ */
+export async function measureOpenWorkflows(worker: RunningWorker, sizes: number[], waitMinutes: number): Promise<OpenStep[]> {
+  const steps: OpenStep[] = [];
+  for (const size of sizes) {
+    const more = size - (await openOnQueue(worker));
+    if (more <= 0) throw new Error(`${size} open workflows asked, more are already open on the worker's queue`);
+    log(`opening ${more} more validity workflows (to ${size} open on the worker's queue)`);
+    const active = await seedAccounts(worker.queue, more, 'active');
+    const sampler = rssSampler(worker.pid);
+    const started = performance.now();
+    await openValidityWorkflows(worker, active.accounts, active.siret);
+    log(`${more} started in ${((performance.now() - started) / 1000).toFixed(0)} s; waiting for their first tasks`);
+    const backlogLeft = await firstTasksDone(worker, waitMinutes);
+    const seconds = (performance.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 3000));
-    figures.rssOpenPeak = await openRss.stop();
-    figures.rssOpen = await rssOf(drainWorker.pid!);
-    figures.devDbBytes = await devServerDatabaseSize(bench);
-    figures.openWorkflows += opts.openWorkflows;
+    const step: OpenStep = {
+      openWorkflows: await openOnQueue(worker),
+      rss: await rssOf(worker.pid),
+      peak: await sampler.stop(),
+      seconds,
+      backlogLeft,
+      devDbBytes: await devServerDatabaseSize(worker.queue),
+    };
+    log(`${step.openWorkflows} open: worker ${mb(step.rss)} (peak ${mb(step.peak)}), ${seconds.toFixed(0)} s`);
+    steps.push(step);
   }
-  return figures;
+  return steps;
 }
 
 /**
@@ -323,28 +381,64 @@ async function backlog(bench: BenchStack): Promise<number> {
   return total;
 }
 
-/** The figures as lines of text (the benches print them beside their own). */
-export function workerFigureLines(f: WorkerFigures): string[] {
-  const lines = [
-    `drain of ${f.emails} activation emails after a burst of creations: ${f.drainPerSecond.toFixed(1)} emails/s (${f.drainSeconds.toFixed(1)} s) — ` +
-      `raw limit, the same emails straight to the sink, ${f.rawConcurrency} at a time: ${f.rawPerSecond.toFixed(1)}/s ` +
-      `(${(f.drainPerSecond / f.rawPerSecond).toFixed(2)} ×); goal ≥ 50/s: ${f.drainPerSecond >= 50 ? 'met' : 'NOT met'}`,
-    `worker RSS (the node process itself, no launcher): idle ${mb(f.rssIdle)}, drain peak ${mb(f.rssDrainPeak)}, after the drain ${mb(f.rssAfterDrain)} ` +
-      `(${f.emails} open activations and their validity workflows)`,
-    `CPU per drained email (its activation and validity): ${Object.entries(f.cpu).map(([part, ms]) => `${part} ${ms.toFixed(1)} ms`).join(', ')}; ` +
-      `in all ${Object.values(f.cpu).reduce((a, b) => a + b, 0).toFixed(1)} ms, i.e. at most ${(2000 / Object.values(f.cpu).reduce((a, b) => a + b, 0)).toFixed(0)} emails/s on 2 free cores`,
+const MB_400 = 400 * 2 ** 20;
+
+/** The drain and the worker's memory, as rows of the benches' final table (test/bench/summary.ts). */
+export function workerRows(f: WorkerFigures, steps: OpenStep[]): Row[] {
+  const idle = { rawLabel: 'the same worker idle', raw: mb(f.rssIdle) };
+  return [
+    {
+      operation: `drain of ${f.emails} activation emails after a burst`,
+      app: `${f.drainPerSecond.toFixed(1)}/s (${f.drainSeconds.toFixed(1)} s)`,
+      rawLabel: `same emails straight to the sink, ${f.rawConcurrency} at a time`,
+      raw: `${f.rawPerSecond.toFixed(1)}/s`,
+      ratio: `${(f.drainPerSecond / f.rawPerSecond).toFixed(2)} ×`,
+      goal: '≥ 50 emails/s',
+      checks: [atLeast(f.drainPerSecond, 50)],
+      note: '',
+    },
+    {
+      operation: `worker RSS, drain (${f.emails} activations open)`,
+      app: `peak ${mb(f.rssDrainPeak)}, after ${mb(f.rssAfterDrain)}`,
+      ...idle,
+      ratio: `${(f.rssDrainPeak / f.rssIdle).toFixed(2)} ×`,
+      goal: '≤ 400 MB',
+      checks: [atMost(f.rssDrainPeak, MB_400)],
+      note: '',
+    },
+    ...steps.map((step) => openStepRow(step, f.rssIdle)),
   ];
-  if (f.rssOpen !== undefined) {
-    lines.push(
-      `worker RSS with ${f.openWorkflows} open workflows: ${mb(f.rssOpen)} (peak ${mb(f.rssOpenPeak!)} while they were started, in ${f.openSeconds!.toFixed(0)} s` +
-        `${f.openBacklogLeft ? `; ${f.openBacklogLeft} first tasks still queued when the wait ran out` : ', every first task done'}); ` +
-        `goal ≤ 400 MB: ${Math.max(f.rssOpenPeak!, f.rssDrainPeak) <= 400 * 2 ** 20 ? 'met' : 'NOT met'}; ` +
-        `Temporal dev server database (SQLite + WAL): ${mb(f.devDbBytes!)}`,
-    );
-  }
-  return lines;
 }
 
-export function printWorkerFigures(f: WorkerFigures) {
-  for (const line of workerFigureLines(f)) console.log(line);
+/** The worker's memory at one size of open workflows (its peak while they were opened counts too). */
+export function openStepRow(step: OpenStep, rssIdle: number): Row {
+  return {
+    operation: `worker RSS, ${step.openWorkflows} open workflows`,
+    app: `${mb(step.rss)} (peak ${mb(step.peak)})`,
+    rawLabel: 'the same worker idle',
+    raw: mb(rssIdle),
+    ratio: `${(Math.max(step.rss, step.peak) / rssIdle).toFixed(2)} ×`,
+    goal: '≤ 400 MB',
+    // Sampled before every first task ran, the figure is not the one the goal asks for: not met.
+    checks: step.backlogLeft
+      ? [atMost(Math.max(step.rss, step.peak), MB_400, 'memory'), { part: 'every first task run', met: false }]
+      : [atMost(Math.max(step.rss, step.peak), MB_400)],
+    note:
+      `opened in ${step.seconds.toFixed(0)} s, ${step.backlogLeft ? `${step.backlogLeft} first tasks still queued when the wait ran out` : 'every first task run'}; ` +
+      `dev server store ${mb(step.devDbBytes)}`,
+  };
+}
+
+/** What each drained email cost, by process (the figure the machine's load moves least). */
+export function cpuPerEmailLine(f: WorkerFigures): string {
+  const total = Object.values(f.cpu).reduce((a, b) => a + b, 0);
+  return (
+    `CPU per drained email (its activation and validity): ${Object.entries(f.cpu).map(([part, ms]) => `${part} ${ms.toFixed(1)} ms`).join(', ')}; ` +
+    `in all ${total.toFixed(1)} ms, i.e. at most ${(2000 / total).toFixed(0)} emails/s on 2 free cores`
+  );
+}
+
+/** How the benches' worker runs: the memory figures depend on these. */
+export function workerSettingsLine(config: BenchStack['config']): string {
+  return `worker: workflow cache ${config.worker.maxCachedWorkflows} workflows, node flags ${[...benchWorkerFlags(), ...WORKER_NODE_FLAGS].join(' ')}`;
 }
