@@ -109,6 +109,8 @@ export interface WorkerFigures {
   openBacklogLeft?: number;
   /** CPU milliseconds per email during the drain (from the worker polling to the last email), by process. */
   cpu: Record<Part, number>;
+  /** The same until the task queue is empty: every validity run's first task done too (each creation's whole work). */
+  cpuCreation: Record<Part, number>;
 }
 
 /**
@@ -179,6 +181,16 @@ export async function measureWorker(
   const cpu = cpuPerEmail(cpuBefore, await cpuByPart(bench, drainWorker.pid!), opts.emails);
   const drainPerSecond = rate(opts.emails, drainMs);
   log(`drain: ${opts.emails} emails in ${(drainMs / 1000).toFixed(1)} s (${drainPerSecond.toFixed(1)}/s), peak ${mb(rssDrainPeak)}`);
+  // A validity run whose start was not eager queues its first task behind the burst's: it may run after
+  // the last email. Until the queue is empty (twice in a row, a second apart), each creation's whole work is done.
+  let emptyPolls = 0;
+  const settledMs = await until('every validity\'s first task', async () => {
+    emptyPolls = (await backlog(bench)) === 0 ? emptyPolls + 1 : 0;
+    if (emptyPolls < 2) await new Promise((r) => setTimeout(r, 750));
+    return emptyPolls >= 2;
+  }, drainStarted, 10 * 60_000);
+  const cpuCreation = cpuPerEmail(cpuBefore, await cpuByPart(bench, drainWorker.pid!), opts.emails);
+  log(`queue empty ${(settledMs / 1000).toFixed(1)} s after the drain began`);
   const sample = pending.accounts.filter((_, i) => i % Math.max(1, Math.floor(opts.emails / 50)) === 0);
   const spent = await whereTheTimeWent(bench, sample);
   log(`where a drained activation's time went (mean of ${spent.sampled}): ${spent.text}`);
@@ -202,6 +214,7 @@ export async function measureWorker(
     rssAfterDrain,
     openWorkflows: opts.emails,
     cpu,
+    cpuCreation,
   };
   if (opts.openWorkflows > 0) {
     log(`seeding ${opts.openWorkflows} active accounts and starting their validity workflows`);
@@ -333,6 +346,8 @@ export function workerFigureLines(f: WorkerFigures): string[] {
       `(${f.emails} open activations and their validity workflows)`,
     `CPU per drained email (its activation and validity): ${Object.entries(f.cpu).map(([part, ms]) => `${part} ${ms.toFixed(1)} ms`).join(', ')}; ` +
       `in all ${Object.values(f.cpu).reduce((a, b) => a + b, 0).toFixed(1)} ms, i.e. at most ${(2000 / Object.values(f.cpu).reduce((a, b) => a + b, 0)).toFixed(0)} emails/s on 2 free cores`,
+    `CPU per creation until the queue is empty (every validity's first task done): ${Object.entries(f.cpuCreation).map(([part, ms]) => `${part} ${ms.toFixed(1)} ms`).join(', ')}; ` +
+      `in all ${Object.values(f.cpuCreation).reduce((a, b) => a + b, 0).toFixed(1)} ms`,
   ];
   if (f.rssOpen !== undefined) {
     lines.push(
