@@ -2,12 +2,20 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/deps';
 import { workflowBundlePath } from './workflow-bundle';
+import { workflowSlotsWithEagerRoom } from './workflow-slots';
 
 /**
  * Task slots and pollers. The SDK's defaults poll new workflow tasks with 2 of its 10 pollers (the
  * other 8 wait on the sticky queue, where a workflow's later tasks go): after a burst of creations,
  * whose workflows each need one task (their first link is sent by local activities within it), the
- * worker sat idle while 2 polls at a time fetched the backlog. Half of the polls go to new tasks.
+ * worker sat idle while 2 polls at a time fetched the backlog. Half of the 10 polls go to new tasks.
+ * (The SDK's `maxConcurrentWorkflowTaskPolls`, set to 20 here before, is typed but read nowhere in
+ * 1.24: the pollers were 10 all along; `workflowTaskPollerBehavior` is the option it reads.)
+ *
+ * Workflow-task slots: the pollers' tasks hold up to 40 at a time; eager starts (a validity workflow
+ * started by an activation's eligibility check, its first task handed back in the start's answer) may
+ * take 20 more that only they can use (worker/workflow-slots.ts). Capped by the workflow cache: a task
+ * needs its run in the cache.
  *
  * A task that waits on this worker's sticky queue longer than `stickyQueueScheduleToStartTimeout`
  * times out and is scheduled again on the shared queue: a second task for the server to write and
@@ -17,14 +25,24 @@ import { workflowBundlePath } from './workflow-bundle';
  * 60 s: a graceful stop hands the sticky queue back at once (the SDK's ShutdownWorker call); only a
  * crashed worker's cached workflows wait that long before another worker takes their next task.
  */
-export const WORKER_TUNING = {
-  stickyQueueScheduleToStartTimeout: '60s',
-  maxConcurrentWorkflowTaskExecutions: 40,
-  maxConcurrentWorkflowTaskPolls: 20,
-  nonStickyToStickyPollRatio: 0.5,
-  maxConcurrentActivityTaskExecutions: 100,
-  maxConcurrentLocalActivityExecutions: 100,
-} satisfies Partial<WorkerOptions>;
+const WORKFLOW_TASK_SLOTS = { polled: 40, eagerOnly: 20 } as const;
+
+export function workerTuning(maxCachedWorkflows?: number) {
+  const cap = maxCachedWorkflows || Number.POSITIVE_INFINITY; // 0: no cache, so nothing to cap by
+  const polled = Math.min(WORKFLOW_TASK_SLOTS.polled, cap);
+  const eagerOnly = Math.max(0, Math.min(WORKFLOW_TASK_SLOTS.eagerOnly, cap - polled));
+  return {
+    stickyQueueScheduleToStartTimeout: '60s',
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 10 },
+    nonStickyToStickyPollRatio: 0.5,
+    tuner: {
+      workflowTaskSlotSupplier: workflowSlotsWithEagerRoom(polled, eagerOnly),
+      activityTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+      localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+      nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+    },
+  } satisfies Partial<WorkerOptions>;
+}
 
 /**
  * The worker runs every workflow and activity on one task queue, from the prebuilt workflow bundle
@@ -55,7 +73,7 @@ export async function createWorker(params: {
       workflowBundle,
       activities: createActivities(params.deps),
       ...(params.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: params.maxCachedWorkflows }),
-      ...WORKER_TUNING,
+      ...workerTuning(params.maxCachedWorkflows),
     }),
   );
 }
