@@ -19,8 +19,9 @@ let apps: { patient: Awaited<ReturnType<typeof outageApp>>; brief: Awaited<Retur
 beforeAll(async () => {
   pg = await ownPostgres('peps-pg-restart');
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: pg.url, TEMPORAL_ADDRESS: inject('stack').temporalAddress, TEMPORAL_TASK_QUEUE: 'pg-restart-no-worker' });
-  // A budget long enough for this machine's restart of PostgreSQL, and one shorter than any.
-  patient = createDatabase(pg.url, { max: 4, retryMs: 15_000 });
+  // A budget long enough for this machine's restart of PostgreSQL, even at load 10 (15 s was not, once),
+  // and one shorter than any.
+  patient = createDatabase(pg.url, { max: 4, retryMs: 30_000 });
   brief = createDatabase(pg.url, { max: 2, retryMs: 300 });
   apps = { patient: await outageApp(patient.db, config), brief: await outageApp(brief.db, config) };
 }, 60_000);
