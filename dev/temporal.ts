@@ -49,6 +49,12 @@ export async function startTemporalDevServer(opts: {
     '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=NORMAL',
     // offline: no version check, no UI news feed
     '--dynamic-config-value', 'frontend.enableServerVersionCheck=false', '--ui-disable-news-fetch',
+    // The CLI turns this on for a dev server (Temporal's default is off, as in our cluster): every read
+    // of the search attributes, and of a namespace's aliases for them, then goes to SQLite — 3 cluster
+    // metadata and 1 namespace reads per workflow start, half of a start's store calls, ~15 per drained
+    // email. Ours are registered by the CLI as it starts (the flags above), before `ready` sees them,
+    // and never change while it runs; one added later would be seen within a minute (the cache's life).
+    '--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false',
     ...dynamicConfigArgs(),
   ];
   mkdirSync(path.dirname(path.resolve(opts.dbFile)), { recursive: true });

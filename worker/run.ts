@@ -3,12 +3,12 @@
  * queue until SIGINT/SIGTERM. worker/main.ts (production) adds the migration and its start-up jobs;
  * the benchmarks' worker (test/bench/worker-process.ts) runs the queue alone.
  */
-import { NativeConnection } from '@temporalio/worker';
 import { type Config, loadConfigOrExit } from '../config/env';
 import { configureLogging, log, logStarted } from '../logging/logger';
 import { installTemporalRuntimeLogger } from '../logging/temporal';
 import { createMailer } from '../activities/mailer';
 import { createDatabase } from '../db/client';
+import { connectWorker } from './connection';
 import { createWorker } from './create-worker';
 
 export function runWorkerProcess(hooks: { beforeStart?: (config: Config) => Promise<void>; started?: (config: Config) => Promise<void> } = {}) {
@@ -17,7 +17,7 @@ export function runWorkerProcess(hooks: { beforeStart?: (config: Config) => Prom
     installTemporalRuntimeLogger(configureLogging({ level: config.logLevel }), config.logLevel);
     await hooks.beforeStart?.(config);
     const database = createDatabase(config.database.url);
-    const connection = await NativeConnection.connect({ address: config.temporal.address });
+    const connection = await connectWorker(config.temporal.address);
     const worker = await createWorker({
       connection,
       namespace: config.temporal.namespace,

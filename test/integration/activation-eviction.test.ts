@@ -8,13 +8,14 @@
  * retrying its read of an absent row, and more runs whose first tasks need the room.
  */
 import { randomUUID } from 'node:crypto';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createMailer } from '../../activities/mailer';
 import { startActivation } from '../../accounts';
 import { ensureValidity } from '../../workflows/validity-client';
 import { workflowIds } from '../../workflows/definitions';
+import { connectWorker } from '../../worker/connection';
 import { createWorker } from '../../worker/create-worker';
 import { insertAccount } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
@@ -26,7 +27,7 @@ let running: Promise<void>;
 let native: NativeConnection;
 
 beforeAll(async () => {
-  native = await NativeConnection.connect({ address: t.config.temporal.address });
+  native = await connectWorker(t.config.temporal.address);
   worker = await createWorker({
     connection: native,
     namespace: t.config.temporal.namespace,

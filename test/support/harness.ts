@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createMailer } from '../../activities/mailer';
 import { createApp } from '../../api/app';
@@ -15,6 +15,7 @@ import { createDatabase, type Database } from '../../db/client';
 import type { accounts, establishments } from '../../db/schema';
 import { createMailSinkClient, type MailSinkClient } from '../../dev/mail-sink';
 import { hashPassword } from '../../security/passwords';
+import { connectWorker } from '../../worker/connection';
 import { createWorker } from '../../worker/create-worker';
 import { insertAccount, insertEstablishment } from './fixtures';
 import { createIsolatedDatabase } from './isolated-database';
@@ -88,7 +89,7 @@ export function useTestApp(options: { worker?: boolean; ownDatabase?: boolean; e
     closers = [() => database.close(), () => connection.close()];
 
     if (options.worker) {
-      const native = await NativeConnection.connect({ address: config.temporal.address });
+      const native = await connectWorker(config.temporal.address);
       const worker: Worker = await createWorker({
         connection: native,
         namespace: config.temporal.namespace,
