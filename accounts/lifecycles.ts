@@ -53,9 +53,8 @@ export async function callWorkflow<T>(
 
 /**
  * Every Temporal call made after the reachability check (the check itself, the starts of a creation or
- * a bulk renewal, the signals) has a deadline:
- * while Temporal is down, the Temporal client would otherwise keep retrying (15 to 40 s) inside the
- * caller's open database transaction.
+ * a bulk renewal, the signals) has a deadline: while Temporal is down, the Temporal client would
+ * otherwise keep retrying (15 to 40 s) inside the caller's open database transaction.
  */
 export const TEMPORAL_CALL_DEADLINE_MS = 5_000;
 /** The reachability check before a transaction that will start a workflow. */
