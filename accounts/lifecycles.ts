@@ -2,7 +2,8 @@
  * How the API and the activities start and signal the lifecycle workflows. The workflow IDs and
  * messages come from workflows/definitions.ts; this file only decides when.
  */
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client as GrpcClient } from '@grpc/grpc-js';
+import { type Client, type ConnectionLike, WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../config/env';
 import { activationWorkflow, adminRegistrationWorkflow, passwordResetWorkflow, loginIdReminderWorkflow } from '../workflows';
 import { accountDeletedSignal, resendLinkSignal, searchAttributes, workflowIds } from '../workflows/definitions';
@@ -51,25 +52,46 @@ export async function callWorkflow<T>(
 }
 
 /**
- * Signals from a request have a deadline: while Temporal is down, the Temporal client would otherwise
- * keep retrying (15 to 40 s) inside the caller's open database transaction. `workflow.start` is left
- * without one: under a deadline it failed at once (DEADLINE_EXCEEDED after 0 s) in the end-to-end
- * test, not understood yet; the reachability check below guards it.
+ * Every Temporal call made after the reachability check (the check itself, the starts of a creation or
+ * a bulk renewal, the signals) has a deadline: while Temporal is down, the Temporal client would
+ * otherwise keep retrying (15 to 40 s) inside the caller's open database transaction.
  */
 export const TEMPORAL_CALL_DEADLINE_MS = 5_000;
 /** The reachability check before a transaction that will start a workflow. */
 export const TEMPORAL_CHECK_DEADLINE_MS = 2_000;
+/** How long an answer from Temporal stands in for the reachability check, while its channel stays connected. */
+export const TEMPORAL_ANSWER_STANDS_MS = 1_000;
 
-function withDeadline<T>(deps: LifecycleDeps, ms: number, call: () => Promise<T>): Promise<T> {
-  return deps.temporal.connection.withDeadline(Date.now() + ms, call);
+/** When Temporal last answered a call made under a deadline, per connection. */
+const lastAnswered = new WeakMap<ConnectionLike, number>();
+
+async function withDeadline<T>(deps: LifecycleDeps, ms: number, call: () => Promise<T>): Promise<T> {
+  const result = await deps.temporal.connection.withDeadline(Date.now() + ms, call);
+  lastAnswered.set(deps.temporal.connection, Date.now());
+  return result;
+}
+
+// grpc's connectivityState.READY. The channel is the Temporal client's own (a protected field of
+// its Connection; absent from other connections, which are always checked): a server that stops or
+// crashes closes its connection (GOAWAY, reset) and the channel leaves READY at once.
+const CHANNEL_READY = 2;
+
+function answeredJustNow(connection: ConnectionLike): boolean {
+  const channel = (connection as { client?: Partial<GrpcClient> }).client?.getChannel?.();
+  return channel?.getConnectivityState(false) === CHANNEL_READY && Date.now() - (lastAnswered.get(connection) ?? 0) < TEMPORAL_ANSWER_STANDS_MS;
 }
 
 /**
  * Asks Temporal whether it answers, before opening a transaction that will start or signal a
  * workflow: while Temporal is down the request fails here within 2 s (503), holding no database
  * connection. The call inside the transaction keeps its own deadline for an outage in between.
+ * Not asked while Temporal answered less than a second ago on a channel still connected (under load,
+ * hardly ever: every start's answer counts; a call per creation saved, on both sides): a stopped or
+ * crashed server has closed the channel, so only an outage that closes nothing (a network cut) lets
+ * the requests of that second into their transaction, where the call's deadline bounds the wait.
  */
 export async function ensureTemporalReachable(deps: LifecycleDeps, requestId?: string | null): Promise<void> {
+  if (answeredJustNow(deps.temporal.connection)) return;
   await callWorkflow(requestId, async () => {
     await withDeadline(deps, TEMPORAL_CHECK_DEADLINE_MS, () => deps.temporal.connection.workflowService.getSystemInfo({}));
   });
@@ -103,10 +125,12 @@ function initialSearchAttributes(loginId: string, siret: string, state: string) 
  */
 export async function startActivation(deps: LifecycleDeps, account: AccountRef & { expiresOn: string }, establishmentSiret: string) {
   const options = passwordLinkOptions(deps, 'activation', account, establishmentSiret);
-  await deps.temporal.workflow.start(activationWorkflow, {
-    ...options,
-    args: [{ ...options.args[0], validity: { expiresOn: account.expiresOn } }],
-  });
+  await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () =>
+    deps.temporal.workflow.start(activationWorkflow, {
+      ...options,
+      args: [{ ...options.args[0], validity: { expiresOn: account.expiresOn } }],
+    }),
+  );
 }
 
 /**
@@ -158,32 +182,34 @@ export async function startAdminRegistration(
 ) {
   const { oppositionWindowDays, letterPostingDays } = deps.config.adminRegistration ?? DEFAULT_REGISTRATION_DELAYS;
   const grant = registration.reason === 'created' ? 'création d’un compte administrateur' : 'promotion d’un utilisateur en administrateur';
-  await deps.temporal.workflow.start(adminRegistrationWorkflow, {
-    workflowId: workflowIds.adminRegistration(account.loginId),
-    taskQueue: deps.config.temporal.taskQueue,
-    args: [
-      {
-        registrationId: registration.id,
-        accountId: account.id,
-        loginId: account.loginId,
-        establishmentSiret,
-        reason: registration.reason,
-        oppositionWindowDays,
-        letterPostingDays,
-      },
-    ],
-    typedSearchAttributes: [
-      ...initialSearchAttributes(account.loginId, establishmentSiret, 'letter_generating'),
-      { key: searchAttributes.registrationRef, value: registration.reference },
-    ],
-    staticSummary: `Inscription d’administrateur ${registration.reference} : ${account.loginId} (SIRET ${establishmentSiret})`,
-    staticDetails: [
-      `Motif : ${grant}.`,
-      'Un courrier informe le représentant légal ; il peut s’opposer auprès de la DRS en citant la référence.',
-      `Envoi postal attendu sous ${letterPostingDays} jours ; délai d’opposition : ${oppositionWindowDays} jours à compter de l’envoi.`,
-      'Requête `status` : où en est l’inscription.',
-    ].join('\n'),
-  });
+  await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () =>
+    deps.temporal.workflow.start(adminRegistrationWorkflow, {
+      workflowId: workflowIds.adminRegistration(account.loginId),
+      taskQueue: deps.config.temporal.taskQueue,
+      args: [
+        {
+          registrationId: registration.id,
+          accountId: account.id,
+          loginId: account.loginId,
+          establishmentSiret,
+          reason: registration.reason,
+          oppositionWindowDays,
+          letterPostingDays,
+        },
+      ],
+      typedSearchAttributes: [
+        ...initialSearchAttributes(account.loginId, establishmentSiret, 'letter_generating'),
+        { key: searchAttributes.registrationRef, value: registration.reference },
+      ],
+      staticSummary: `Inscription d’administrateur ${registration.reference} : ${account.loginId} (SIRET ${establishmentSiret})`,
+      staticDetails: [
+        `Motif : ${grant}.`,
+        'Un courrier informe le représentant légal ; il peut s’opposer auprès de la DRS en citant la référence.',
+        `Envoi postal attendu sous ${letterPostingDays} jours ; délai d’opposition : ${oppositionWindowDays} jours à compter de l’envoi.`,
+        'Requête `status` : où en est l’inscription.',
+      ].join('\n'),
+    }),
+  );
 }
 
 /** Tells the account's workflows (links, registration, validity) that it is gone; nothing to do when none is running. */
@@ -208,10 +234,10 @@ function validityTarget(deps: LifecycleDeps) {
 
 /** A single renewal: the account's validity workflow follows the new expiry (started if missing). */
 export async function notifyRenewal(deps: LifecycleDeps, account: ValidityAccount, establishmentSiret: string) {
-  await signalExpiryChanged(validityTarget(deps), account, establishmentSiret);
+  await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () => signalExpiryChanged(validityTarget(deps), account, establishmentSiret));
 }
 
 /** A bulk renewal's one Temporal call: the workflow that signals its accounts' validity workflows. */
 export async function notifyBulkRenewal(deps: LifecycleDeps, batch: RenewalSignalsInput, establishmentSiret: string) {
-  await startRenewalSignals(validityTarget(deps), batch, establishmentSiret);
+  await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () => startRenewalSignals(validityTarget(deps), batch, establishmentSiret));
 }

@@ -15,6 +15,7 @@ import { expiryFrom, termsAcceptableFrom } from '../../domain/dates';
 import { loginIdPrefix, SEQUENCE_DIGITS } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
 import type { Db } from '../client';
+import { executePrepared } from '../prepared';
 import { accountRights, accounts, auditEvents, establishments, type NewAccount, type NewAuditEvent, oneTimeTokens, services } from '../schema';
 import { insertAdminRegistration } from './admin-registrations';
 import { auditEntryValues } from './audit';
@@ -562,7 +563,10 @@ export async function createAccountRecord(
     outcome: 'success',
     after: accountSnapshot({ ...known, loginId: '' }),
   });
-  const [row] = (await db.execute(sql`
+  const [row] = await executePrepared<{ siret: string; unknown: string[]; id: string | null; login_id: string | null; status: AccountStatus | null }>(
+    db,
+    'create_account',
+    sql`
     with establishment as (
       select id, siret, default_rights from ${establishments} where id = ${known.establishmentId}
     ), asked as (
@@ -596,13 +600,8 @@ export async function createAccountRecord(
       select created.id, resolved.code, resolved.level::right_level from created, resolved
     )
     select establishment.siret, unknown.codes as unknown, created.id, created.login_id, created.status
-    from establishment cross join unknown left join created on true`)) as unknown as {
-    siret: string;
-    unknown: string[];
-    id: string | null;
-    login_id: string | null;
-    status: AccountStatus | null;
-  }[];
+    from establishment cross join unknown left join created on true`,
+  );
   if (!row) return { outcome: 'no_establishment' };
   if (row.unknown.length > 0) return { outcome: 'unknown_services', codes: row.unknown };
   const account: AccountView = { ...known, id: row.id!, loginId: row.login_id!, status: row.status! };

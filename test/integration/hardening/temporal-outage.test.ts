@@ -4,6 +4,7 @@
  * server of this file's own is stopped for real.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -15,6 +16,19 @@ import { outageApp } from '../../support/outage';
 import { findAccountWithEstablishment } from '../../../db/queries/accounts';
 import { insertAccount } from '../../support/fixtures';
 import { countAccounts } from '../accounts/helpers';
+
+/** Resolves once nothing listens at `address` any more (host:port). */
+async function untilRefused(address: string): Promise<void> {
+  const [host, port] = address.split(':');
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(Number(port), host, () => (socket.destroy(), resolve(false)));
+      socket.once('error', () => resolve(true));
+    });
+    if (refused) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('Temporal outage', () => {
   it('creation and renewal answer 503 within seconds, write nothing and hold no database connection', async () => {
@@ -36,7 +50,10 @@ describe('Temporal outage', () => {
       expect((await create(1)).status).toBe(201);
       const before = await countAccounts(database.db, est.id);
 
-      await temporalServer.stop();
+      // The creation's answer is fresh when the server stops (ensureTemporalReachable trusts an answer of
+      // the last second): the channel the server closed on stopping must still send this one to the check.
+      const stopped = temporalServer.stop();
+      await untilRefused(temporalServer.address);
       const finished: string[] = [];
       const started = Date.now();
       const creation = Promise.resolve(create(2)).then((res) => (finished.push('create'), res));
@@ -53,6 +70,7 @@ describe('Temporal outage', () => {
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(elapsedMs).toBeLessThan(10_000); // the outage answer itself, not a speed target: unbounded before (15–42 s)
       expect(await countAccounts(database.db, est.id)).toBe(before);
+      await stopped;
 
       // A single renewal signals the account's validity workflow: Temporal is asked before the
       // rule's transaction opens, so the outage answer does not hold the connection either.
