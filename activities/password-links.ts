@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { absentRow } from './absent-row';
 import { endActivationLinkAt, lockAccountRow, setAccountColumns } from '../db/queries/accounts';
 import { recordAudit, recordSentEmail } from '../db/queries/audit';
 import { findLinkRecipient, type LinkRecipient, type LinkToStore } from '../db/queries/link-recipient';
@@ -35,13 +36,6 @@ const AUDIT_ACTIONS = {
 
 /** The account status a link of each purpose is for. */
 const ELIGIBLE_STATUS = { activation: 'pending_activation', password_reset: 'active' } as const;
-
-/**
- * How many times an absent account row is looked for: the creating transaction commits within these
- * attempts (0.5 s, 1 s, 2 s… apart, ~15 s in all) or it rolled back. A database that does not answer
- * is not an absent row: that failure stays retryable, without limit.
- */
-const ABSENT_ROW_ATTEMPTS = 6;
 
 /** Why a link died before being used: its time ran out, or an operator ended its workflow. */
 export type LinkEnd = 'expired' | 'cancelled';
@@ -102,12 +96,7 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
    */
   async function eligibleRecipient(purpose: Purpose, accountId: string, startValidity: boolean, link?: LinkToStore): Promise<LinkRecipient | null> {
     const row = await findLinkRecipient(db, accountId, link);
-    if (!row) {
-      if (Context.current().info.attempt >= ABSENT_ROW_ATTEMPTS) {
-        throw ApplicationFailure.nonRetryable(`account ${accountId} absent (creation rolled back?)`, 'AccountAbsent');
-      }
-      throw ApplicationFailure.retryable(`account ${accountId} not found (yet)`, 'AccountNotFound');
-    }
+    if (!row) throw absentRow(`account ${accountId}`, { notYet: 'AccountNotFound', absent: 'AccountAbsent' });
     const { status } = row.account;
     if (status !== ELIGIBLE_STATUS[purpose]) return null;
     if (startValidity) {

@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { startTermsWorkflow } from '../terms/lifecycles';
+import { absentRow } from './absent-row';
 import { hasAuditEntry, recordAudit } from '../db/queries/audit';
 import {
   activeAdminsOf,
@@ -25,7 +26,8 @@ const START_CONCURRENCY = 32;
 export function createTermsActivities({ db, mailer, config }: ActivityDeps) {
   async function loadVersion(versionId: string) {
     const version = await findTermsVersionById(db, versionId);
-    if (!version) throw ApplicationFailure.nonRetryable(`terms version ${versionId} not found`, 'TermsVersionNotFound');
+    // The campaign starts inside the publishing transaction: its first page may look before the commit.
+    if (!version) throw absentRow(`terms version ${versionId}`, { notYet: 'TermsVersionNotFound', absent: 'TermsVersionAbsent' });
     return version;
   }
 

@@ -87,10 +87,10 @@ async function publish(deadlineInDays: number, reminderDaysBefore = [7, 1]) {
 }
 
 /**
- * The terms emails `email` received for `version`, oldest first. A publication's campaign starts the
- * workflow of every establishment in the suite's shared database (hundreds by then, in id order), so
- * this establishment's email can come a minute later on a loaded machine (once past 60 s at load 12):
- * up to two minutes, inside the test's three.
+ * The terms emails `email` received for `version`, oldest first. The campaign's first page may run
+ * before the publication commits, and then looks for the version again after its retry's backoff
+ * (activities/absent-row.ts; before, that page failed for good and no email ever came): on a loaded
+ * machine the email can come a minute later. Up to two minutes, inside the test's three.
  */
 async function termsEmails(email: string, version: string, atLeast: number): Promise<MailSinkMessage[]> {
   const of = (m: MailSinkMessage) => m.to.includes(email) && (m.text ?? '').includes(`version ${version}`);
