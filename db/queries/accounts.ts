@@ -323,7 +323,7 @@ export async function listAccounts(
       // A search with nothing beside it (no status, profile or selection) counts its matches and reads
       // its page off the word postings, in list order: it neither rechecks 13,000 matches of a frequent
       // word nor walks the names before its first match.
-      const postings = f.status || f.profile || f.ids ? undefined : await searchPostings(db, f.establishmentId, queryWords(f.q));
+      const postings = f.status || f.profile || f.ids ? undefined : searchPostings(f.establishmentId, queryWords(f.q));
       [total, rows] = await Promise.all([
         postings ? countSearchMatches(db, postings) : countTotal(db, f),
         postings

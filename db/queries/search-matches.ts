@@ -21,7 +21,7 @@ export function contains(column: Column, word: string): SQL {
 /**
  * Where a search's matches are read from: the postings of `words` (an array of the establishment's
  * words, those containing the query word that drives), each of whose search texts must also contain
- * every word of `check` (the other query words).
+ * every word of `check` (the query words, when there are several).
  */
 export interface SearchPostings {
   establishmentId: string;
@@ -57,29 +57,28 @@ function wordsContaining(establishmentId: string, word: string): SQL {
  * The postings that serve a search of `words`, or undefined when none of its words is long enough to
  * drive (the accounts' trigram and order indexes serve it). One word: the postings of the words that
  * contain it. Several: those of the query word with the fewest postings (from the word counts; of two
- * as frequent, the longer), each checked for the other words on the search text it carries —
- * `ressources celine` reads celine's 3,318 postings, not ressources' 12,950, and no account.
+ * as frequent, the longer), each checked for the query words on the search text it carries —
+ * `ressources celine` reads celine's 3,318 postings, not ressources' 12,950, and no account. Which word
+ * drives is decided by the statements themselves (a few rows of word counts), not by a statement before
+ * them; each posting is checked for every query word, the driving one included (which it holds).
  */
-export async function searchPostings(db: Db, establishmentId: string, words: string[]): Promise<SearchPostings | undefined> {
+export function searchPostings(establishmentId: string, words: string[]): SearchPostings | undefined {
   const candidates = words.filter((w) => w.length >= MIN_DRIVING_LENGTH).sort((a, b) => b.length - a.length);
   if (candidates.length === 0) return undefined;
   if (words.length === 1) return { establishmentId, words: wordsContaining(establishmentId, words[0]!), check: [] };
-  const [driver] = (await db.execute(sql`
-    select candidate.word, candidate.words from (
-      ${sql.join(
-        candidates.map((w, rank) => sql`select ${w}::text as word, ${rank}::int as rank, ${wordsContaining(establishmentId, w)} as words`),
-        sql` union all `,
-      )}) as candidate
-    order by (
-      select coalesce(sum(${accountWordCounts.n}), 0) from ${accountWordCounts}
-      where ${accountWordCounts.establishmentId} = ${establishmentId} and ${accountWordCounts.word} = any(candidate.words)), candidate.rank
-    limit 1`)) as unknown as [{ word: string; words: string[] }];
-  const others = [...words];
-  others.splice(others.indexOf(driver.word), 1);
   return {
     establishmentId,
-    words: sql`array[${sql.join(driver.words.map((w) => sql`${w}`), sql`, `)}]::text[]`,
-    check: others,
+    words: sql`(
+      select candidate.words from (
+        ${sql.join(
+          candidates.map((w, rank) => sql`select ${rank}::int as rank, ${wordsContaining(establishmentId, w)} as words`),
+          sql` union all `,
+        )}) as candidate
+      order by (
+        select coalesce(sum(${accountWordCounts.n}), 0) from ${accountWordCounts}
+        where ${accountWordCounts.establishmentId} = ${establishmentId} and ${accountWordCounts.word} = any(candidate.words)), candidate.rank
+      limit 1)`,
+    check: words,
   };
 }
 
