@@ -40,10 +40,10 @@ export const accountWords = pgTable(
  * How many postings each word of each establishment has (the non-deleted accounts whose search text
  * holds it), summed over shards: a search's total when one dictionary word matches (`ressources`:
  * 12,950 accounts) is then one row instead of an index scan of its postings, and the rarest of several
- * query words is known without counting. Kept exact by the postings' row trigger (migration
- * word_counts), in the transaction that changes the account, with account_counts' per-transaction
- * `shard`: concurrent creations that share a word (a first name, a service) do not wait on one row lock
- * until their transaction (which starts a workflow) commits.
+ * query words is known without counting. Kept exact by statement-level triggers on the postings
+ * (migration word_counts), in the transaction that changes the account, with account_counts'
+ * per-transaction `shard`: concurrent creations that share a word (a first name, a service) do not
+ * wait on one row lock until their transaction (which starts a workflow) commits.
  */
 export const accountWordCounts = pgTable(
   'account_word_counts',
