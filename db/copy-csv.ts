@@ -1,62 +1,16 @@
 /**
  * CSV written by PostgreSQL itself: `COPY (select …) TO STDOUT (FORMAT csv)` streamed off the
- * connection. Rows never become JavaScript objects: the server formats them (labels, dates, quoting)
- * and the bytes go through as they come, with the socket paused while the reader is slower.
+ * connection. Rows never become JavaScript objects: the server formats them (labels, dates, quoting:
+ * db/csv-cells.ts) and the bytes go through as they come, with the socket paused while the reader is slower.
  */
 import { Readable } from 'node:stream';
-import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
-import { PLATFORM_TIME_ZONE } from '../domain/dates';
+import type { SQLWrapper } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database } from './client';
 import { isDatabaseUnavailable } from './outage';
 
 // The same naming as the app's Drizzle instance (db/client.ts), to write the statement's text.
 const dialect = new PgDialect({ casing: 'snake_case' });
-
-/**
- * Code points of the characters that make a spreadsheet read a cell as a formula (OWASP « CSV
- * injection »): = + - @ tab CR, and their full-width forms.
- */
-const FORMULA_STARTS = ['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20'].map((c) => c.codePointAt(0)!);
-
-/**
- * A text cell a spreadsheet will not run: one starting like a formula gets a leading apostrophe.
- * Empty stays NULL, which COPY writes as an empty field (an empty string would be written `""`).
- * `ascii()` of the first character against integers is the cheapest test per row: an export runs it
- * on every text cell of up to 100,000 rows.
- */
-export function csvCell(value: SQL | SQL.Aliased | unknown): SQL<string | null> {
-  const text = sql`${value}::text`;
-  return sql<string | null>`(case when ascii(${text}) in (${sql.raw(FORMULA_STARTS.join(', '))}) then '''' || ${text} else nullif(${text}, '') end)`;
-}
-
-/** A SQL `case` giving the French label of each key of `labels` (keys outside it give NULL). */
-export function labelOf(column: SQL | unknown, labels: Record<string, string>): SQL<string> {
-  // No cast of the column: an enum compares to the keys as enum values (no text written per row).
-  return sql<string>`(case ${column} ${sql.join(
-    Object.entries(labels).map(([key, label]) => sql`when ${key} then ${label}`),
-    sql` `,
-  )} end)`;
-}
-
-/**
- * A calendar day as French pages write it, DD/MM/YYYY: the date itself, which PostgreSQL writes so
- * under the `DateStyle` copyCsv() sets for the COPY (`SQL, DMY`). `to_char` per row cost the export
- * more than all its other columns' formatting (about 1 µs a row against 0.1 µs for the date's own output).
- */
-export function csvDate(day: unknown): SQL<string | null> {
-  return sql<string | null>`(${day})::date`;
-}
-
-/** The Paris day of an instant, DD/MM/YYYY. */
-export function csvDayOf(instant: unknown): SQL<string | null> {
-  return csvDate(sql`${instant} at time zone ${PLATFORM_TIME_ZONE}`);
-}
-
-/** Select fields named after the CSV's headers, in order: `{ 'Nom': expression }` → `expression as "Nom"`. */
-export function csvColumns(columns: Record<string, SQL>): Record<string, SQL.Aliased> {
-  return Object.fromEntries(Object.entries(columns).map(([header, value]) => [header, value.as(header)]));
-}
 
 /** Bytes handed on at once: COPY sends one message per row, too small a unit for the stream. */
 const BATCH_BYTES = 64 * 1024;

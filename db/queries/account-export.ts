@@ -6,19 +6,11 @@ import type { Readable } from 'node:stream';
 import { and, sql } from 'drizzle-orm';
 import { CIVILITY_LABELS, PROFILE_LABELS, STATUS_LABELS } from '../../domain/account';
 import type { Database } from '../client';
-import { copyCsv, csvCell, csvColumns, csvDate, csvDayOf, labelOf } from '../copy-csv';
+import { copyCsv } from '../copy-csv';
+import { csvCell, csvColumns, csvDate, csvDayOf, labelOf } from '../csv-cells';
 import { accounts } from '../schema';
 import { type AccountFilters, filterConditions, NAME_ORDER } from './accounts';
 import { effectiveStatus } from './account-status';
-
-/**
- * A French landline as people write it (`05 56 11 41 23`), which also keeps Excel from dropping the
- * leading 0. The API stores 10 digits; anything else (older data) goes out as it is, defused. Plain
- * string functions: with a regular expression per row this one column cost more than all the others.
- */
-const frenchPhone = sql`(case when length(${accounts.phone}) = 10 and translate(${accounts.phone}, '0123456789', '') = ''
-  then concat_ws(' ', ${sql.join([1, 3, 5, 7, 9].map((from) => sql`substr(${accounts.phone}, ${sql.raw(String(from))}, 2)`), sql`, `)})
-  else ${csvCell(accounts.phone)} end)`;
 
 /** The columns of the export, in order, under their French headers. */
 function exportColumns(f: AccountFilters) {
@@ -28,7 +20,7 @@ function exportColumns(f: AccountFilters) {
     Prénom: csvCell(accounts.firstName),
     Identifiant: csvCell(accounts.loginId),
     Courriel: csvCell(accounts.email),
-    Téléphone: frenchPhone,
+    Téléphone: sql`${accounts.phoneDisplay}`,
     Service: csvCell(accounts.serviceFunction),
     Profil: labelOf(accounts.profile, PROFILE_LABELS),
     Statut: labelOf(effectiveStatus(f.today, f.now), STATUS_LABELS),

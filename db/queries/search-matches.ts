@@ -1,7 +1,7 @@
 import { type Column, sql, type SQL } from 'drizzle-orm';
 import { foldForSearch } from '../../domain/text';
 import type { Db } from '../client';
-import { accountWords, searchWords } from '../schema';
+import { accountWordCounts, accountWords, searchWords } from '../schema';
 
 /** The words of a search as typed: folded like the search text, so none contains a space. */
 export function queryWords(q: string | undefined): string[] {
@@ -21,7 +21,7 @@ export function contains(column: Column, word: string): SQL {
 /**
  * Where a search's matches are read from: the postings of `words` (an array of the establishment's
  * words, those containing the query word that drives), each of whose search texts must also contain
- * every word of `check` (the other query words).
+ * every word of `check` (the query words, when there are several).
  */
 export interface SearchPostings {
   establishmentId: string;
@@ -36,49 +36,49 @@ export interface SearchPostings {
  */
 const MIN_DRIVING_LENGTH = 3;
 
-/**
- * Postings counted to tell the rarer of several query words: enough to see that `celine` (3,318
- * accounts at 100,000) is rarer than `ressources` (12,950), cheap to count (an index-only scan of a few
- * dozen pages). Above it, the longer word drives.
- */
-const DRIVER_PROBE = 5_000;
+/** How many postings `word` (an SQL expression) has in the establishment, from the word counts: a few rows. */
+function postingCount(establishmentId: string, word: SQL): SQL {
+  return sql`(select coalesce(sum(${accountWordCounts.n}), 0) from ${accountWordCounts}
+    where ${accountWordCounts.establishmentId} = ${establishmentId} and ${accountWordCounts.word} = ${word})`;
+}
 
-/** The establishment's words that contain `word` (a few, found off trigrams), as an array. */
+/**
+ * The establishment's words that contain `word` (a few, found off trigrams), as an array, the one with
+ * the most postings first: a total counts that one from the word counts and scans only the others.
+ */
 function wordsContaining(establishmentId: string, word: string): SQL {
   return sql`array(
     select ${searchWords.word} from ${searchWords}
-    where ${searchWords.establishmentId} = ${establishmentId} and ${contains(searchWords.word, word)})`;
+    where ${searchWords.establishmentId} = ${establishmentId} and ${contains(searchWords.word, word)}
+    order by ${postingCount(establishmentId, sql`${searchWords.word}`)} desc, ${searchWords.word})`;
 }
 
 /**
  * The postings that serve a search of `words`, or undefined when none of its words is long enough to
  * drive (the accounts' trigram and order indexes serve it). One word: the postings of the words that
- * contain it. Several: those of the query word with the fewest postings (counted up to DRIVER_PROBE,
- * then the longest), each checked for the other words on the search text it carries — `ressources
- * celine` reads celine's 3,318 postings, not ressources' 12,950, and no account.
+ * contain it. Several: those of the query word with the fewest postings (from the word counts; of two
+ * as frequent, the longer), each checked for the query words on the search text it carries —
+ * `ressources celine` reads celine's 3,318 postings, not ressources' 12,950, and no account. Which word
+ * drives is decided by the statements themselves (a few rows of word counts), not by a statement before
+ * them; each posting is checked for every query word, the driving one included (which it holds).
  */
-export async function searchPostings(db: Db, establishmentId: string, words: string[]): Promise<SearchPostings | undefined> {
+export function searchPostings(establishmentId: string, words: string[]): SearchPostings | undefined {
   const candidates = words.filter((w) => w.length >= MIN_DRIVING_LENGTH).sort((a, b) => b.length - a.length);
   if (candidates.length === 0) return undefined;
   if (words.length === 1) return { establishmentId, words: wordsContaining(establishmentId, words[0]!), check: [] };
-  const [driver] = (await db.execute(sql`
-    select candidate.word, candidate.words from (
-      ${sql.join(
-        candidates.map((w, rank) => sql`select ${w}::text as word, ${rank}::int as rank, ${wordsContaining(establishmentId, w)} as words`),
-        sql` union all `,
-      )}) as candidate
-    order by (
-      select count(*) from (
-        select from ${accountWords}
-        where ${accountWords.establishmentId} = ${establishmentId} and ${accountWords.word} = any(candidate.words)
-        limit ${DRIVER_PROBE}) as probe), candidate.rank
-    limit 1`)) as unknown as [{ word: string; words: string[] }];
-  const others = [...words];
-  others.splice(others.indexOf(driver.word), 1);
   return {
     establishmentId,
-    words: sql`array[${sql.join(driver.words.map((w) => sql`${w}`), sql`, `)}]::text[]`,
-    check: others,
+    words: sql`(
+      select candidate.words from (
+        ${sql.join(
+          candidates.map((w, rank) => sql`select ${rank}::int as rank, ${wordsContaining(establishmentId, w)} as words`),
+          sql` union all `,
+        )}) as candidate
+      order by (
+        select coalesce(sum(${accountWordCounts.n}), 0) from ${accountWordCounts}
+        where ${accountWordCounts.establishmentId} = ${establishmentId} and ${accountWordCounts.word} = any(candidate.words)), candidate.rank
+      limit 1)`,
+    check: words,
   };
 }
 
@@ -97,22 +97,25 @@ function matchingPostings(postings: SearchPostings, word: SQL): SQL {
 /**
  * How many non-deleted accounts of the establishment the search matches, off the postings the triggers
  * of migration search_word_postings keep (db/schema/search-words.ts). The same count as `search_text
- * like '%word%'` for every query word, without reading a single account: an index-only scan of each
- * driving word's postings. An account with two such words counts at the first of them only (its
- * search text, in the posting, says whether it holds an earlier one): a `distinct` over 12,950 matches
- * cost 3–4 times the scan itself.
+ * like '%word%'` for every query word, without reading a single account. An account with two such
+ * words counts at the first of them only (its search text, in the posting, says whether it holds an
+ * earlier one): a `distinct` over 12,950 matches cost 3–4 times the scan itself. With no other query
+ * word to check, the first word's accounts are its word count (migration word_counts: `ressources`'
+ * 12,950 postings were an index-only scan of 2–3 ms) and only the others' postings are scanned.
  */
 export async function countSearchMatches(db: Db, postings: SearchPostings): Promise<number> {
+  const scanned = sql`(
+    select count(*) from ${accountWords}
+    where ${matchingPostings(postings, sql`${accountWords.word} = matching.word`)}
+      and (matching.k = 1 or not (string_to_array(${accountWords.searchText}, ' ') && dictionary.words[1:matching.k - 1])))`;
+  const perWord =
+    postings.check.length === 0
+      ? sql`case when matching.k = 1 then ${postingCount(postings.establishmentId, sql`matching.word`)} else ${scanned} end`
+      : scanned;
   const [row] = (await db.execute(sql`
-    select coalesce(sum(per_word.n), 0)::int as total
+    select coalesce(sum(${perWord}), 0)::int as total
     from (select ${postings.words} as words) as dictionary
-    cross join lateral unnest(dictionary.words) with ordinality as matching(word, k)
-    cross join lateral (
-      select count(*) as n from ${accountWords}
-      where ${matchingPostings(postings, sql`${accountWords.word} = matching.word`)}
-        and (matching.k = 1 or not (string_to_array(${accountWords.searchText}, ' ') && dictionary.words[1:matching.k - 1]))) as per_word`)) as unknown as [
-    { total: number },
-  ];
+    cross join lateral unnest(dictionary.words) with ordinality as matching(word, k)`)) as unknown as [{ total: number }];
   return row.total;
 }
 

@@ -2,7 +2,8 @@ import { and, asc, count, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-or
 import type { Readable } from 'node:stream';
 import { TERMS_STANDING_LABELS, type TermsStanding } from '../../domain/terms';
 import type { Database, Db } from '../client';
-import { copyCsv, csvCell, csvColumns, csvDate, csvDayOf, labelOf } from '../copy-csv';
+import { copyCsv } from '../copy-csv';
+import { csvCell, csvColumns, csvDate, csvDayOf, labelOf } from '../csv-cells';
 import { accounts, establishments, establishmentTerms, type NewTermsVersion, termsVersions } from '../schema';
 import { effectiveStatus } from './account-status';
 

@@ -1,4 +1,4 @@
-import { index, pgTable, primaryKey, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, smallint, uuid } from 'drizzle-orm/pg-core';
 import { byteOrderText } from './columns';
 
 /**
@@ -34,4 +34,24 @@ export const accountWords = pgTable(
     accountId: uuid().notNull(),
   },
   (t) => [primaryKey({ columns: [t.establishmentId, t.word, t.searchText, t.accountId] })],
+);
+
+/**
+ * How many postings each word of each establishment has (the non-deleted accounts whose search text
+ * holds it), summed over shards: a search's total when one dictionary word matches (`ressources`:
+ * 12,950 accounts) is then one row instead of an index scan of its postings, and the rarest of several
+ * query words is known without counting. Kept exact by statement-level triggers on the postings
+ * (migration word_counts), in the transaction that changes the account, with account_counts'
+ * per-transaction `shard`: concurrent creations that share a word (a first name, a service) do not
+ * wait on one row lock until their transaction (which starts a workflow) commits.
+ */
+export const accountWordCounts = pgTable(
+  'account_word_counts',
+  {
+    establishmentId: uuid().notNull(),
+    word: byteOrderText().notNull(),
+    shard: smallint().notNull(),
+    n: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.establishmentId, t.word, t.shard] })],
 );

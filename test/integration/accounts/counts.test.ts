@@ -187,4 +187,39 @@ describe('deep pages by number', () => {
       expect(listed.next, context).toBe(page < lastPage ? listed.items.at(-1)!.id : null);
     }
   });
+
+  it('filtered by « Bloqué » or « Administrateur », read off their own indexes from either end, give the plain query’s accounts', async () => {
+    const id = (await insertEstablishment(t.db)).id;
+    // 3,000 accounts, most admins and most locked out now, beside lockouts that are over, expired and
+    // deleted accounts with a lockout running, so that each filter keeps more than the deep offset. No
+    // admin is active (each is locked out, pending, expired or deleted): the file shares the platform's
+    // database with the monthly reminder's test, which emails every active admin of an establishment
+    // whose accounts expire next month.
+    await t.db.execute(sql`
+      insert into ${accounts} (establishment_id, login_id, profile, civility, last_name, first_name, email, status, expires_on, blocked_until, search_text)
+      select ${id}, 'BL' || lpad(n::text, 7, '0'), (case when n % 10 = 0 then 'user' else 'admin' end)::profile, 'madame',
+             'Nom' || (n % 37), 'Prénom' || n, 'b' || n || '@employeur.test',
+             (case when n % 50 = 0 then 'deleted' when n % 7 = 0 or n % 11 = 0 or n % 13 = 0 then 'pending_activation'
+                   else 'active' end)::account_status,
+             ${today}::date + (case when n % 23 = 0 then -3 else 30 end),
+             case when n % 11 = 0 then null when n % 13 = 0 then ${now.toISOString()}::timestamptz - interval '5 minutes'
+                  else ${now.toISOString()}::timestamptz + interval '5 minutes' end,
+             'nom' || (n % 37) || ' prenom' || n
+      from generate_series(1, 3000) as n`);
+    expect((await reference(id, undefined, { status: 'active', profile: 'admin' })).total).toBe(0);
+    for (const filter of [{ status: 'blocked' }, { profile: 'admin' }, { status: 'blocked', profile: 'admin' }] as const) {
+      const expected = await reference(id, undefined, filter);
+      expect(expected.total, JSON.stringify(filter)).toBeGreaterThan(2_100);
+      const lastPage = Math.ceil(expected.total / 25);
+      for (const page of [1, 2, 81, 85, lastPage - 1, lastPage, lastPage + 1]) {
+        const listed = await listAccounts(t.db, { ...clock, establishmentId: id, ...filter, page, pageSize: 25 });
+        const context = JSON.stringify({ filter, page });
+        expect(listed.total, context).toBe(expected.total);
+        expect(listed.items.map((a) => a.id), context).toEqual(expected.ids.slice((page - 1) * 25, page * 25));
+      }
+      const after = await listPosition(t.db, { ...clock, establishmentId: id }, expected.ids[1_999]!);
+      const listed = await listAccounts(t.db, { ...clock, establishmentId: id, ...filter, page: 1, pageSize: 25, after });
+      expect(listed.items.map((a) => a.id), JSON.stringify({ filter, after: 2_000 })).toEqual(expected.ids.slice(2_000, 2_025));
+    }
+  });
 });

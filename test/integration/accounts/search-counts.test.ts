@@ -1,9 +1,9 @@
 /**
  * A search's total is counted, and a one-word search's page read, off word postings (account_words,
- * search_words), kept by row triggers on accounts (migrations search_word_postings,
- * postings_in_list_order). They must stay exactly the count and the pages (by number and by cursor) of
- * the non-deleted accounts whose search text contains every query word, in list order, whatever was
- * written, concurrently, committed or not.
+ * search_words) and their per-word counts (account_word_counts), kept by row triggers on accounts
+ * (migrations search_word_postings, postings_in_list_order, word_counts). They must stay exactly the
+ * count and the pages (by number and by cursor) of the non-deleted accounts whose search text contains
+ * every query word, in list order, whatever was written, concurrently, committed or not.
  */
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +38,16 @@ async function referenceIds(establishmentId: string, q: string): Promise<string[
 
 const referenceCount = async (establishmentId: string, q: string) => (await referenceIds(establishmentId, q)).length;
 
+/** How many postings each word has, against the word counts stored (summed over shards): equal, word for word. */
+async function wordCountsDrift(establishmentId: string) {
+  return (await t.db.execute(sql`
+    select word, sum(n)::int as drift from (
+      select word, n from account_word_counts where establishment_id = ${establishmentId}
+      union all
+      select word, -count(*) from account_words where establishment_id = ${establishmentId} group by 1
+    ) as both_sides group by 1 having sum(n) <> 0`)) as unknown as unknown[];
+}
+
 /** The postings the accounts call for, against those stored: equal, row for row. */
 async function postingsDrift(establishmentId: string) {
   return (await t.db.execute(sql`
@@ -55,6 +65,7 @@ const PAGE_SIZE = 5;
 /** The totals, every page by number and every page by cursor of each query, against the accounts' own answer. */
 async function expectExactCounts(establishmentId: string) {
   expect(await postingsDrift(establishmentId)).toEqual([]);
+  expect(await wordCountsDrift(establishmentId)).toEqual([]);
   for (const q of QUERIES) {
     const expected = await referenceIds(establishmentId, q);
     const pages = Math.max(1, Math.ceil(expected.length / PAGE_SIZE));

@@ -1,0 +1,3 @@
+ALTER TABLE "accounts" ADD COLUMN "phone_display" text GENERATED ALWAYS AS ((case when length("phone") = 10 and translate("phone", '0123456789', '') = ''
+  then substr("phone", 1, 2) || ' ' || substr("phone", 3, 2) || ' ' || substr("phone", 5, 2) || ' ' || substr("phone", 7, 2) || ' ' || substr("phone", 9, 2)
+  else (case when ascii("phone"::text) in (61, 43, 45, 64, 9, 13, 65309, 65291, 65293, 65312) then '''' || "phone"::text else nullif("phone"::text, '') end) end)) STORED;
