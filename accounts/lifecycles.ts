@@ -57,6 +57,14 @@ export async function callWorkflow<T>(
  * otherwise keep retrying (15 to 40 s) inside the caller's open database transaction.
  */
 export const TEMPORAL_CALL_DEADLINE_MS = 5_000;
+/**
+ * A workflow start on a request's path (a creation, a promotion, a renewal) waits longer: a restart of
+ * Temporal's history service or of its database takes several seconds (the cluster drill's phases (b)
+ * and (c)), during which 5 s turned creations into 503s that a start left to wait had answered 201.
+ * Still bounded, unlike the client's own retries: a Temporal stopped or crashed is found by the check
+ * (its channel closes), and only a network cut that closes nothing holds a connection this long.
+ */
+export const TEMPORAL_START_DEADLINE_MS = 20_000;
 /** The reachability check before a transaction that will start a workflow. */
 export const TEMPORAL_CHECK_DEADLINE_MS = 2_000;
 /** How long an answer from Temporal stands in for the reachability check, while its channel stays connected. */
@@ -125,7 +133,7 @@ function initialSearchAttributes(loginId: string, siret: string, state: string) 
  */
 export async function startActivation(deps: LifecycleDeps, account: AccountRef & { expiresOn: string }, establishmentSiret: string) {
   const options = passwordLinkOptions(deps, 'activation', account, establishmentSiret);
-  await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () =>
+  await withDeadline(deps, TEMPORAL_START_DEADLINE_MS, () =>
     deps.temporal.workflow.start(activationWorkflow, {
       ...options,
       args: [{ ...options.args[0], validity: { expiresOn: account.expiresOn } }],
@@ -182,7 +190,7 @@ export async function startAdminRegistration(
 ) {
   const { oppositionWindowDays, letterPostingDays } = deps.config.adminRegistration ?? DEFAULT_REGISTRATION_DELAYS;
   const grant = registration.reason === 'created' ? 'création d’un compte administrateur' : 'promotion d’un utilisateur en administrateur';
-  await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () =>
+  await withDeadline(deps, TEMPORAL_START_DEADLINE_MS, () =>
     deps.temporal.workflow.start(adminRegistrationWorkflow, {
       workflowId: workflowIds.adminRegistration(account.loginId),
       taskQueue: deps.config.temporal.taskQueue,
@@ -234,10 +242,10 @@ function validityTarget(deps: LifecycleDeps) {
 
 /** A single renewal: the account's validity workflow follows the new expiry (started if missing). */
 export async function notifyRenewal(deps: LifecycleDeps, account: ValidityAccount, establishmentSiret: string) {
-  await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () => signalExpiryChanged(validityTarget(deps), account, establishmentSiret));
+  await withDeadline(deps, TEMPORAL_START_DEADLINE_MS, () => signalExpiryChanged(validityTarget(deps), account, establishmentSiret));
 }
 
 /** A bulk renewal's one Temporal call: the workflow that signals its accounts' validity workflows. */
 export async function notifyBulkRenewal(deps: LifecycleDeps, batch: RenewalSignalsInput, establishmentSiret: string) {
-  await withDeadline(deps, TEMPORAL_CALL_DEADLINE_MS, () => startRenewalSignals(validityTarget(deps), batch, establishmentSiret));
+  await withDeadline(deps, TEMPORAL_START_DEADLINE_MS, () => startRenewalSignals(validityTarget(deps), batch, establishmentSiret));
 }
