@@ -11,9 +11,9 @@ import { accountCounts, accounts } from '../schema';
  * - account_counts (kept by triggers, db/schema/account-counts.ts) knows each account's month of
  *   expiry only. Its rows of the current month are given today as expiry day: « not yet expired ».
  * - The accounts for which that is wrong — expired earlier this month — and those locked out right
- *   now (and not expired) are read from the accounts table (a few thousand at most, off small indexes) and tallied by
- *   what the list's expressions can tell apart (profile, stored status, expiry month, expired today,
- *   locked out now); each tally comes twice: as the counters see those accounts (weight -n) and as
+ *   now (and not expired) are read from the accounts table (a few thousand at most, off small indexes)
+ *   and tallied by what the list's expressions can tell apart (profile, stored status, expiry month,
+ *   expired today, locked out now); each tally comes twice: as the counters see those accounts (weight -n) and as
  *   they are (weight +n), with the month as expiry day (the first day of the month for those expired,
  *   today for this month's others, as counted) and the latest lockout end of the tally.
  *

@@ -36,7 +36,10 @@ export interface SearchPostings {
  */
 const MIN_DRIVING_LENGTH = 3;
 
-/** How many postings `word` (an SQL expression) has in the establishment, from the word counts: a few rows. */
+/**
+ * How many postings `word` has in the establishment, from the word counts: a few rows. `word` is an SQL
+ * expression compared with `=`: a word, or `any(<array>)` for the postings of several.
+ */
 function postingCount(establishmentId: string, word: SQL): SQL {
   return sql`(select coalesce(sum(${accountWordCounts.n}), 0) from ${accountWordCounts}
     where ${accountWordCounts.establishmentId} = ${establishmentId} and ${accountWordCounts.word} = ${word})`;
@@ -74,9 +77,7 @@ export function searchPostings(establishmentId: string, words: string[]): Search
           candidates.map((w, rank) => sql`select ${rank}::int as rank, ${wordsContaining(establishmentId, w)} as words`),
           sql` union all `,
         )}) as candidate
-      order by (
-        select coalesce(sum(${accountWordCounts.n}), 0) from ${accountWordCounts}
-        where ${accountWordCounts.establishmentId} = ${establishmentId} and ${accountWordCounts.word} = any(candidate.words)), candidate.rank
+      order by ${postingCount(establishmentId, sql`any(candidate.words)`)}, candidate.rank
       limit 1)`,
     check: words,
   };

@@ -34,7 +34,8 @@ export const accounts = pgTable(
     phone: text(),
     /**
      * The phone as the export writes it (db/csv-cells.ts `frenchPhone`), kept by PostgreSQL on every
-     * write: formatting it per row was a third of an export's cost over a bare COPY (README « Lists »).
+     * write: formatting it per row was two thirds of an export's cost over a bare COPY (README « Benchmark »,
+     * « The export's phone stored in its French form »).
      */
     phoneDisplay: text().generatedAlwaysAs(frenchPhone(sql`"phone"`)),
     serviceFunction: text(),
