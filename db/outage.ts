@@ -11,9 +11,9 @@
  * - a whole transaction whose connection was lost before its COMMIT was sent: PostgreSQL rolls back a
  *   transaction whose session ends, so nothing of it remains;
  * - a transaction whose connection was lost while its COMMIT was in flight: the answer is asked of
- *   PostgreSQL itself once it is back (`pg_xact_status` of the transaction's id, read in the same
- *   round trip as the COMMIT, just before it): committed → the result stands; aborted → re-run;
- *   unknown, or the id's own answer lost → 503.
+ *   PostgreSQL itself once it is back (`pg_xact_status` of the transaction's id, asked with its first
+ *   statement, so in hand before the COMMIT is sent): committed → the result stands; aborted → re-run;
+ *   unknown → 503.
  * Never sent again: a plain INSERT/UPDATE/DELETE lost in flight (it may have committed: 503 as before),
  * and a transaction that had already called Temporal in a way that must not be repeated (a signal
  * to a living workflow): `noteSentOutside`. A creation's workflow start may be repeated: the rolled-back
@@ -137,19 +137,23 @@ async function runTransaction(sql: Sql, args: unknown[], clock: OutageClock): Pr
   const attempt = { sentOutside: 'nothing' as SentOutside };
   let work: Promise<unknown> | undefined;
   let result: unknown;
-  let xidRead: Promise<{ xid: string | null }[]> | undefined;
+  let xidRead: Promise<string | undefined> | undefined;
+  let committing = false;
   let failed = false;
   try {
     return await transactionAttempt.run(attempt, () =>
       (sql.begin as unknown as Begin)(...args.slice(0, -1), async (tx: Sql) => {
+        // The transaction's id: what to ask PostgreSQL about should the COMMIT's answer be lost. Asked
+        // first and not awaited, so it travels with the transaction's first statement and its answer is
+        // in hand before the COMMIT goes out. Read beside the COMMIT instead (one statement fewer for a
+        // transaction that writes nothing), it was lost with the COMMIT when PostgreSQL shut down under
+        // both, and the request answered 503 (the cluster drill's PostgreSQL restart, README « Fault drill »).
+        xidRead = tx<{ xid: string }[]>`select pg_current_xact_id()::text as xid`.execute().then(([row]) => row?.xid, () => undefined);
         work = Promise.resolve(fn(tx));
         result = await work;
         // Its connection was lost while the code awaited (a Temporal start): no COMMIT will be sent.
         if (failed) return result;
-        // The transaction's id, if it wrote anything (no id is assigned for reading): what to ask
-        // PostgreSQL about should the COMMIT's answer be lost. Not awaited: postgres.js writes the
-        // COMMIT right behind it, one round trip for both, and PostgreSQL answers it before the COMMIT runs.
-        xidRead = tx<{ xid: string | null }[]>`select pg_current_xact_id_if_assigned()::text as xid`.execute();
+        committing = true;
         return result;
       }),
     );
@@ -160,11 +164,11 @@ async function runTransaction(sql: Sql, args: unknown[], clock: OutageClock): Pr
     // awaiting (a Temporal start): that attempt ends before the next one begins.
     await work?.catch(() => undefined);
     clock.failed(); // the outage's budget runs from here at the latest, for the commit status check too
-    if (xidRead) {
-      // Lost with the COMMIT behind it: whether that COMMIT ran cannot be asked (503).
-      const xid = await xidRead.then(([row]) => row?.xid ?? null, () => undefined);
+    if (committing) {
+      // The id is unknown only if its answer was lost too, i.e. no statement of the transaction was
+      // answered: whether its COMMIT ran cannot be asked (503).
+      const xid = await xidRead;
       if (xid === undefined) throw error;
-      if (xid === null) return result; // it wrote nothing: there was nothing to commit
       const status = await commitStatus(sql, xid, clock, error);
       if (status === 'committed') return result;
       if (status !== 'aborted') throw error;

@@ -142,6 +142,24 @@ describe('waiting out a lost database connection (db/outage.ts)', () => {
     expect(kept.map((r) => Number(r.n))).toEqual([key - 1]);
   });
 
+  it('knows the id of a transaction whose last statement and COMMIT were lost together, and re-runs it', async () => {
+    const marker = `probe_tail_${randomUUID().slice(0, 8)}`;
+    let calls = 0;
+    const kill = terminateWhenRunning(marker);
+    const n = await database.db.transaction(async (tx) => {
+      calls++;
+      const [row] = (await tx.execute(sql.raw(`insert into ${rows} select nextval('${runs}') returning n`))) as unknown as [{ n: string }];
+      // Not awaited: the COMMIT goes out right behind it, and the backend dies before answering either,
+      // as a shutdown kills a backend that had both in its input (the drill's PostgreSQL restart).
+      if (calls === 1) void tx.execute(sql.raw(`select pg_sleep(2) as ${marker}`)).catch(() => undefined);
+      return Number(row.n);
+    });
+    await kill;
+    expect(calls).toBe(2);
+    const kept = (await killer.db.execute(sql.raw(`select n from ${rows} where n >= ${n - 1}`))) as unknown as { n: string }[];
+    expect(kept.map((r) => Number(r.n))).toEqual([n]);
+  });
+
   it('sends nothing again on an error that is not a lost connection', async () => {
     const before = await runCount();
     const failure = await database.db.execute(sql.raw(`select nextval('${runs}') / 0`)).then(() => null, (error: unknown) => error);
