@@ -219,6 +219,9 @@ describe('changing accounts: each test its own establishment', () => {
   it('flags an expired activation link', async () => {
     const est = await newEstablishment();
     const { sonia } = await createAll(est, { sonia: SONIA });
+    // The worker records the link's expiry as it sends it: once sent, nothing writes it again.
+    const sent = async () => (await auditOf(t.db, est.establishment.id)).some((e) => e.action === 'email.password_creation_sent');
+    await expect.poll(sent, { timeout: 20_000 }).toBe(true);
     await t.db.update(accounts).set({ activationLinkExpiresAt: new Date(Date.now() - 1000) }).where(eq(accounts.id, sonia!.id));
     const res = await t.request('GET', `${est.base}?q=sonia`, { token: est.adminToken });
     expect(res.body.items[0]).toMatchObject({ id: sonia!.id, activationLinkExpired: true });
@@ -366,6 +369,10 @@ describe('changing accounts: each test its own establishment', () => {
     const { celine, sonia } = await createAll(est, { celine: CELINE, sonia: SONIA });
     const user = await t.insertActiveAccount(est.establishment.id, { lastName: 'Promu', firstName: 'Paul' });
     await t.login(user.loginId);
+    // Both creation emails sent before Sonia is deleted: a deletion that overtook her first link would leave
+    // one email and a cancelled link, a different history from the one this test reads.
+    const sent = async () => (await auditOf(t.db, est.establishment.id)).filter((e) => e.action === 'email.password_creation_sent').length;
+    await expect.poll(sent, { timeout: 20_000 }).toBe(2);
     for (const [method, path, body] of [
       ['PATCH', `${est.base}/${celine!.id}`, { serviceFunction: 'Paie' }],
       ['PATCH', `${est.base}/${user.id}`, { profile: 'admin', professionalAddress: ADDRESS }],
@@ -376,11 +383,7 @@ describe('changing accounts: each test its own establishment', () => {
       expect(res.status, res.text).toBeLessThan(300);
     }
     const path = `/establishments/${est.establishment.id}/history`;
-    // Let the worker finish writing its own entries: one email per account created through the API, and
-    // whatever the deleted account's activation writes as it ends (a link cancelled, when the deletion
-    // overtook the link being recorded).
-    const sent = async () => (await auditOf(t.db, est.establishment.id)).filter((e) => e.action === 'email.password_creation_sent').length;
-    await expect.poll(sent, { timeout: 20_000 }).toBe(2);
+    // Let the worker finish writing its own entries: whatever the deleted account's activation writes as it ends.
     const soniaActivation = t.temporal.workflow.getHandle(workflowIds.activation(sonia!.loginId));
     await expect.poll(async () => (await soniaActivation.describe()).status.name, { timeout: 20_000 }).toBe('COMPLETED');
     const all = await t.request('GET', path, { token: est.adminToken });
