@@ -52,16 +52,17 @@ describe('Temporal dev server', { timeout: 120_000 }, () => {
   let root: string;
   beforeAll(async () => void (root = await mkdtemp(path.join(tmpdir(), 'temporal-dev-'))));
   afterAll(() => rm(root, { recursive: true, force: true }));
+  /** A server of its own: its SQLite file in `root/<name>/`, its log beside it. */
+  const serverOptions = async (name: string) => ({
+    dbFile: path.join(root, name, 'temporal.db'),
+    logFile: path.join(root, `${name}.log`),
+    port: await findFreePort(),
+    uiPort: await findFreePort(),
+    namespace: 'dev-test',
+  });
 
   it('serves its UI and keeps its SQLite file, search attributes included, across restarts', async () => {
-    const opts = {
-      dbFile: path.join(root, 'data', 'temporal.db'),
-      logFile: path.join(root, 'temporal.log'),
-      port: await findFreePort(),
-      uiPort: await findFreePort(),
-      namespace: 'dev-test',
-      searchAttributes: { PepsAccountId: 'Keyword', PepsExpiresAt: 'Datetime' },
-    };
+    const opts = { ...(await serverOptions('data')), searchAttributes: { PepsAccountId: 'Keyword', PepsExpiresAt: 'Datetime' } };
     let server = await startTemporalDevServer(opts);
     try {
       expect((await fetch(server.uiUrl)).status).toBe(200);
@@ -89,13 +90,7 @@ describe('Temporal dev server', { timeout: 120_000 }, () => {
   });
 
   it('keeps only the rows that carry a pre-allocated search attribute in its index (dev/temporal-sqlite-visibility.py), on every start', async () => {
-    const opts = {
-      dbFile: path.join(root, 'indexes', 'temporal.db'),
-      logFile: path.join(root, 'indexes.log'),
-      port: await findFreePort(),
-      uiPort: await findFreePort(),
-      namespace: 'dev-test',
-    };
+    const opts = await serverOptions('indexes');
     for (let start = 1; start <= 2; start++) {
       const server = await startTemporalDevServer(opts);
       try {
