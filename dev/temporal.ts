@@ -7,9 +7,10 @@
  * open its port (this 2-core machine under test load needs up to 14 s), stops it with SIGKILL and
  * mixes its log into ours. The time-skipping test server does go through `createTimeSkipping`.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/definitions';
@@ -87,11 +88,16 @@ export async function startTemporalDevServer(opts: {
   while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
     try {
       await ready(address, uiUrl, opts.namespace, Object.keys(searchAttributes));
-      return { address, uiUrl, stop };
     } catch (error) {
       lastError = (error as Error).message;
       await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
     }
+    await partialVisibilityIndexes(path.resolve(opts.dbFile)).catch(async (error: unknown) => {
+      await stop();
+      throw error;
+    });
+    return { address, uiUrl, stop };
   }
   await stop();
   const tail = readFileSync(opts.logFile, 'utf8').trimEnd().split('\n').slice(-20).join('\n');
@@ -126,4 +132,23 @@ export function dynamicConfigArgs(file = path.join(__dirname, 'temporal-dynamic-
     if (values.length !== 1 || values[0]!.constraints) throw new Error(`${file}: ${key} has constraints, which the dev server cannot take`);
     return ['--dynamic-config-value', `${key}=${JSON.stringify(values[0]!.value)}`];
   });
+}
+
+/**
+ * The visibility store's indexes of pre-allocated search attribute columns become partial
+ * (dev/temporal-sqlite-visibility.py, the rule of dev/temporal-visibility-indexes.sql for the cluster):
+ * each visibility write (a run's start, each upsert) maintained 35 indexes, nearly all for a NULL, while
+ * holding the dev server's one SQLite connection (README « Worker: email drain »). Without python3 (a CLI
+ * given by TEMPORAL_CLI_PATH, no pip), the server runs with Temporal's indexes and says so.
+ */
+async function partialVisibilityIndexes(dbFile: string): Promise<void> {
+  const script = path.join(__dirname, 'temporal-sqlite-visibility.py');
+  try {
+    await promisify(execFile)('python3', [script, dbFile], { timeout: 60_000 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new Error(`Temporal dev server: ${path.basename(script)} failed: ${(error as { stderr?: string }).stderr?.trim() || (error as Error).message}`);
+    }
+    console.error('[temporal] python3 not found: the visibility store keeps its full indexes (slower writes)');
+  }
 }
