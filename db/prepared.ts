@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import type { Query, SQL } from 'drizzle-orm';
 import type { Db } from './client';
 
 /**
@@ -17,13 +17,19 @@ export function builtOncePerHandle<Handle extends object, Statement>(build: (db:
 }
 
 /**
- * A raw statement sent as a prepared statement of its connection. Drizzle sends `db.execute(sql)`
- * unprepared, and postgres.js then spends two round trips on it when it has parameters (Parse and
- * Describe, wait for the parameters' types, then Bind and Execute) while PostgreSQL parses and plans
- * it anew every time. Prepared, postgres.js keeps it per connection under its text (which must not
- * vary: values are parameters) and sends it in one round trip; PostgreSQL reuses its plan. `name` only
- * marks it as prepared for Drizzle.
+ * A raw statement sent as a prepared statement of its connection, built once. Drizzle sends
+ * `db.execute(sql)` unprepared, and postgres.js then spends two round trips on it when it has
+ * parameters (Parse and Describe, wait for the parameters' types, then Bind and Execute) while
+ * PostgreSQL parses and plans it anew every time. Prepared, postgres.js keeps it per connection under
+ * its text and sends it in one round trip; PostgreSQL reuses its plan. Every value is a placeholder
+ * (`sql.placeholder(name)`), so the text never varies: `build` runs once per process (Drizzle's
+ * rendering of a long statement cost the API more than a round trip), and each call only fills the
+ * values, inside a transaction or not. `name` only marks it as prepared for Drizzle.
  */
-export function executePrepared<Row>(db: Db, name: string, statement: SQL): Promise<Row[]> {
-  return db._.session.prepareQuery(db.execute(statement).getQuery(), undefined, name, false).execute() as Promise<Row[]>;
+export function preparedStatement<Row>(name: string, build: () => SQL): (db: Db, values: Record<string, unknown>) => Promise<Row[]> {
+  let query: Query | undefined;
+  return (db, values) => {
+    query ??= db.execute(build()).getQuery();
+    return db._.session.prepareQuery(query, undefined, name, false).execute(values) as Promise<Row[]>;
+  };
 }

@@ -15,7 +15,7 @@ import { expiryFrom, termsAcceptableFrom } from '../../domain/dates';
 import { loginIdPrefix, SEQUENCE_DIGITS } from '../../domain/login-id';
 import { foldForSearch } from '../../domain/text';
 import type { Db } from '../client';
-import { executePrepared } from '../prepared';
+import { preparedStatement } from '../prepared';
 import { accountRights, accounts, auditEvents, establishments, type NewAccount, type NewAuditEvent, oneTimeTokens, services } from '../schema';
 import { insertAdminRegistration } from './admin-registrations';
 import { auditEntryValues } from './audit';
@@ -501,6 +501,49 @@ export type CreatedAccount =
   | { outcome: 'no_establishment' }
   | { outcome: 'unknown_services'; codes: string[] };
 
+/** `createAccountRecord`'s statement, its values as placeholders: built once, only the values change. */
+const creatingStatement = preparedStatement<{ siret: string; unknown: string[]; id: string | null; login_id: string | null; status: AccountStatus | null }>(
+  'create_account',
+  () => {
+    const v = (name: string) => sql.placeholder(name);
+    return sql`
+    with establishment as (
+      select id, siret, default_rights from ${establishments} where id = ${v('establishmentId')}
+    ), asked as (
+      select key as code, value as level from jsonb_each_text(${v('requestedRights')}::jsonb)
+    ), unknown as (
+      select coalesce(array_agg(asked.code), '{}') as codes from asked where not exists (select from ${services} s where s.code = asked.code)
+    ), resolved as (
+      select s.code, coalesce(asked.level, establishment.default_rights ->> s.code, 'none') as level
+      from establishment cross join ${services} s left join asked on asked.code = s.code
+    ), created as (
+      insert into ${accounts} (establishment_id, login_id, profile, civility, last_name, first_name, email, phone, service_function,
+        professional_address, status, password_hash, password_changed_at, activation_link_expires_at, expires_on, admin_since,
+        terms_acceptable_from, search_text, created_by_account_id, created_at, updated_at)
+      select establishment.id, ${v('loginIdPrefix')} || lpad(nextval('login_id_seq')::text, ${SEQUENCE_DIGITS}, '0'),
+        ${v('profile')}, ${v('civility')}, ${v('lastName')}, ${v('firstName')}, ${v('email')}, ${v('phone')}, ${v('serviceFunction')},
+        ${v('professionalAddress')}, ${v('storedStatus')}, ${v('passwordHash')},
+        ${v('passwordChangedAt')}, ${v('activationLinkExpiresAt')}, ${v('expiresOn')}, ${v('adminSince')},
+        ${v('termsAcceptableFrom')}, ${v('searchText')}, ${v('createdByAccountId')}, ${v('now')}, ${v('now')}
+      from establishment, unknown where cardinality(unknown.codes) = 0
+      returning id, login_id, ${effectiveStatus(v('today'), v('now'))} as status
+    ), audit as (
+      insert into ${auditEvents} (request_id, actor_type, actor_account_id, actor_label, actor_establishment_id, establishment_id,
+        target_account_id, action, outcome, after)
+      select ${v('requestId')}, ${v('actorType')}::actor_type, ${v('actorAccountId')}::uuid, ${v('actorLabel')},
+        ${v('actorEstablishmentId')}::uuid, ${v('entryEstablishmentId')}::uuid, created.id, ${v('action')}, ${v('outcome')}::audit_outcome,
+        ${v('after')}::jsonb
+          || jsonb_build_object('loginId', created.login_id, 'rights', (select coalesce(jsonb_object_agg(code, level), '{}') from resolved))
+      from created
+    ), rights as (
+      insert into ${accountRights} (account_id, service_code, level)
+      select created.id, resolved.code, resolved.level::right_level from created, resolved
+    )
+    select establishment.siret, unknown.codes as unknown, created.id, created.login_id, created.status
+    from establishment cross join unknown left join created on true`;
+  },
+);
+
 /**
  * Writes a new account, its rights (one row per service of the catalogue: the right asked, else the
  * establishment's default, else « Aucun ») and its `account.create` history entry in one statement
@@ -566,45 +609,40 @@ export async function createAccountRecord(
     outcome: 'success',
     after: accountSnapshot({ ...known, loginId: '' }),
   });
-  const [row] = await executePrepared<{ siret: string; unknown: string[]; id: string | null; login_id: string | null; status: AccountStatus | null }>(
-    db,
-    'create_account',
-    sql`
-    with establishment as (
-      select id, siret, default_rights from ${establishments} where id = ${known.establishmentId}
-    ), asked as (
-      select key as code, value as level from jsonb_each_text(${JSON.stringify(params.requestedRights)}::jsonb)
-    ), unknown as (
-      select coalesce(array_agg(asked.code), '{}') as codes from asked where not exists (select from ${services} s where s.code = asked.code)
-    ), resolved as (
-      select s.code, coalesce(asked.level, establishment.default_rights ->> s.code, 'none') as level
-      from establishment cross join ${services} s left join asked on asked.code = s.code
-    ), created as (
-      insert into ${accounts} (establishment_id, login_id, profile, civility, last_name, first_name, email, phone, service_function,
-        professional_address, status, password_hash, password_changed_at, activation_link_expires_at, expires_on, admin_since,
-        terms_acceptable_from, search_text, created_by_account_id, created_at, updated_at)
-      select establishment.id, ${loginIdPrefix(c.firstName, c.lastName)} || lpad(nextval('login_id_seq')::text, ${SEQUENCE_DIGITS}, '0'),
-        ${known.profile}, ${known.civility}, ${known.lastName}, ${known.firstName}, ${known.email}, ${known.phone}, ${known.serviceFunction},
-        ${sql.param(known.professionalAddress, accounts.professionalAddress)}, ${known.storedStatus}, ${params.passwordHash ?? null},
-        ${params.passwordHash ? now : null}, ${iso(known.activationLinkExpiresAt)}, ${known.expiresOn}, ${iso(known.adminSince)},
-        ${known.termsAcceptableFrom}, ${searchTextFor(c)}, ${known.createdByAccountId}, ${now}, ${now}
-      from establishment, unknown where cardinality(unknown.codes) = 0
-      returning id, login_id, ${effectiveStatus(params.today, params.now)} as status
-    ), audit as (
-      insert into ${auditEvents} (request_id, actor_type, actor_account_id, actor_label, actor_establishment_id, establishment_id,
-        target_account_id, action, outcome, after)
-      select ${entry.requestId ?? null}, ${entry.actorType}::actor_type, ${entry.actorAccountId ?? null}::uuid, ${entry.actorLabel ?? null},
-        ${entry.actorEstablishmentId ?? null}::uuid, ${entry.establishmentId ?? null}::uuid, created.id, ${entry.action}, ${entry.outcome}::audit_outcome,
-        ${JSON.stringify(entry.after)}::jsonb
-          || jsonb_build_object('loginId', created.login_id, 'rights', (select coalesce(jsonb_object_agg(code, level), '{}') from resolved))
-      from created
-    ), rights as (
-      insert into ${accountRights} (account_id, service_code, level)
-      select created.id, resolved.code, resolved.level::right_level from created, resolved
-    )
-    select establishment.siret, unknown.codes as unknown, created.id, created.login_id, created.status
-    from establishment cross join unknown left join created on true`,
-  );
+  const [row] = await creatingStatement(db, {
+    establishmentId: known.establishmentId,
+    requestedRights: JSON.stringify(params.requestedRights),
+    loginIdPrefix: loginIdPrefix(c.firstName, c.lastName),
+    profile: known.profile,
+    civility: known.civility,
+    lastName: known.lastName,
+    firstName: known.firstName,
+    email: known.email,
+    phone: known.phone,
+    serviceFunction: known.serviceFunction,
+    // As the column writes it (a PostgreSQL array literal); Drizzle's placeholder would not skip a null.
+    professionalAddress: known.professionalAddress && accounts.professionalAddress.mapToDriverValue(known.professionalAddress),
+    storedStatus: known.storedStatus,
+    passwordHash: params.passwordHash ?? null,
+    passwordChangedAt: params.passwordHash ? now : null,
+    activationLinkExpiresAt: iso(known.activationLinkExpiresAt),
+    expiresOn: known.expiresOn,
+    adminSince: iso(known.adminSince),
+    termsAcceptableFrom: known.termsAcceptableFrom,
+    searchText: searchTextFor(c),
+    createdByAccountId: known.createdByAccountId,
+    now,
+    today: params.today,
+    requestId: entry.requestId ?? null,
+    actorType: entry.actorType,
+    actorAccountId: entry.actorAccountId ?? null,
+    actorLabel: entry.actorLabel ?? null,
+    actorEstablishmentId: entry.actorEstablishmentId ?? null,
+    entryEstablishmentId: entry.establishmentId ?? null,
+    action: entry.action,
+    outcome: entry.outcome,
+    after: JSON.stringify(entry.after),
+  });
   if (!row) return { outcome: 'no_establishment' };
   if (row.unknown.length > 0) return { outcome: 'unknown_services', codes: row.unknown };
   const account: AccountView = { ...known, id: row.id!, loginId: row.login_id!, status: row.status! };
