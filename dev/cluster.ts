@@ -60,13 +60,8 @@ export const TEMPORAL_SQL_PLUGIN = 'postgres12_pgx';
  * GOGC=400: the heap may grow to 5 × what is live (history ~27 MB live, frontend ~18, matching and
  * worker ~13: some 250 MB more in all) before the garbage collector runs, a quarter as many
  * collections as the default 100 for the same work (README « The cluster's own cost »).
- * GOMAXPROCS=1: the four services share the machine's cores with PostgreSQL, the workers and the APIs.
- * With Go's default (one P per core, 8 for 4 services on 2 cores) a gRPC call's goroutines were handed
- * from thread to thread, each handoff a wake-up and a context switch, and idle Ps spun looking for
- * work; one P per service runs the same goroutines on one thread at a time (README « The cluster's
- * own cost »). On a machine of its own, a service may be given more.
  */
-export const TEMPORAL_GO_ENV = { GOGC: '400', GOMAXPROCS: '1' } as const;
+export const TEMPORAL_GO_ENV = { GOGC: '400' } as const;
 type TemporalService = (typeof TEMPORAL_SERVICES)[number];
 
 /** One child process of the cluster, which the drill may kill and start again. */
