@@ -38,6 +38,25 @@ async function terminateWhenRunning(marker: string): Promise<void> {
   }
 }
 
+/**
+ * A transaction that inserts a row (its number returned), then, in its first run only, sends a 2-second sleep that
+ * the killer ends: `tail` is given that sleep and says whether the run awaits it. Returns the last run's row and
+ * how many runs there were.
+ */
+async function rowThenSleepOnce(prefix: string, tail: (sleep: Promise<unknown>) => Promise<unknown> | void): Promise<{ n: number; calls: number }> {
+  const marker = `${prefix}_${randomUUID().slice(0, 8)}`;
+  let calls = 0;
+  const kill = terminateWhenRunning(marker);
+  const n = await database.db.transaction(async (tx) => {
+    calls++;
+    const [row] = (await tx.execute(sql.raw(`insert into ${rows} select nextval('${runs}') returning n`))) as unknown as [{ n: string }];
+    if (calls === 1) await tail(tx.execute(sql.raw(`select pg_sleep(2) as ${marker}`)));
+    return Number(row.n);
+  });
+  await kill;
+  return { n, calls };
+}
+
 beforeAll(async () => {
   const url = inject('stack').databaseUrl;
   database = createDatabase(url, { max: 2, retryMs: 5_000 });
@@ -84,17 +103,8 @@ describe('waiting out a lost database connection (db/outage.ts)', () => {
   });
 
   it('re-runs a whole transaction whose connection was lost before COMMIT: one row, no half of the first run', async () => {
-    const marker = `probe_tx_${randomUUID().slice(0, 8)}`;
-    let calls = 0;
-    const kill = terminateWhenRunning(marker);
-    const n = await database.db.transaction(async (tx) => {
-      calls++;
-      const [row] = (await tx.execute(sql.raw(`insert into ${rows} select nextval('${runs}') returning n`))) as unknown as [{ n: string }];
-      // Only the first run waits long enough to be terminated.
-      if (calls === 1) await tx.execute(sql.raw(`select pg_sleep(2) as ${marker}`));
-      return Number(row.n);
-    });
-    await kill;
+    // Only the first run waits long enough to be terminated.
+    const { n, calls } = await rowThenSleepOnce('probe_tx', (sleep) => sleep);
     expect(calls).toBe(2);
     const kept = (await killer.db.execute(sql.raw(`select n from ${rows} where n >= ${n - 1}`))) as unknown as { n: string }[];
     expect(kept.map((r) => Number(r.n))).toEqual([n]); // the first run's row was rolled back
@@ -143,18 +153,9 @@ describe('waiting out a lost database connection (db/outage.ts)', () => {
   });
 
   it('knows the id of a transaction whose last statement and COMMIT were lost together, and re-runs it', async () => {
-    const marker = `probe_tail_${randomUUID().slice(0, 8)}`;
-    let calls = 0;
-    const kill = terminateWhenRunning(marker);
-    const n = await database.db.transaction(async (tx) => {
-      calls++;
-      const [row] = (await tx.execute(sql.raw(`insert into ${rows} select nextval('${runs}') returning n`))) as unknown as [{ n: string }];
-      // Not awaited: the COMMIT goes out right behind it, and the backend dies before answering either,
-      // as a shutdown kills a backend that had both in its input (the drill's PostgreSQL restart).
-      if (calls === 1) void tx.execute(sql.raw(`select pg_sleep(2) as ${marker}`)).catch(() => undefined);
-      return Number(row.n);
-    });
-    await kill;
+    // Not awaited: the COMMIT goes out right behind it, and the backend dies before answering either,
+    // as a shutdown kills a backend that had both in its input (the drill's PostgreSQL restart).
+    const { n, calls } = await rowThenSleepOnce('probe_tail', (sleep) => void sleep.catch(() => undefined));
     expect(calls).toBe(2);
     const kept = (await killer.db.execute(sql.raw(`select n from ${rows} where n >= ${n - 1}`))) as unknown as { n: string }[];
     expect(kept.map((r) => Number(r.n))).toEqual([n]);
