@@ -39,7 +39,15 @@ import {
   passwordLinkDetails,
   type StoryStep,
 } from './password-link-story';
-import { atLeastVersion2, atLeastVersion3, atLeastVersion4, RUN_VERSION, startedWithSearchAttributes, type VersionedInput } from './run-version';
+import {
+  atLeastVersion2,
+  atLeastVersion3,
+  atLeastVersion4,
+  atLeastVersion5,
+  RUN_VERSION,
+  startedWithSearchAttributes,
+  type VersionedInput,
+} from './run-version';
 import { startValidityChild, tellValidityOfDeletion, VALIDITY_STARTED_BY_ACTIVATION } from './validity-child';
 
 export type { LinkPurpose };
@@ -51,10 +59,12 @@ export interface PasswordLinkInput extends VersionedInput {
   /** Carried over by continue-as-new so link numbers keep growing. */
   linksSentBefore?: number;
   /**
-   * Activation at creation only: the account's last day of validity. Once the creation is confirmed,
-   * the account's validity workflow starts: in version 2, from the eligibility check itself (a client
-   * start, activities/password-links.ts); before, as this run's child (workflows/validity-child.ts).
-   * Not carried over.
+   * Activation at creation only: the account's last day of validity; this run starts the account's
+   * validity workflow. Version 5: when the run leaves its first-link phase (password set, link expired,
+   * a resend heard, an operator's cancellation), with the expiry the database holds then (`expiresOn`
+   * here is not read). Versions 2 to 4: from the first send's eligibility check, once the creation is
+   * confirmed (a client start, activities/password-links.ts); before, as this run's child
+   * (workflows/validity-child.ts). Not carried over.
    */
   validity?: { expiresOn: string };
 }
@@ -90,6 +100,17 @@ const localEligibility = proxyLocalActivities<Activities>({ startToCloseTimeout:
  * (README « Worker: email drain »). The check's retry: an absent row is looked for again soon.
  */
 const { sendFirstPasswordLink } = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: ELIGIBILITY_RETRY });
+/**
+ * Version 5: the account's validity workflow starts when the activation at creation leaves its first-link
+ * phase, not in its first send. Nothing the validity does can fall due during that phase (an expiry 18
+ * months after the creation, the admins' reminder on the 20th of the month before; a link lives 15 days),
+ * and a burst of creations then pays one workflow start and one first task per account instead of two:
+ * the validity's start is paid at the holder's password, the link's expiry or the admin's resend, human
+ * paced (README « Following an account's validity »). A local activity, as the first send: one marker in
+ * the task that settles or resends, no activity task; retried like the first send until the database
+ * and Temporal answer.
+ */
+const { startAccountValidity } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: ELIGIBILITY_RETRY });
 
 /**
  * A worker evicting a run from its workflow cache cancels the run's local activities, and the run
@@ -136,6 +157,10 @@ export async function runPasswordLink(
   /** Set when this run starts the account's validity workflow (activation at creation). */
   let validityStarted: Promise<void> | null = null;
   const v2 = atLeastVersion2(input);
+  // Version 5: the validity starts when the run leaves its first-link phase (startValidityOnce below);
+  // versions 2 to 4: the first send's eligibility check starts it.
+  const validityAtEnd = atLeastVersion5(input) && input.validity !== undefined;
+  const startValidity = v2 && input.validity !== undefined && !validityAtEnd;
   const runLocally = v2 || patched(LOCAL_LINK_ACTIVITIES_PATCH);
   const { checkLinkEligibility } = runLocally ? localEligibility : remoteEligibility;
   const { issuePasswordLink } = runLocally ? local : remote;
@@ -190,9 +215,22 @@ export async function runPasswordLink(
     setStage('sending_link');
   }
 
+  /**
+   * Version 5, activation at creation: starts the account's validity once, unless the account was
+   * deleted (the activity also reads the database: a deletion this run has not heard yet counts too).
+   * Not cancellable by an operator's cancellation of the activation (it must not reach the validity,
+   * and a cancelled run still starts it while it settles); an eviction's cancellation is sent again
+   * (version 4's rule for sends).
+   */
+  function startValidityOnce(): Promise<void> | null {
+    if (validityAtEnd && !validityStarted && !deleted) {
+      validityStarted = CancellationScope.nonCancellable(() => send(() => startAccountValidity({ accountId: input.accountId }))).then(() => undefined);
+    }
+    return validityStarted;
+  }
+
   try {
-    // Version 2 and later: the check starts the validity workflow once it sees the creation committed.
-    const startValidity = v2 && input.validity !== undefined;
+    // Versions 2 to 4: the check starts the validity workflow once it sees the creation committed.
     if (!checkWithFirstSend) {
       const eligible = await checkLinkEligibility({ purpose, accountId: input.accountId, ...(startValidity ? { startValidity } : {}) }).catch((error) => {
         if (isCancellation(error)) throw error;
@@ -265,7 +303,9 @@ export async function runPasswordLink(
         await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId });
         return await settle('link_expired', 'link_expired', { step: 'link_expired', linkNo: linksSent, at: new Date() });
       }
-      // A resend: loop and send a new link; the old hash is forgotten so the old link is dead.
+      // A resend: loop and send a new link; the old hash is forgotten so the old link is dead. An admin's
+      // resend is human paced and keeps the activation past its first link's 15 days: the validity starts now.
+      await startValidityOnce();
       if (workflowInfo().continueAsNewSuggested) {
         await condition(allHandlersFinished);
         await validityStarted;
@@ -305,6 +345,9 @@ export async function runPasswordLink(
     settledAt = new Date().toISOString();
     setStage(finalStage);
     tell(step);
+    // The run leaves its first-link phase with the account still there: its validity starts (version 5).
+    // A deleted account or a rolled-back creation never gets one.
+    if (step.step === 'password_set' || step.step === 'link_expired' || step.step === 'operator_cancelled') await startValidityOnce();
     if (validityStarted) {
       await validityStarted; // a child whose start is still pending when its parent closes may never start
       if (deleted) await tellValidityOfDeletion(input.loginId);
