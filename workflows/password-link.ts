@@ -36,6 +36,7 @@ import {
   type LinkPurpose,
   linkSendSummary,
   linkTimerSummary,
+  VALIDITY_START_SUMMARY,
   passwordLinkDetails,
   type StoryStep,
 } from './password-link-story';
@@ -224,7 +225,7 @@ export async function runPasswordLink(
    */
   function startValidityOnce(): Promise<void> | null {
     if (validityAtEnd && !validityStarted && !deleted) {
-      validityStarted = CancellationScope.nonCancellable(() => send(() => startAccountValidity({ accountId: input.accountId }))).then(() => undefined);
+      validityStarted = CancellationScope.nonCancellable(() => send(() => startAccountValidity.executeWithOptions({ summary: VALIDITY_START_SUMMARY }, [{ accountId: input.accountId }]))).then(() => undefined);
     }
     return validityStarted;
   }

@@ -108,7 +108,8 @@ describe('account activation, end to end', () => {
       'auth.login',
     ]);
     const events = (await handle.fetchHistory()).events ?? [];
-    // The check and the first send are one local activity (a marker in the history), the password's application a task.
+    // The check and the first send are one local activity (a marker in the history), the password's application a
+    // task; then, as the run ends (version 5), the account's validity starts: another local activity.
     const activities = events.flatMap((e) => {
       const marker = e.markerRecordedEventAttributes;
       if (marker?.markerName === 'core_local_activity') {
@@ -116,7 +117,8 @@ describe('account activation, end to end', () => {
       }
       return e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : [];
     });
-    expect(activities).toEqual(['sendFirstPasswordLink', 'applyStagedPassword']);
+    expect(activities).toEqual(['sendFirstPasswordLink', 'applyStagedPassword', 'startAccountValidity']);
+    expect((await t.temporal.workflow.getHandle(workflowIds.validity(loginId)).describe()).status.name).toBe('RUNNING');
   });
 
   it("tells a new admin that the legal representative was informed by letter", async () => {

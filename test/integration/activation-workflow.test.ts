@@ -176,7 +176,7 @@ describe('activation workflow (time skipping)', () => {
     const done = await operatorView(handle);
     expect(done.current).toMatch(/^Terminé le .* — Mot de passe créé : le compte est actif\. \(lien n°1\)$/);
     expect(done.state).toBe('password_set');
-    expect(await eventSummaries(handle)).toEqual(['Envoi du lien n°1 par courriel', 'Validité du lien n°1 (15 jours)']);
+    expect(await eventSummaries(handle)).toEqual(['Envoi du lien n°1 par courriel', 'Validité du lien n°1 (15 jours)', 'Démarrage du suivi de validité du compte']);
 
     const again = await setPassword(token);
     expect(again.status).toBe(410);
@@ -292,6 +292,7 @@ describe('activation workflow (time skipping)', () => {
     expect(await eventSummaries(handle)).toEqual([
       'Envoi du lien n°1 par courriel',
       'Validité du lien n°1 (15 jours)',
+      'Démarrage du suivi de validité du compte', // the resend: the validity starts, before the new link goes out
       'Envoi du lien n°2 par courriel (renvoi)',
       'Validité du lien n°2 (15 jours)',
     ]);
