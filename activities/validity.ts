@@ -1,7 +1,7 @@
 /** The validity workflows' I/O: read an account's expiry, record its expiry, reconcile, a bulk renewal's signals. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { renewalBatchPage } from '../db/queries/renewals';
-import { accountsToTrack, accountToTrack, accountValidity, recordExpiry } from '../db/queries/validity';
+import { accountsToTrack, accountValidity, recordExpiry } from '../db/queries/validity';
 import { ensureValidity, signalExpiryChanged } from '../workflows/validity-client';
 import type { ActivityDeps } from './deps';
 import { forEachInFlight } from './in-flight';
@@ -33,23 +33,6 @@ export function createValidityActivities({ db, config }: Pick<ActivityDeps, 'db'
      */
     async recordAccountExpired(input: { accountId: string; workflowId: string; expiresOn: string; expiredAt: string }) {
       return recordExpiry(db, { ...input, now: new Date() });
-    },
-
-    /**
-     * An activation at creation (version 5) leaving its first-link phase (password set, link expired,
-     * a resend heard, an operator's cancellation): the account's validity workflow starts now, with the
-     * expiry the database holds now (a renewal of the pending account may have moved it since the
-     * creation; its `signalWithStart` may even have started the workflow: USE_EXISTING, then nothing
-     * happens). Nothing for a deleted or absent account. Eager: the activity's client shares the
-     * worker's connection, so the run's first task comes back in the start's answer when a slot is free.
-     * Idempotent, so a retry never starts a second one. Whether it started (or found) one.
-     */
-    async startAccountValidity({ accountId }: { accountId: string }): Promise<boolean> {
-      const account = await accountToTrack(db, accountId);
-      if (!account) return false;
-      const target = { client: Context.current().client, taskQueue: config.temporal.taskQueue };
-      await ensureValidity(target, account, account.siret, { eager: true });
-      return true;
     },
 
     /**

@@ -52,9 +52,6 @@ export function linkTimerSummary(purpose: LinkPurpose, linkNo: number): string {
   return `Validité du lien n°${linkNo} (${WHAT[purpose].validity})`;
 }
 
-/** The timeline's name for the validity's start (activation at creation, version 5). */
-export const VALIDITY_START_SUMMARY = 'Démarrage du suivi de validité du compte';
-
 export function linkSendSummary(linkNo: number): string {
   return linkNo === 1 ? 'Envoi du lien n°1 par courriel' : `Envoi du lien n°${linkNo} par courriel (renvoi)`;
 }

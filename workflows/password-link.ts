@@ -36,7 +36,6 @@ import {
   type LinkPurpose,
   linkSendSummary,
   linkTimerSummary,
-  VALIDITY_START_SUMMARY,
   passwordLinkDetails,
   type StoryStep,
 } from './password-link-story';
@@ -101,17 +100,6 @@ const localEligibility = proxyLocalActivities<Activities>({ startToCloseTimeout:
  * (README « Worker: email drain »). The check's retry: an absent row is looked for again soon.
  */
 const { sendFirstPasswordLink } = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry: ELIGIBILITY_RETRY });
-/**
- * Version 5: the account's validity workflow starts when the activation at creation leaves its first-link
- * phase, not in its first send. Nothing the validity does can fall due during that phase (an expiry 18
- * months after the creation, the admins' reminder on the 20th of the month before; a link lives 15 days),
- * and a burst of creations then pays one workflow start and one first task per account instead of two:
- * the validity's start is paid at the holder's password, the link's expiry or the admin's resend, human
- * paced (README « Following an account's validity »). A local activity, as the first send: one marker in
- * the task that settles or resends, no activity task; retried like the first send until the database
- * and Temporal answer.
- */
-const { startAccountValidity } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: ELIGIBILITY_RETRY });
 
 /**
  * A worker evicting a run from its workflow cache cancels the run's local activities, and the run
@@ -158,9 +146,22 @@ export async function runPasswordLink(
   /** Set when this run starts the account's validity workflow (activation at creation). */
   let validityStarted: Promise<void> | null = null;
   const v2 = atLeastVersion2(input);
-  // Version 5: the validity starts when the run leaves its first-link phase (startValidityOnce below);
-  // versions 2 to 4: the first send's eligibility check starts it.
+  /**
+   * Version 5: the account's validity workflow starts when the activation at creation leaves its
+   * first-link phase, not in its first send. Nothing the validity does can fall due during that phase (an
+   * expiry 18 months after the creation, the admins' reminder on the 20th of the month before; a link
+   * lives 15 days, only a resend keeps the run longer), and a burst of creations then pays one workflow
+   * start and one first task per account instead of two: the validity's start is paid at the holder's
+   * password, the link's expiry, an operator's cancellation or the admin's first resend, human paced
+   * (README « Following an account's validity »). It is asked of the activity the run runs at that point
+   * anyway (`startsValidity()`), as versions 2 to 4 asked it of the first send's check: no activity, marker
+   * or task of its own. Never for a deleted account (those activities are not run for one, and re-read it).
+   */
   const validityAtEnd = atLeastVersion5(input) && input.validity !== undefined;
+  const startsValidity = () => (validityAtEnd && !validityStarted ? { startValidity: true } : {});
+  const validityAsked = () => {
+    if (validityAtEnd) validityStarted ??= Promise.resolve();
+  };
   const startValidity = v2 && input.validity !== undefined && !validityAtEnd;
   const runLocally = v2 || patched(LOCAL_LINK_ACTIVITIES_PATCH);
   const { checkLinkEligibility } = runLocally ? localEligibility : remoteEligibility;
@@ -194,8 +195,9 @@ export async function runPasswordLink(
         // A holder quicker than the worker (the email arrived, the link is not recorded yet) waits for it.
         await condition(() => !sending);
         if (tokenHash !== currentTokenHash || deleted) throw linkInvalid();
-        await applyStagedPassword({ purpose, accountId: input.accountId, tokenHash, workflowId: workflowInfo().workflowId });
+        await applyStagedPassword({ purpose, accountId: input.accountId, tokenHash, workflowId: workflowInfo().workflowId, ...startsValidity() });
         passwordSet = true;
+        validityAsked();
       } finally {
         applying = false;
       }
@@ -214,20 +216,6 @@ export async function runPasswordLink(
       { key: searchAttributes.establishmentSiret, value: input.establishmentSiret },
     ]);
     setStage('sending_link');
-  }
-
-  /**
-   * Version 5, activation at creation: starts the account's validity once, unless the account was
-   * deleted (the activity also reads the database: a deletion this run has not heard yet counts too).
-   * Not cancellable by an operator's cancellation of the activation (it must not reach the validity,
-   * and a cancelled run still starts it while it settles); an eviction's cancellation is sent again
-   * (version 4's rule for sends).
-   */
-  function startValidityOnce(): Promise<void> | null {
-    if (validityAtEnd && !validityStarted && !deleted) {
-      validityStarted = CancellationScope.nonCancellable(() => send(() => startAccountValidity.executeWithOptions({ summary: VALIDITY_START_SUMMARY }, [{ accountId: input.accountId }]))).then(() => undefined);
-    }
-    return validityStarted;
   }
 
   try {
@@ -285,7 +273,10 @@ export async function runPasswordLink(
         if (startValidity) validityStarted = Promise.resolve();
         link = sent;
       } else {
-        link = await send(() => issuePasswordLink.executeWithOptions(summary, [request]));
+        // Version 5: a resend's link (the first is sent above), and with it the account's validity.
+        const asked = startsValidity();
+        link = await send(() => issuePasswordLink.executeWithOptions(summary, [{ ...request, ...asked }]));
+        validityAsked();
       }
       currentTokenHash = link.tokenHash;
       sending = false;
@@ -301,12 +292,11 @@ export async function runPasswordLink(
       if (deleted) return await settle('cancelled', 'cancelled', { step: 'deleted', at: new Date() });
       if (!woken) {
         currentTokenHash = null;
-        await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId });
+        await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId, ...startsValidity() });
+        validityAsked();
         return await settle('link_expired', 'link_expired', { step: 'link_expired', linkNo: linksSent, at: new Date() });
       }
-      // A resend: loop and send a new link; the old hash is forgotten so the old link is dead. An admin's
-      // resend is human paced and keeps the activation past its first link's 15 days: the validity starts now.
-      await startValidityOnce();
+      // A resend: loop and send a new link; the old hash is forgotten so the old link is dead.
       if (workflowInfo().continueAsNewSuggested) {
         await condition(allHandlersFinished);
         await validityStarted;
@@ -324,7 +314,9 @@ export async function runPasswordLink(
     // though this run is being cancelled, so the admin API stops showing it as valid.
     await CancellationScope.nonCancellable(async () => {
       currentTokenHash = null;
-      await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId, reason: 'cancelled' });
+      // The account lives on: its validity starts too (version 5), as the run ends.
+      await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId, reason: 'cancelled', ...startsValidity() });
+      validityAsked();
       await settle('cancelled', 'cancelled', { step: 'operator_cancelled', at: new Date() });
     });
     throw error;
@@ -346,9 +338,6 @@ export async function runPasswordLink(
     settledAt = new Date().toISOString();
     setStage(finalStage);
     tell(step);
-    // The run leaves its first-link phase with the account still there: its validity starts (version 5).
-    // A deleted account or a rolled-back creation never gets one.
-    if (step.step === 'password_set' || step.step === 'link_expired' || step.step === 'operator_cancelled') await startValidityOnce();
     if (validityStarted) {
       await validityStarted; // a child whose start is still pending when its parent closes may never start
       if (deleted) await tellValidityOfDeletion(input.loginId);

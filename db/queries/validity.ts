@@ -85,12 +85,18 @@ export async function accountsToTrack(db: Db, p: { afterId: string | null; limit
     .limit(p.limit);
 }
 
-/** One account to track, if it exists and is not deleted (the same rule as the page above). */
-export async function accountToTrack(db: Db, accountId: string) {
-  const [row] = await db
+/** Read as each activation at creation ends (version 5): built once per database handle. */
+const accountToTrackQuery = builtOncePerHandle((db: Database) =>
+  db
     .select(TRACKED)
     .from(accounts)
     .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
-    .where(and(eq(accounts.id, accountId), ne(accounts.status, 'deleted')));
+    .where(and(eq(accounts.id, sql.placeholder('accountId')), ne(accounts.status, 'deleted')))
+    .prepare('account_to_track'),
+);
+
+/** One account to track, if it exists and is not deleted (the same rule as the page above). */
+export async function accountToTrack(db: Database, accountId: string) {
+  const [row] = await accountToTrackQuery(db).execute({ accountId });
   return row;
 }
