@@ -5,6 +5,7 @@ import { recordAudit, recordSentEmail } from '../db/queries/audit';
 import { findLinkRecipient, type LinkRecipient, type LinkToStore } from '../db/queries/link-recipient';
 import { lockWorkflowLink, openLinksOfWorkflow, revokeWorkflowLinks, useLink } from '../db/queries/one-time-tokens';
 import { revokeAccountSessions } from '../db/queries/sessions';
+import { accountToTrack } from '../db/queries/validity';
 import { derivedToken, hashToken } from '../security/tokens';
 import type { Db } from '../db/client';
 import { searchAttributes } from '../workflows/definitions';
@@ -83,7 +84,30 @@ function toStore(input: LinkRequest, tokenHash: string, storeIf: LinkToStore['st
   return { purpose, tokenHash, workflowId, requestNo, expiresAt: new Date(input.expiresAt), storeIf, now: new Date() };
 }
 
+/**
+ * Version 5: what an activation at creation asks of the activity it runs as it leaves its first-link
+ * phase (the password's application, the link's end at expiry or on an operator's cancellation, a
+ * resend's send): start the account's validity workflow once that activity's own work is done.
+ */
+export interface StartsValidity {
+  startValidity?: boolean;
+}
+
 export function createPasswordLinkActivities({ db, mailer, config }: ActivityDeps) {
+  /**
+   * Version 5: the account's validity workflow starts with the expiry the database holds now (a renewal
+   * of the pending account may have moved it since the creation; its `signalWithStart` may even have
+   * started the workflow: USE_EXISTING, then nothing happens), nothing for a deleted or absent account.
+   * Done by the activity the run runs anyway at that point rather than by one more local activity: no
+   * marker, no second round trip between the worker's workflow and activity sides (README « Choices »).
+   * Eager, as in the first send of versions 2 to 4. Idempotent, so a retried activity starts no second one.
+   */
+  async function startValidityOf(accountId: string): Promise<void> {
+    const account = await accountToTrack(db, accountId);
+    if (!account) return;
+    await ensureValidity({ client: Context.current().client, taskQueue: config.temporal.taskQueue }, account, account.siret, { eager: true });
+  }
+
   /**
    * The account read for a link's check: an absent row is retried a few times (the creating
    * transaction may not have committed yet), then refused for good (`AccountAbsent`); a database
@@ -172,19 +196,22 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
     },
 
     /** Issues link number `requestNo` (a resend, or a run's first link before version 3) and emails it. */
-    async issuePasswordLink(input: LinkRequest): Promise<{ tokenHash: string }> {
+    async issuePasswordLink({ startValidity = false, ...input }: LinkRequest & StartsValidity): Promise<{ tokenHash: string }> {
       const link = requestedLink(config.tokenSecret, input);
       const row = await findLinkRecipient(db, input.accountId, toStore(input, link.tokenHash, null));
       if (!row) throw ApplicationFailure.nonRetryable(`account ${input.accountId} not found`, 'AccountNotFound');
-      return sendLink(row, input, link);
+      const sent = await sendLink(row, input, link);
+      if (startValidity) await startValidityOf(input.accountId);
+      return sent;
     },
 
     /**
      * The workflow's timer ran out, or an operator cancelled or terminated it: no link of this
      * workflow works any more, and the account no longer shows a living activation link.
      */
-    async markPasswordLinkExpired(params: { purpose: Purpose; accountId: string; workflowId: string; reason?: LinkEnd }) {
+    async markPasswordLinkExpired({ startValidity = false, ...params }: { purpose: Purpose; accountId: string; workflowId: string; reason?: LinkEnd } & StartsValidity) {
       await endWorkflowLinks(db, params);
+      if (startValidity) await startValidityOf(params.accountId);
     },
 
     /**
@@ -218,7 +245,13 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
      * The workflow accepted the holder's link: the password the API staged on the token becomes the
      * account's. Activation also makes the account active. Idempotent on the token.
      */
-    async applyStagedPassword({ purpose, accountId, tokenHash, workflowId }: { purpose: Purpose; accountId: string; tokenHash: string; workflowId: string }) {
+    async applyStagedPassword({
+      purpose,
+      accountId,
+      tokenHash,
+      workflowId,
+      startValidity = false,
+    }: { purpose: Purpose; accountId: string; tokenHash: string; workflowId: string } & StartsValidity) {
       await db.transaction(async (tx) => {
         const token = await lockWorkflowLink(tx, { tokenHash, workflowId, accountId });
         if (!token) throw ApplicationFailure.nonRetryable('unknown link', 'LinkInvalid');
@@ -255,6 +288,8 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
           detail: { workflowId },
         });
       });
+      // Also after an attempt that found the password applied: the one before may have failed to start it.
+      if (startValidity) await startValidityOf(accountId);
     },
   };
 }

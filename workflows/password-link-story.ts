@@ -23,6 +23,16 @@ const WHAT: Record<LinkPurpose, { title: string; validity: string; aim: string; 
   },
 };
 
+/**
+ * When the account's validity follow-up starts (version 5): the activation at creation starts it as it
+ * ends, or at a resend, with the expiry the database holds then. A later run (« nouvelle demande ») finds
+ * it running already.
+ */
+const VALIDITY_AT_END =
+  "Suivi de validité du compte (`validity-<identifiant>`) : démarré à la fin de l'activation (mot de passe créé, lien expiré, annulation par un opérateur) " +
+  "ou au premier renvoi du courriel, avec la date d'expiration enregistrée à ce moment ; jamais pour un compte supprimé ou une création annulée. " +
+  "S'il tourne déjà (renouvellement, rattrapage `validity-reconcile`, demande précédente), rien ne change.";
+
 /** `staticSummary` / `staticDetails` of the start options. */
 export function passwordLinkStartMetadata(purpose: LinkPurpose, loginId: string, siret: string) {
   const w = WHAT[purpose];
@@ -33,6 +43,7 @@ export function passwordLinkStartMetadata(purpose: LinkPurpose, loginId: string,
       `Le titulaire reçoit par courriel un lien à usage unique, valable ${w.validity}, pour ${w.aim}. Chaque renvoi envoie un nouveau lien et rend le précédent inutilisable.`,
       'Fin possible (attribut LifecycleState et résultat du workflow) : `password_set` (mot de passe choisi), `link_expired` (lien expiré sans mot de passe), `cancelled` (compte supprimé ou introuvable, ou annulation demandée par un opérateur).',
       "Un arrêt forcé (Terminate) laisse l'attribut tel quel : le rattrapage `link-reconcile` rend alors le lien inutilisable en base.",
+      ...(purpose === 'activation' ? [VALIDITY_AT_END] : []),
     ].join('\n\n'),
   };
 }

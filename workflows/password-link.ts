@@ -39,7 +39,15 @@ import {
   passwordLinkDetails,
   type StoryStep,
 } from './password-link-story';
-import { atLeastVersion2, atLeastVersion3, atLeastVersion4, RUN_VERSION, startedWithSearchAttributes, type VersionedInput } from './run-version';
+import {
+  atLeastVersion2,
+  atLeastVersion3,
+  atLeastVersion4,
+  atLeastVersion5,
+  RUN_VERSION,
+  startedWithSearchAttributes,
+  type VersionedInput,
+} from './run-version';
 import { startValidityChild, tellValidityOfDeletion, VALIDITY_STARTED_BY_ACTIVATION } from './validity-child';
 
 export type { LinkPurpose };
@@ -51,10 +59,12 @@ export interface PasswordLinkInput extends VersionedInput {
   /** Carried over by continue-as-new so link numbers keep growing. */
   linksSentBefore?: number;
   /**
-   * Activation at creation only: the account's last day of validity. Once the creation is confirmed,
-   * the account's validity workflow starts: in version 2, from the eligibility check itself (a client
-   * start, activities/password-links.ts); before, as this run's child (workflows/validity-child.ts).
-   * Not carried over.
+   * Activation at creation only: the account's last day of validity; this run starts the account's
+   * validity workflow. Version 5: when the run leaves its first-link phase (password set, link expired,
+   * a resend heard, an operator's cancellation), with the expiry the database holds then (`expiresOn`
+   * here is not read). Versions 2 to 4: from the first send's eligibility check, once the creation is
+   * confirmed (a client start, activities/password-links.ts); before, as this run's child
+   * (workflows/validity-child.ts). Not carried over.
    */
   validity?: { expiresOn: string };
 }
@@ -136,6 +146,23 @@ export async function runPasswordLink(
   /** Set when this run starts the account's validity workflow (activation at creation). */
   let validityStarted: Promise<void> | null = null;
   const v2 = atLeastVersion2(input);
+  /**
+   * Version 5: the account's validity workflow starts when the activation at creation leaves its
+   * first-link phase, not in its first send. Nothing the validity does can fall due during that phase (an
+   * expiry 18 months after the creation, the admins' reminder on the 20th of the month before; a link
+   * lives 15 days, only a resend keeps the run longer), and a burst of creations then pays one workflow
+   * start and one first task per account instead of two: the validity's start is paid at the holder's
+   * password, the link's expiry, an operator's cancellation or the admin's first resend, human paced
+   * (README « Following an account's validity »). It is asked of the activity the run runs at that point
+   * anyway (`startsValidity()`), as versions 2 to 4 asked it of the first send's check: no activity, marker
+   * or task of its own. Never for a deleted account (those activities are not run for one, and re-read it).
+   */
+  const validityAtEnd = atLeastVersion5(input) && input.validity !== undefined;
+  const startsValidity = () => (validityAtEnd && !validityStarted ? { startValidity: true } : {});
+  const validityAsked = () => {
+    if (validityAtEnd) validityStarted ??= Promise.resolve();
+  };
+  const startValidity = v2 && input.validity !== undefined && !validityAtEnd;
   const runLocally = v2 || patched(LOCAL_LINK_ACTIVITIES_PATCH);
   const { checkLinkEligibility } = runLocally ? localEligibility : remoteEligibility;
   const { issuePasswordLink } = runLocally ? local : remote;
@@ -168,8 +195,9 @@ export async function runPasswordLink(
         // A holder quicker than the worker (the email arrived, the link is not recorded yet) waits for it.
         await condition(() => !sending);
         if (tokenHash !== currentTokenHash || deleted) throw linkInvalid();
-        await applyStagedPassword({ purpose, accountId: input.accountId, tokenHash, workflowId: workflowInfo().workflowId });
+        await applyStagedPassword({ purpose, accountId: input.accountId, tokenHash, workflowId: workflowInfo().workflowId, ...startsValidity() });
         passwordSet = true;
+        validityAsked();
       } finally {
         applying = false;
       }
@@ -191,8 +219,7 @@ export async function runPasswordLink(
   }
 
   try {
-    // Version 2 and later: the check starts the validity workflow once it sees the creation committed.
-    const startValidity = v2 && input.validity !== undefined;
+    // Versions 2 to 4: the check starts the validity workflow once it sees the creation committed.
     if (!checkWithFirstSend) {
       const eligible = await checkLinkEligibility({ purpose, accountId: input.accountId, ...(startValidity ? { startValidity } : {}) }).catch((error) => {
         if (isCancellation(error)) throw error;
@@ -246,7 +273,10 @@ export async function runPasswordLink(
         if (startValidity) validityStarted = Promise.resolve();
         link = sent;
       } else {
-        link = await send(() => issuePasswordLink.executeWithOptions(summary, [request]));
+        // Version 5: a resend's link (the first is sent above), and with it the account's validity.
+        const asked = startsValidity();
+        link = await send(() => issuePasswordLink.executeWithOptions(summary, [{ ...request, ...asked }]));
+        validityAsked();
       }
       currentTokenHash = link.tokenHash;
       sending = false;
@@ -262,7 +292,8 @@ export async function runPasswordLink(
       if (deleted) return await settle('cancelled', 'cancelled', { step: 'deleted', at: new Date() });
       if (!woken) {
         currentTokenHash = null;
-        await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId });
+        await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId, ...startsValidity() });
+        validityAsked();
         return await settle('link_expired', 'link_expired', { step: 'link_expired', linkNo: linksSent, at: new Date() });
       }
       // A resend: loop and send a new link; the old hash is forgotten so the old link is dead.
@@ -283,7 +314,9 @@ export async function runPasswordLink(
     // though this run is being cancelled, so the admin API stops showing it as valid.
     await CancellationScope.nonCancellable(async () => {
       currentTokenHash = null;
-      await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId, reason: 'cancelled' });
+      // The account lives on: its validity starts too (version 5), as the run ends.
+      await markPasswordLinkExpired({ purpose, accountId: input.accountId, workflowId: workflowInfo().workflowId, reason: 'cancelled', ...startsValidity() });
+      validityAsked();
       await settle('cancelled', 'cancelled', { step: 'operator_cancelled', at: new Date() });
     });
     throw error;

@@ -15,8 +15,10 @@ import { workflowInfo } from '@temporalio/workflow';
  * What the clients and workflows of today give every new run of the versioned workflow types.
  * 3: a link run's first send checks the account's eligibility itself (workflows/password-link.ts).
  * 4: a link run's send cancelled by the worker's eviction of the run is sent again (workflows/password-link.ts).
+ * 5: an activation at creation starts the account's validity when it leaves its first-link phase, not in
+ *    its first send (workflows/password-link.ts).
  */
-export const RUN_VERSION = 4;
+export const RUN_VERSION = 5;
 
 export interface VersionedInput {
   /** Absent for runs started before versioning by input: they follow their `patched()` markers. */
@@ -36,6 +38,11 @@ export function atLeastVersion3(input: VersionedInput): boolean {
 /** The run was started with version 4 or later: a send the worker's eviction cancelled is sent again. */
 export function atLeastVersion4(input: VersionedInput): boolean {
   return (input.version ?? 1) >= 4;
+}
+
+/** The run was started with version 5 or later: an activation at creation starts the validity at its end or first resend. */
+export function atLeastVersion5(input: VersionedInput): boolean {
+  return (input.version ?? 1) >= 5;
 }
 
 /**

@@ -71,13 +71,32 @@ export async function recordExpiry(
   });
 }
 
+/** What a validity workflow's start needs of an account: the expiry the database holds now, and its SIRET. */
+const TRACKED = { id: accounts.id, loginId: accounts.loginId, expiresOn: accounts.expiresOn, siret: establishments.siret };
+
 /** A page of accounts that should have a validity workflow (not deleted), in id order, with their SIRET. */
 export async function accountsToTrack(db: Db, p: { afterId: string | null; limit: number }) {
   return db
-    .select({ id: accounts.id, loginId: accounts.loginId, expiresOn: accounts.expiresOn, siret: establishments.siret })
+    .select(TRACKED)
     .from(accounts)
     .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
     .where(and(ne(accounts.status, 'deleted'), p.afterId ? gt(accounts.id, p.afterId) : undefined))
     .orderBy(asc(accounts.id))
     .limit(p.limit);
+}
+
+/** Read as each activation at creation ends (version 5): built once per database handle. */
+const accountToTrackQuery = builtOncePerHandle((db: Database) =>
+  db
+    .select(TRACKED)
+    .from(accounts)
+    .innerJoin(establishments, eq(establishments.id, accounts.establishmentId))
+    .where(and(eq(accounts.id, sql.placeholder('accountId')), ne(accounts.status, 'deleted')))
+    .prepare('account_to_track'),
+);
+
+/** One account to track, if it exists and is not deleted (the same rule as the page above). */
+export async function accountToTrack(db: Database, accountId: string) {
+  const [row] = await accountToTrackQuery(db).execute({ accountId });
+  return row;
 }

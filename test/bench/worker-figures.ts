@@ -1,13 +1,16 @@
 /**
  * The worker's figures (issue 13), shared by `npm run bench` and `npm run bench:worker`:
  * - the drain: a burst of account creations is started with no worker polling (each account's
- *   activation, started exactly as the API's creation starts it; it starts the validity), then the
+ *   activation, started exactly as the API's creation starts it; before version 5 its first send started
+ *   the validity, since then its end does), then the
  *   worker (its own process, launched as production launches it) sends every activation email;
  *   beside it, the raw limit: the same number of rendered emails posted straight to the sink by the
  *   mailer, as many at a time as the worker runs activities, measured in the same run;
  * - the worker's resident memory (VmRSS of the node process itself: no launcher in between), idle,
  *   at its peak during the drain, and at each of a growing number of workflows open on its queue (more
  *   accounts' validity workflows, production's one per account), once every one has run its first task.
+ * - then holders set their passwords (test/bench/password-sets.ts): where the validity's start is paid
+ *   since version 5.
  * The drain's worker keeps running for the calling bench's later phases (`RunningWorker`).
  */
 import { randomUUID } from 'node:crypto';
@@ -25,7 +28,8 @@ import { insertEstablishment } from '../support/fixtures';
 import { forEachInFlight } from '../../activities/in-flight';
 import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 import { atLeast, atMost, type Row } from './summary';
-import { type BenchStack, benchLogger, benchWorkerFlags, cpuByPart, devServerDatabaseSize, inBatches, mb, type Part, rssOf, startWorkerProcess, until } from './bench-stack';
+import { measurePasswordSets, passwordSetLine, type PasswordSetFigures, startedEagerly } from './password-sets';
+import { type BenchStack, benchLogger, benchWorkerFlags, cpuByPart, devServerDatabaseSize, inBatches, intFromEnv, mb, type Part, rssOf, startWorkerProcess, until } from './bench-stack';
 
 const log = benchLogger('worker');
 
@@ -110,8 +114,13 @@ export interface WorkerFigures {
   rssAfterDrain: number;
   /** CPU milliseconds per email during the drain (from the worker polling to the last email), by process. */
   cpu: Record<Part, number>;
-  /** The same until the task queue is empty: every validity run's first task done too (each creation's whole work). */
+  /**
+   * The same until the task queue is empty: every task the burst queued done (before version 5 the
+   * validity runs' first tasks too: each creation's whole work; since, the validity starts at the password).
+   */
   cpuCreation: Record<Part, number>;
+  /** Holders setting their passwords after the drain (BENCH_PASSWORD_SETS of them; absent when 0). */
+  passwordSets?: PasswordSetFigures;
 }
 
 /** The worker process the drain left running, on its task queue: the later phases run on it. */
@@ -161,7 +170,7 @@ export async function measureDrain(benchStack: BenchStack, emails: number): Prom
   worker.kill('SIGINT');
   await new Promise((r) => worker.once('exit', r));
 
-  log(`burst: starting ${emails} creations' workflows (the activation, which starts the validity), no worker polling`);
+  log(`burst: starting ${emails} creations' workflows (the activation; the validity starts at its end since version 5), no worker polling`);
   const burstStarted = performance.now();
   await inBatches(pending.accounts, START_CONCURRENCY, (account) =>
     startActivation(lifecycle, account, pending.siret),
@@ -201,8 +210,8 @@ export async function measureDrain(benchStack: BenchStack, emails: number): Prom
   const cpu = cpuPerEmail(cpuBefore, await cpuByPart(bench, drainWorker.pid!), emails);
   const drainPerSecond = rate(emails, drainMs);
   log(`drain: ${emails} emails in ${(drainMs / 1000).toFixed(1)} s (${drainPerSecond.toFixed(1)}/s), peak ${mb(rssDrainPeak)}`);
-  // A validity run whose start was not eager queues its first task behind the burst's: it may run after
-  // the last email. Once the queue is empty, each creation's whole work is done.
+  // Before version 5, a validity run whose start was not eager queued its first task behind the burst's:
+  // it may run after the last email. Once the queue is empty, the burst's whole work is done.
   const running: RunningWorker = { queue: bench, pid: drainWorker.pid! };
   await firstTasksDone(running, 10);
   const cpuCreation = cpuPerEmail(cpuBefore, await cpuByPart(bench, drainWorker.pid!), emails);
@@ -214,10 +223,16 @@ export async function measureDrain(benchStack: BenchStack, emails: number): Prom
   await new Promise((r) => setTimeout(r, 3000));
   const histories = await historyFigures(bench, sample);
   log(
-    `per creation (activation + validity, mean of ${sample.length}): ${histories.upserts.toFixed(1)} search-attribute upserts and markers, ` +
-      `${histories.events.toFixed(1)} history events; validity runs started eagerly (first task in the start's answer): ${(histories.eager * 100).toFixed(0)} %`,
+    `per creation in the burst (the activation, and the validity when the burst started it; mean of ${sample.length}): ` +
+      `${histories.upserts.toFixed(1)} search-attribute upserts and markers, ${histories.events.toFixed(1)} history events; ` +
+      `validity runs started in the burst ${(histories.validity * 100).toFixed(0)} %, of which eagerly (first task in the start's answer) ${(histories.eager * 100).toFixed(0)} %`,
   );
   const rssAfterDrain = await rssOf(drainWorker.pid!);
+  // BENCH_PASSWORD_SETS (default 200, at most the burst; 0: none): where the validity's start is paid since version 5.
+  const passwordSetCount = Math.min(emails, intFromEnv('BENCH_PASSWORD_SETS', 200, 0));
+  const passwordSets = passwordSetCount
+    ? await measurePasswordSets(bench, drainWorker.pid!, pending.accounts.slice(0, passwordSetCount), () => firstTasksDone(running, 5))
+    : undefined;
 
   const figures: WorkerFigures = {
     emails,
@@ -230,6 +245,7 @@ export async function measureDrain(benchStack: BenchStack, emails: number): Prom
     rssAfterDrain,
     cpu,
     cpuCreation,
+    ...(passwordSets ? { passwordSets } : {}),
   };
   return { figures, worker: running };
 }
@@ -347,31 +363,33 @@ async function whereTheTimeWent(bench: BenchStack, sample: SeededAccount[]) {
 }
 
 /**
- * What a creation costs the server beyond its two starts, from the sampled histories once each validity
- * has had its first task: every search-attribute upsert and every marker (a `patched()` marker comes
- * with its TemporalChangeVersion upsert) and every event, in the activation and the validity it
- * started; and the share of validity runs started eagerly (their first task handed back in the start's
- * answer, so scheduled and started in the same transaction, not dispatched through the task queue).
+ * What the burst cost the server per creation beyond its starts, from the sampled histories once the
+ * queue is empty: every search-attribute upsert and every marker (a `patched()` marker comes with its
+ * TemporalChangeVersion upsert) and every event, in the activation and, when the burst started it
+ * (before version 5), the validity; the share of creations whose validity the burst started, and of
+ * those the share started eagerly (their first task handed back in the start's answer, not dispatched
+ * through the task queue). Since version 5 the validity starts at the password: test/bench/password-sets.ts.
  */
 async function historyFigures(bench: BenchStack, sample: SeededAccount[]) {
-  const sums = { upserts: 0, events: 0, eager: 0 };
-  const millis = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+  const sums = { upserts: 0, events: 0, validity: 0, eager: 0 };
   for (const account of sample) {
     const activation = await bench.temporal.workflow.getHandle(workflowIds.activation(account.loginId)).fetchHistory();
     const validityHandle = bench.temporal.workflow.getHandle(workflowIds.validity(account.loginId));
-    let validity: Awaited<ReturnType<typeof validityHandle.fetchHistory>> | undefined;
-    await until('a validity workflow\'s first task', async () => {
-      validity = await validityHandle.fetchHistory().catch(() => undefined);
-      return validity?.events?.some((e) => e.workflowTaskCompletedEventAttributes) ?? false;
-    }, performance.now(), 5 * 60_000);
+    let validity = await validityHandle.fetchHistory().catch(() => undefined);
+    if (validity) {
+      await until('a validity workflow\'s first task', async () => {
+        validity = await validityHandle.fetchHistory();
+        return validity.events?.some((e) => e.workflowTaskCompletedEventAttributes) ?? false;
+      }, performance.now(), 5 * 60_000);
+      sums.validity++;
+      if (startedEagerly(validity.events ?? [])) sums.eager++;
+    }
     const events = [...(activation.events ?? []), ...(validity?.events ?? [])];
     sums.events += events.length;
     sums.upserts += events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes || e.markerRecordedEventAttributes).length;
-    const scheduled = validity?.events?.find((e) => e.workflowTaskScheduledEventAttributes);
-    const started = validity?.events?.find((e) => e.workflowTaskStartedEventAttributes);
-    if (scheduled && started && millis(started) - millis(scheduled) < 1) sums.eager++; // the same transaction: microseconds apart
   }
-  return { upserts: sums.upserts / sample.length, events: sums.events / sample.length, eager: sums.eager / sample.length };
+  const n = sample.length;
+  return { upserts: sums.upserts / n, events: sums.events / n, validity: sums.validity / n, eager: sums.validity ? sums.eager / sums.validity : 0 };
 }
 
 /** Tasks waiting on the bench's task queue (workflow and activity), as the server reports its backlog. */
@@ -442,11 +460,12 @@ export function openStepRow(step: OpenStep, rssIdle: number): Row {
 export function cpuPerEmailLine(f: WorkerFigures): string {
   const total = Object.values(f.cpu).reduce((a, b) => a + b, 0);
   return (
-    `CPU per drained email (its activation and validity): ${Object.entries(f.cpu).map(([part, ms]) => `${part} ${ms.toFixed(1)} ms`).join(', ')}; ` +
+    `CPU per drained email (its activation; before version 5 its validity's start too): ${Object.entries(f.cpu).map(([part, ms]) => `${part} ${ms.toFixed(1)} ms`).join(', ')}; ` +
     `in all ${total.toFixed(1)} ms, i.e. at most ${(2000 / total).toFixed(0)} emails/s on 2 free cores\n` +
-    `CPU per creation until the queue is empty (every validity's first task done): ` +
+    `CPU per creation until the queue is empty (every task of the burst done; before version 5 every validity's first task too): ` +
     `${Object.entries(f.cpuCreation).map(([part, ms]) => `${part} ${ms.toFixed(1)} ms`).join(', ')}; ` +
-    `in all ${Object.values(f.cpuCreation).reduce((a, b) => a + b, 0).toFixed(1)} ms`
+    `in all ${Object.values(f.cpuCreation).reduce((a, b) => a + b, 0).toFixed(1)} ms` +
+    (f.passwordSets ? `\n${passwordSetLine(f.passwordSets)}` : '')
   );
 }
 

@@ -108,7 +108,8 @@ describe('account activation, end to end', () => {
       'auth.login',
     ]);
     const events = (await handle.fetchHistory()).events ?? [];
-    // The check and the first send are one local activity (a marker in the history), the password's application a task.
+    // The check and the first send are one local activity (a marker in the history), the password's application a
+    // task, which also starts the account's validity (version 5).
     const activities = events.flatMap((e) => {
       const marker = e.markerRecordedEventAttributes;
       if (marker?.markerName === 'core_local_activity') {
@@ -117,6 +118,7 @@ describe('account activation, end to end', () => {
       return e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : [];
     });
     expect(activities).toEqual(['sendFirstPasswordLink', 'applyStagedPassword']);
+    expect((await t.temporal.workflow.getHandle(workflowIds.validity(loginId)).describe()).status.name).toBe('RUNNING');
   });
 
   it("tells a new admin that the legal representative was informed by letter", async () => {

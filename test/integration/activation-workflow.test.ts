@@ -8,11 +8,12 @@ import { describe, expect, inject, it, vi } from 'vitest';
 import { createActivities } from '../../activities';
 import { createMailer } from '../../activities/mailer';
 import { notifyAccountDeleted, resendActivation, startActivation } from '../../accounts';
+import { notifyRenewal } from '../../accounts/lifecycles';
 import { accounts, auditEvents, oneTimeTokens } from '../../db/schema';
 import { createMailSinkClient } from '../../dev/mail-sink';
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { expiryInstant } from '../../domain/dates';
+import { addMonths, expiryInstant } from '../../domain/dates';
 import { accountDeletedSignal, searchAttributes, statusQuery, validityStatusQuery, workflowIds } from '../../workflows/definitions';
 import { insertAccount, insertEstablishment } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
@@ -25,8 +26,8 @@ const PASSWORD = 'Printemps-2026';
 
 const mail = () => createMailSinkClient(inject('stack').mailSinkUrl);
 
-// One time-skipping server per test: each account's validity workflow (started by its activation)
-// waits 18 months, and the server skips to it whenever a test awaits a result with nothing else to do.
+// One time-skipping server per test: each account's validity workflow (started by its activation as it
+// ends) waits 18 months, and the server skips to it whenever a test awaits a result with nothing else to do.
 const ts = useTimeSkippingStack({ name: 'activation', perTest: true });
 
 
@@ -102,6 +103,28 @@ async function validityOf(account: { loginId: string }) {
   return handle;
 }
 
+/** Version 5: no validity workflow while the activation is in its first-link phase. */
+async function expectNoValidity(account: { loginId: string }) {
+  await expect(ts.env.client.workflow.getHandle(workflowIds.validity(account.loginId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+}
+
+/** The stored expiry moves (as a renewal writes it) while the activation waits: the validity must start with this one. */
+async function moveStoredExpiry(account: { id: string; expiresOn: string }): Promise<string> {
+  const expiresOn = addMonths(account.expiresOn, 2);
+  await ts.deps.db.update(accounts).set({ expiresOn }).where(eq(accounts.id, account.id));
+  return expiresOn;
+}
+
+/** The validity workflow follows `expiresOn`: its input, its ExpiresAt attribute and its status query. */
+async function expectValidityUntil(account: { loginId: string }, expiresOn: string) {
+  const validity = await validityOf(account);
+  const described = await validity.describe();
+  expect(described.parentExecution).toBeUndefined();
+  expect(described.typedSearchAttributes.get(searchAttributes.expiresAt)?.toISOString()).toBe(expiryInstant(expiresOn).toISOString());
+  expect((await validity.query(validityStatusQuery)).expiresOn).toBe(expiresOn);
+  return validity;
+}
+
 /** A pending account's activation started as an earlier version's creation started it (`version` absent: before version 2). */
 async function startedAsBefore(version: number | undefined) {
   const establishment = await insertEstablishment(ts.deps.db);
@@ -134,22 +157,22 @@ describe('activation workflow (time skipping)', () => {
     for (const view of [waiting.summary, waiting.details, waiting.current]) {
       expect(view, 'no personal data').not.toMatch(new RegExp(`${account.lastName}|${account.email}`));
     }
-    // The creation's one workflow started the account's validity: its eligibility check did, through
-    // the client (version 2), so the validity is not its child.
-    const validity = await validityOf(account);
-    const described = await validity.describe();
-    expect(described.parentExecution).toBeUndefined();
-    expect(described.typedSearchAttributes.get(searchAttributes.expiresAt)?.toISOString()).toBe(expiryInstant(account.expiresOn).toISOString());
-    expect(await validity.query(validityStatusQuery)).toMatchObject({ stage: 'valid', expiresOn: account.expiresOn });
-    // Versioned by input: the validity's first task writes no marker and no search attribute (its
-    // start gave them). Read now: once nothing else waits, the server skips to its expiry.
-    expect(await upsertsAndMarkers(validity)).toEqual({ upserts: 0, markers: [] });
+    expect(waiting.details).toContain("Suivi de validité du compte (`validity-<identifiant>`) : démarré à la fin de l'activation");
+    // Version 5: the account's validity does not start in the burst of first emails, nor during the first link's 15 days.
+    await expectNoValidity(account);
     await ts.env.sleep(14 * DAY);
+    await expectNoValidity(account);
+    const expiresOn = await moveStoredExpiry(account);
 
     const res = await setPassword(token);
     expect(res.status).toBe(200);
     expect(await handle.result()).toBe('password_set'); // (the server then skips to the validity's expiry: nothing else waits)
     expect(await storedStatus(account.id)).toBe('active');
+    // The activation started the account's validity as it ended, with the expiry stored then, through
+    // the client (not as its child). Versioned by input: the validity's first task writes no marker and
+    // no search attribute (its start gave them).
+    const validity = await expectValidityUntil(account, expiresOn);
+    expect(await upsertsAndMarkers(validity)).toEqual({ upserts: 0, markers: [] });
     const done = await operatorView(handle);
     expect(done.current).toMatch(/^Terminé le .* — Mot de passe créé : le compte est actif\. \(lien n°1\)$/);
     expect(done.state).toBe('password_set');
@@ -159,11 +182,12 @@ describe('activation workflow (time skipping)', () => {
     expect(again.status).toBe(410);
     expect(await again.json()).toMatchObject({ code: 'link_invalid' });
 
-    await recordHistory('activation-starts-validity-v4', handle);
+    await recordHistory('activation-starts-validity-v5', handle);
     // The validity workflow outlives the activation: still running once the activation is done.
     expect((await ts.env.client.workflow.getHandle(workflowIds.validity(account.loginId)).describe()).status.name).toBe('RUNNING');
-    // No patch markers either: the first link's one local activity (check and send, version 3) and
-    // the states the start did not give (link_sent, then password_set).
+    // No patch markers either: the first link's one local activity (check and send, version 3) and the
+    // states the start did not give (link_sent, then password_set). The validity's start (version 5) was
+    // the password's application's last step: no event of its own.
     expect(await upsertsAndMarkers(handle)).toEqual({ upserts: 2, markers: ['core_local_activity'] });
   });
 
@@ -174,6 +198,14 @@ describe('activation workflow (time skipping)', () => {
     expect((await validity.describe()).parentExecution).toBeUndefined();
     await vi.waitFor(async () => expect((await operatorView(handle)).state).toBe('link_sent'), { timeout: 15_000, interval: 200 });
     expect((await upsertsAndMarkers(handle)).markers).toEqual(['core_local_activity', 'core_local_activity']);
+  });
+
+  it('an activation started in version 4 still starts its validity in its first send', async () => {
+    const { account, handle } = await startedAsBefore(4);
+    await linkNo(account.email, 1);
+    await vi.waitFor(async () => expect((await operatorView(handle)).state).toBe('link_sent'), { timeout: 15_000, interval: 200 });
+    await expectValidityUntil(account, account.expiresOn);
+    expect((await upsertsAndMarkers(handle)).markers).toEqual(['core_local_activity']);
   });
 
   it('an activation started before version 2 (no version in its input) still starts its validity as its child', async () => {
@@ -193,26 +225,45 @@ describe('activation workflow (time skipping)', () => {
     await expect(ts.env.client.workflow.getHandle(workflowIds.validity(ghost.loginId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
-  it('a deletion that only the activation heard (its validity had not started yet) ends the validity too', async () => {
-    const { account, handle } = await pendingAccount();
+  it('version 4: a deletion that only the activation heard (its validity had not started yet) ends the validity too', async () => {
+    const { account, handle } = await startedAsBefore(4);
     const validity = await validityOf(account);
     await ts.deps.db.update(accounts).set({ status: 'deleted', deletedAt: new Date() }).where(eq(accounts.id, account.id));
     await handle.signal(accountDeletedSignal); // as when the deletion's own signal to validity-<loginId> found nothing
     expect(await handle.result()).toBe('cancelled');
     expect(await validity.result()).toBe('deleted');
-    await recordHistory('activation-deleted-then-tells-validity-v4', handle);
+  });
+
+  it('a renewal of the pending account opens its validity; the activation, as it ends, finds it running', async () => {
+    const { establishment, account, handle } = await pendingAccount();
+    const token = await linkNo(account.email, 1);
+    await expectNoValidity(account);
+    const expiresOn = await moveStoredExpiry(account);
+    await notifyRenewal(ts.deps, { ...account, expiresOn }, establishment.siret); // signalWithStart: started with the new expiry
+    const opened = await expectValidityUntil(account, expiresOn);
+    const runId = (await opened.describe()).runId;
+
+    expect((await setPassword(token)).status).toBe(200);
+    expect(await handle.result()).toBe('password_set');
+    const after = await expectValidityUntil(account, expiresOn);
+    expect((await after.describe()).runId).toBe(runId); // USE_EXISTING: the same run
   });
 
   it('kills the link at day 15 plus one minute; the account stays pending and shows the dead link', async () => {
     const { account, handle } = await pendingAccount();
     const token = await linkNo(account.email, 1);
-    await ts.env.sleep(15 * DAY + MINUTE);
+    await ts.env.sleep(15 * DAY - MINUTE);
+    await expectNoValidity(account);
+    const expiresOn = await moveStoredExpiry(account);
+    await ts.env.sleep(2 * MINUTE);
 
     expect(await handle.result()).toBe('link_expired');
+    // The account stays pending, and now has its validity, with the expiry stored when the link died.
+    await expectValidityUntil(account, expiresOn);
     const expired = await operatorView(handle);
     expect(expired.state).toBe('link_expired');
     expect(expired.current).toContain('lien n°1 expiré sans mot de passe créé');
-    await recordHistory('activation-expired-with-details-v4', handle);
+    await recordHistory('activation-expired-with-details-v5', handle);
     const res = await setPassword(token);
     expect(res.status).toBe(410);
     const [row] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, account.id));
@@ -225,9 +276,13 @@ describe('activation workflow (time skipping)', () => {
     const { establishment, account, handle } = await pendingAccount();
     const first = await linkNo(account.email, 1);
     await ts.env.sleep(10 * DAY);
+    await expectNoValidity(account);
+    const expiresOn = await moveStoredExpiry(account);
     await resendActivation(ts.deps, account, establishment.siret);
     const second = await linkNo(account.email, 2);
     expect(second).not.toBe(first);
+    // The admin's resend keeps the activation past its first 15 days: the validity starts with it.
+    await expectValidityUntil(account, expiresOn);
 
     expect((await setPassword(first)).status).toBe(410);
     await ts.env.sleep(14 * DAY); // day 24: past the first link's 15 days, within the second's
@@ -241,7 +296,7 @@ describe('activation workflow (time skipping)', () => {
       'Envoi du lien n°2 par courriel (renvoi)',
       'Validité du lien n°2 (15 jours)',
     ]);
-    await recordHistory('activation-resend-then-password-with-details-v4', handle);
+    await recordHistory('activation-resend-then-password-with-details-v5', handle);
   });
 
   it('a resend after the link died opens a new run that accepts the new link', async () => {
@@ -269,8 +324,9 @@ describe('activation workflow (time skipping)', () => {
     expect((await setPassword(token)).status).toBe(410);
     expect(await storedStatus(account.id)).toBe('deleted');
     expect((await operatorView(handle)).current).toContain('compte supprimé : le lien ne fonctionne plus');
-    expect(await (await validityOf(account)).result()).toBe('deleted');
-    await recordHistory('activation-deleted-with-details-v4', handle);
+    // Deleted during its first link: the account never gets a validity workflow (nothing to tell either).
+    await expectNoValidity(account);
+    await recordHistory('activation-deleted-with-details-v5', handle);
   });
 
   it('a resend after activation changes nothing', async () => {

@@ -154,11 +154,14 @@ describe('npm start (dev/start.ts)', () => {
         expect(relogin.status).toBe(200);
         const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
         try {
-          const workflows = [];
-          for await (const wf of new Client({ connection }).workflow.list({ query: `AccountLoginId = "${account.loginId}"` })) {
-            workflows.push(wf.workflowId);
-          }
-          expect(workflows.sort()).toEqual([`activation-${account.loginId}`, `validity-${account.loginId}`]);
+          const workflows = async () => {
+            const ids = [];
+            for await (const wf of new Client({ connection }).workflow.list({ query: `AccountLoginId = "${account.loginId}"` })) ids.push(wf.workflowId);
+            return ids.sort();
+          };
+          // The account is still pending (its activation, version 5, starts its validity only as it ends): the
+          // worker's start-up reconcile of this second start opens its validity.
+          await expect.poll(workflows, { timeout: 30_000, interval: 500 }).toEqual([`activation-${account.loginId}`, `validity-${account.loginId}`]);
         } finally {
           await connection.close();
         }

@@ -3,6 +3,7 @@
  * the reminder run read every establishment): renewing an admin nobody else can renew, the reconcile
  * on demand, and the reminder run of a month, which a second request does not send twice.
  */
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { accounts, auditEvents } from '../../db/schema';
@@ -49,16 +50,25 @@ describe('operator and validity', () => {
     expect(userRow!.expiresOn).not.toBe(expiredOn);
   });
 
-  it('runs the reconcile on demand: an account without a validity workflow gets one', async () => {
+  it('runs the reconcile on demand: an account without a validity workflow gets one, a pending one too', async () => {
     const est = await t.createEstablishment();
     const old = await t.insertActiveAccount(est.establishment.id);
+    // Created through the API: its activation (version 5) starts no validity while its first link lives.
+    const created = await t.createAccount(est.establishment.id, est.adminToken);
+    expect(created.status).toBe(201);
+    const pending = created.body as { loginId: string; email: string };
+    await t.mail.waitFor((m) => m.to.includes(pending.email), { timeoutMs: 20_000, to: pending.email });
+    await expect(t.temporal.workflow.getHandle(workflowIds.validity(pending.loginId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+
     const res = await t.request('POST', '/operator/validity/reconcile', { token: operator() });
     expect(res.status).toBe(202);
     expect(res.body.workflowId).toBe(workflowIds.validityReconcile());
     const run = t.temporal.workflow.getHandle(res.body.workflowId, res.body.runId);
-    expect(await run.result()).toBeGreaterThanOrEqual(2);
-    const described = await t.temporal.workflow.getHandle(workflowIds.validity(old.loginId)).describe();
-    expect(described.status.name).toBe('RUNNING');
+    expect(await run.result()).toBeGreaterThanOrEqual(3);
+    for (const account of [old, pending]) {
+      const described = await t.temporal.workflow.getHandle(workflowIds.validity(account.loginId)).describe();
+      expect(described.status.name).toBe('RUNNING');
+    }
     expect((await entries('validity.reconcile')).map((e) => e.detail)).toContainEqual({ workflowId: res.body.workflowId, runId: res.body.runId });
     await recordHistory('validity-reconcile', run);
   });

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createPasswordLinkActivities } from '../../../activities/password-links';
@@ -43,13 +43,17 @@ describe('operator actions in the Temporal UI', () => {
   it('Request Cancellation: the link dies in the database and LifecycleState says cancelled', async () => {
     const { account, handle, token, detail } = await pendingAccount();
     expect((await detail()).body).toMatchObject({ activationLinkExpired: false });
+    const validity = t.temporal.workflow.getHandle(workflowIds.validity(account.loginId));
+    await expect(validity.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError); // version 5: not in the first-link phase
 
     await handle.cancel();
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     const description = await handle.describe();
     expect(description.status.name).toBe('CANCELLED');
     expect(description.typedSearchAttributes.get(searchAttributes.lifecycleState)).toBe('cancelled');
-    await recordHistory('activation-operator-cancelled', handle);
+    // The account lives on, pending: the cancelled activation started its validity as it settled.
+    expect((await validity.describe()).status.name).toBe('RUNNING');
+    await recordHistory('activation-operator-cancelled-v5', handle);
 
     const after = (await detail()).body;
     expect(after.activationLinkExpired).toBe(true);
