@@ -129,6 +129,50 @@ describe('waiting out a lost database connection (db/outage.ts)', () => {
     }
   });
 
+  /**
+   * The transaction's first run loses its connection (terminated) while its code awaits something else
+   * (a Temporal start); meanwhile the pool reopens that same connection for another request, and
+   * `whileReopened` runs there. Then the first run sends one more row. Returns the rows kept and the runs.
+   */
+  async function statementAfterReopening(whileReopened: (client: ReturnType<typeof createDatabase>['client']) => Promise<unknown>) {
+    const single = createDatabase(inject('stack').databaseUrl, { max: 1, retryMs: 3_000 });
+    const key = 1_000_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    try {
+      let calls = 0;
+      await single.db.transaction(async (tx) => {
+        calls++;
+        const [{ pid }] = (await tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as [{ pid: number }];
+        if (calls === 1) {
+          await killer.db.execute(sql`select pg_terminate_backend(${pid})`);
+          // Queued by the pool until the transaction's connection closes, then sent on it, reopened.
+          await single.client.unsafe('select 1');
+          await whileReopened(single.client);
+        }
+        await tx.execute(sql.raw(`insert into ${rows} values (${key + calls})`));
+      });
+      const kept = (await killer.db.execute(sql.raw(`select n from ${rows} where n in (${key + 1}, ${key + 2}) order by n`))) as unknown as { n: string }[];
+      await killer.db.execute(sql.raw(`delete from ${rows} where n > ${key}`)); // the other tests look at the highest rows
+      return { calls, kept: kept.map((r) => Number(r.n) - key) };
+    } finally {
+      await single.close();
+    }
+  }
+
+  it('fails at once, and re-runs, a transaction statement sent after its connection was lost and reopened busy for another request (it waited forever)', async () => {
+    let slow: Promise<unknown> | undefined;
+    // A first parameterized statement on the new session: postgres.js marks the connection full until it is answered.
+    const { calls, kept } = await statementAfterReopening(async (client) => void (slow = client.unsafe('select pg_sleep($1::float8)', [0.5]).then(() => null)));
+    await slow;
+    expect(calls).toBe(2);
+    expect(kept).toEqual([2]);
+  }, 15_000);
+
+  it('does not send a statement of a lost transaction on its reopened connection, outside any transaction', async () => {
+    const { calls, kept } = await statementAfterReopening(async () => undefined);
+    expect(calls).toBe(2);
+    expect(kept).toEqual([2]); // not the first run's row, written on the new session and kept
+  }, 15_000);
+
   it('asks PostgreSQL what became of a transaction whose COMMIT was in flight, and re-runs it when it was aborted', async () => {
     let calls = 0;
     const key = -Number(String(Date.now()).slice(-9));
