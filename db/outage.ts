@@ -132,6 +132,12 @@ export function noteSentOutside(repeatable: boolean): void {
 type Begin = (...args: unknown[]) => Promise<unknown>;
 
 /**
+ * What a lost transaction attempt hands back to postgres.js: nothing, ever (see runTransaction). A new
+ * one each time, so that nothing keeps the abandoned attempt: it is collected with it.
+ */
+const abandoned = () => new Promise<never>(() => undefined);
+
+/**
  * The transaction handle given to the transaction's code, whose statements fail with CONNECTION_CLOSED
  * once its attempt has lost its connection (`gone` rejected). postgres.js keeps handing them to the
  * connection object, which by then it may have reopened for other requests: queued behind the
@@ -179,9 +185,15 @@ async function runTransaction(sql: Sql, args: unknown[], clock: OutageClock): Pr
           () => undefined,
         );
         work = Promise.resolve(fn(guardedTransaction(tx, gone, () => failed)));
-        result = await work;
-        // Its connection was lost while the code awaited (a Temporal start): no COMMIT will be sent.
-        if (failed) return result;
+        result = await work.catch((error: unknown) => (failed ? abandoned() : Promise.reject(error)));
+        // Its connection was lost while the code awaited (a Temporal start): the attempt never settles
+        // for postgres.js, which would otherwise send its COMMIT (or its ROLLBACK) on the connection
+        // object it has meanwhile reopened, maybe inside another request's transaction: that one's
+        // first half committed (or rolled back) under it, its connection handed back to the pool while
+        // it runs, and its next statement queued where nothing sends it (a request that never answers
+        // and logs nothing: session 12's cluster drill). Within the close's own turn postgres.js fails
+        // whatever is sent on the closed connection, so only a later end is held back.
+        if (failed) return abandoned();
         committing = true;
         return result;
       }),

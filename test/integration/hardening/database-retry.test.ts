@@ -173,6 +173,38 @@ describe('waiting out a lost database connection (db/outage.ts)', () => {
     expect(kept).toEqual([2]); // not the first run's row, written on the new session and kept
   }, 15_000);
 
+  it("does not end, on its reopened connection, the next request's transaction: the lost attempt's COMMIT committed half of it", async () => {
+    const single = createDatabase(inject('stack').databaseUrl, { max: 1, retryMs: 3_000 });
+    const key = 1_000_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    try {
+      let calls = 0;
+      let next: Promise<unknown> | undefined;
+      await single.db.transaction(async (tx) => {
+        calls++;
+        const [{ pid }] = (await tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as [{ pid: number }];
+        if (calls > 1) return;
+        await killer.db.execute(sql`select pg_terminate_backend(${pid})`);
+        // The next request's transaction opens on the reopened connection, writes a row, and is still
+        // open when the lost attempt's code ends (a Temporal start); it then fails and rolls back.
+        next = single.db
+          .transaction(async (tx2) => {
+            await tx2.execute(sql.raw(`insert into ${rows} values (${key})`));
+            await new Promise((r) => setTimeout(r, 1_000));
+            throw new Error('rolled back on purpose');
+          })
+          .then(() => null, (error: unknown) => error);
+        await new Promise((r) => setTimeout(r, 500));
+      });
+      expect(calls).toBe(2);
+      expect(((await next) as Error).message).toBe('rolled back on purpose');
+      const kept = (await killer.db.execute(sql.raw(`select n from ${rows} where n = ${key}`))) as unknown[];
+      await killer.db.execute(sql.raw(`delete from ${rows} where n = ${key}`));
+      expect(kept).toEqual([]);
+    } finally {
+      await single.close();
+    }
+  }, 15_000);
+
   it('asks PostgreSQL what became of a transaction whose COMMIT was in flight, and re-runs it when it was aborted', async () => {
     let calls = 0;
     const key = -Number(String(Date.now()).slice(-9));
