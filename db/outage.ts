@@ -131,6 +131,35 @@ export function noteSentOutside(repeatable: boolean): void {
 
 type Begin = (...args: unknown[]) => Promise<unknown>;
 
+/**
+ * What a lost transaction attempt hands back to postgres.js: nothing, ever (see runTransaction). A new
+ * one each time, so that nothing keeps the abandoned attempt: it is collected with it.
+ */
+const abandoned = () => new Promise<never>(() => undefined);
+
+/**
+ * The transaction handle given to the transaction's code, whose statements fail with CONNECTION_CLOSED
+ * once its attempt has lost its connection (`gone` rejected). postgres.js keeps handing them to the
+ * connection object, which by then it may have reopened for other requests: queued behind the
+ * transaction's own dead queue while that connection is busy (never answered: the request hung, the
+ * cluster drill's PostgreSQL restart), or sent on the new session outside any transaction (written
+ * once more than the re-run writes). What Drizzle uses of it: `unsafe`, like the pool's above.
+ */
+function guardedTransaction(tx: Sql, gone: Promise<never>, lost: () => boolean): Sql {
+  const unsafe = (query: string, params?: unknown[], options?: unknown) => {
+    const run = (values: boolean): Promise<unknown> => {
+      if (lost()) return gone;
+      const pending = tx.unsafe(query, params as never, options as never);
+      return Promise.race([values ? pending.values() : pending, gone]);
+    };
+    return {
+      values: () => run(true),
+      then: (resolve: (value: unknown) => unknown, reject: (error: unknown) => unknown) => run(false).then(resolve, reject),
+    };
+  };
+  return new Proxy(tx, { get: (target, property, receiver) => (property === 'unsafe' ? unsafe : Reflect.get(target, property, receiver)) });
+}
+
 /** One run of a transaction: its result, a MayRetry when it certainly left nothing, or the error. */
 async function runTransaction(sql: Sql, args: unknown[], clock: OutageClock): Promise<unknown> {
   const fn = args.at(-1) as (tx: Sql) => unknown;
@@ -140,6 +169,9 @@ async function runTransaction(sql: Sql, args: unknown[], clock: OutageClock): Pr
   let xidRead: Promise<string | undefined> | undefined;
   let committing = false;
   let failed = false;
+  let connectionLost!: (error: unknown) => void;
+  const gone = new Promise<never>((_, reject) => (connectionLost = reject));
+  gone.catch(() => undefined);
   try {
     return await transactionAttempt.run(attempt, () =>
       (sql.begin as unknown as Begin)(...args.slice(0, -1), async (tx: Sql) => {
@@ -148,17 +180,27 @@ async function runTransaction(sql: Sql, args: unknown[], clock: OutageClock): Pr
         // in hand before the COMMIT goes out. Read beside the COMMIT instead (one statement fewer for a
         // transaction that writes nothing), it was lost with the COMMIT when PostgreSQL shut down under
         // both, and the request answered 503 (the cluster drill's PostgreSQL restart, README « Fault drill »).
-        xidRead = tx<{ xid: string }[]>`select pg_current_xact_id()::text as xid`.execute().then(([row]) => row?.xid, () => undefined);
-        work = Promise.resolve(fn(tx));
-        result = await work;
-        // Its connection was lost while the code awaited (a Temporal start): no COMMIT will be sent.
-        if (failed) return result;
+        xidRead = Promise.race([tx<{ xid: string }[]>`select pg_current_xact_id()::text as xid`.execute(), gone]).then(
+          ([row]) => row?.xid,
+          () => undefined,
+        );
+        work = Promise.resolve(fn(guardedTransaction(tx, gone, () => failed)));
+        result = await work.catch((error: unknown) => (failed ? abandoned() : Promise.reject(error)));
+        // Its connection was lost while the code awaited (a Temporal start): the attempt never settles
+        // for postgres.js, which would otherwise send its COMMIT (or its ROLLBACK) on the connection
+        // object it has meanwhile reopened, maybe inside another request's transaction: that one's
+        // first half committed (or rolled back) under it, its connection handed back to the pool while
+        // it runs, and its next statement queued where nothing sends it (a request that never answers
+        // and logs nothing: session 12's cluster drill). Within the close's own turn postgres.js fails
+        // whatever is sent on the closed connection, so only a later end is held back.
+        if (failed) return abandoned();
         committing = true;
         return result;
       }),
     );
   } catch (error) {
     failed = true;
+    connectionLost(error);
     if (!isDatabaseUnavailable(error)) throw error;
     // postgres.js gives up on a closed connection at once, while the transaction's code may still be
     // awaiting (a Temporal start): that attempt ends before the next one begins.

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDatabase } from '../../../db/client';
+import { createDatabase, type Transaction } from '../../../db/client';
 import { isDatabaseUnavailable } from '../../../db/outage';
 
 const suffix = randomUUID().replace(/-/g, '').slice(0, 10);
@@ -36,6 +36,24 @@ async function terminateWhenRunning(marker: string): Promise<void> {
     if (found.length) return;
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A client of its own (one connection: the one the pool reopens) for `run`, closed after it. */
+async function withOwnClient<T>(retryMs: number, run: (own: ReturnType<typeof createDatabase>) => Promise<T>): Promise<T> {
+  const own = createDatabase(inject('stack').databaseUrl, { max: 1, retryMs });
+  try {
+    return await run(own);
+  } finally {
+    await own.close();
+  }
+}
+
+/** Ends the transaction's backend from outside, as a shutdown does; true on the transaction's first run only. */
+async function loseConnectionOnFirstRun(tx: Transaction, run: number): Promise<boolean> {
+  const [{ pid }] = (await tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as [{ pid: number }];
+  if (run > 1) return false;
+  await killer.db.execute(sql`select pg_terminate_backend(${pid})`);
+  return true;
 }
 
 /**
@@ -111,23 +129,79 @@ describe('waiting out a lost database connection (db/outage.ts)', () => {
   });
 
   it('re-runs a transaction that lost its connection while it awaited something slower than the budget (Temporal), the database being back', async () => {
-    const quick = createDatabase(inject('stack').databaseUrl, { max: 1, retryMs: 500 });
-    try {
+    await withOwnClient(500, async (quick) => {
       let calls = 0;
       await quick.db.transaction(async (tx) => {
-        calls++;
-        const [{ pid }] = (await tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as [{ pid: number }];
-        if (calls === 1) {
-          await killer.db.execute(sql`select pg_terminate_backend(${pid})`);
-          await new Promise((r) => setTimeout(r, 1_000)); // a Temporal start, slow during the restart
-        }
+        if (await loseConnectionOnFirstRun(tx, ++calls)) await new Promise((r) => setTimeout(r, 1_000)); // a Temporal start, slow during the restart
         await tx.execute(sql.raw(`insert into ${rows} select nextval('${runs}')`));
       });
       expect(calls).toBe(2);
-    } finally {
-      await quick.close();
-    }
+    });
   });
+
+  /**
+   * The transaction's first run loses its connection (terminated) while its code awaits something else
+   * (a Temporal start); meanwhile the pool reopens that same connection for another request, and
+   * `whileReopened` runs there. Then the first run sends one more row. Returns the rows kept and the runs.
+   */
+  async function statementAfterReopening(whileReopened: (client: ReturnType<typeof createDatabase>['client']) => Promise<unknown>) {
+    const key = 1_000_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    return withOwnClient(3_000, async (single) => {
+      let calls = 0;
+      await single.db.transaction(async (tx) => {
+        if (await loseConnectionOnFirstRun(tx, ++calls)) {
+          // Queued by the pool until the transaction's connection closes, then sent on it, reopened.
+          await single.client.unsafe('select 1');
+          await whileReopened(single.client);
+        }
+        await tx.execute(sql.raw(`insert into ${rows} values (${key + calls})`));
+      });
+      const kept = (await killer.db.execute(sql.raw(`select n from ${rows} where n in (${key + 1}, ${key + 2}) order by n`))) as unknown as { n: string }[];
+      await killer.db.execute(sql.raw(`delete from ${rows} where n > ${key}`)); // the other tests look at the highest rows
+      return { calls, kept: kept.map((r) => Number(r.n) - key) };
+    });
+  }
+
+  it('fails at once, and re-runs, a transaction statement sent after its connection was lost and reopened busy for another request (it waited forever)', async () => {
+    let slow: Promise<unknown> | undefined;
+    // A first parameterized statement on the new session: postgres.js marks the connection full until it is answered.
+    const { calls, kept } = await statementAfterReopening(async (client) => void (slow = client.unsafe('select pg_sleep($1::float8)', [0.5]).then(() => null)));
+    await slow;
+    expect(calls).toBe(2);
+    expect(kept).toEqual([2]);
+  }, 15_000);
+
+  it('does not send a statement of a lost transaction on its reopened connection, outside any transaction', async () => {
+    const { calls, kept } = await statementAfterReopening(async () => undefined);
+    expect(calls).toBe(2);
+    expect(kept).toEqual([2]); // not the first run's row, written on the new session and kept
+  }, 15_000);
+
+  it("does not end, on its reopened connection, the next request's transaction: the lost attempt's COMMIT committed half of it", async () => {
+    const key = 1_000_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    await withOwnClient(3_000, async (single) => {
+      let calls = 0;
+      let next: Promise<unknown> | undefined;
+      await single.db.transaction(async (tx) => {
+        if (!(await loseConnectionOnFirstRun(tx, ++calls))) return;
+        // The next request's transaction opens on the reopened connection, writes a row, and is still
+        // open when the lost attempt's code ends (a Temporal start); it then fails and rolls back.
+        next = single.db
+          .transaction(async (tx2) => {
+            await tx2.execute(sql.raw(`insert into ${rows} values (${key})`));
+            await new Promise((r) => setTimeout(r, 1_000));
+            throw new Error('rolled back on purpose');
+          })
+          .then(() => null, (error: unknown) => error);
+        await new Promise((r) => setTimeout(r, 500));
+      });
+      expect(calls).toBe(2);
+      expect(((await next) as Error).message).toBe('rolled back on purpose');
+      const kept = (await killer.db.execute(sql.raw(`select n from ${rows} where n = ${key}`))) as unknown[];
+      await killer.db.execute(sql.raw(`delete from ${rows} where n = ${key}`));
+      expect(kept).toEqual([]);
+    });
+  }, 15_000);
 
   it('asks PostgreSQL what became of a transaction whose COMMIT was in flight, and re-runs it when it was aborted', async () => {
     let calls = 0;
