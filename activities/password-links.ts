@@ -9,7 +9,7 @@ import { accountToTrack } from '../db/queries/validity';
 import { derivedToken, hashToken } from '../security/tokens';
 import type { Db } from '../db/client';
 import { searchAttributes } from '../workflows/definitions';
-import { ensureValidity } from '../workflows/validity-client';
+import { ensureValidity, type ValidityAccount } from '../workflows/validity-client';
 import type { ActivityDeps } from './deps';
 import { passwordCreationEmail, passwordResetEmail } from './emails/templates';
 
@@ -104,8 +104,12 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
    */
   async function startValidityOf(accountId: string): Promise<void> {
     const account = await accountToTrack(db, accountId);
-    if (!account) return;
-    await ensureValidity({ client: Context.current().client, taskQueue: config.temporal.taskQueue }, account, account.siret, { eager: true });
+    if (account) await startValidityEagerly(account, account.siret);
+  }
+
+  /** Eager: the activity's client shares the worker's connection (README « Worker: email drain »). */
+  function startValidityEagerly(account: ValidityAccount, siret: string): Promise<void> {
+    return ensureValidity({ client: Context.current().client, taskQueue: config.temporal.taskQueue }, account, siret, { eager: true });
   }
 
   /**
@@ -118,15 +122,12 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
    * workflows). Idempotent (USE_EXISTING), so a retried check or the reconcile never starts a second one.
    * `link`: stored by the same statement if the account is eligible (a first send, version 3).
    */
-  async function eligibleRecipient(purpose: Purpose, accountId: string, startValidity: boolean, link?: LinkToStore): Promise<LinkRecipient | null> {
+  async function eligibleRecipient(purpose: Purpose, accountId: string, startsValidity: boolean, link?: LinkToStore): Promise<LinkRecipient | null> {
     const row = await findLinkRecipient(db, accountId, link);
     if (!row) throw absentRow(`account ${accountId}`, { notYet: 'AccountNotFound', absent: 'AccountAbsent' });
     const { status } = row.account;
     if (status !== ELIGIBLE_STATUS[purpose]) return null;
-    if (startValidity) {
-      const target = { client: Context.current().client, taskQueue: config.temporal.taskQueue };
-      await ensureValidity(target, row.account, row.establishment.siret, { eager: true });
-    }
+    if (startsValidity) await startValidityEagerly(row.account, row.establishment.siret);
     return row;
   }
 
@@ -189,7 +190,7 @@ export function createPasswordLinkActivities({ db, mailer, config }: ActivityDep
      * marker and one round trip between the worker's workflow and activity sides instead of two, and
      * one read of the account (README « Worker: email drain »). Null: not eligible, nothing sent.
      */
-    async sendFirstPasswordLink({ startValidity = false, ...input }: LinkRequest & { startValidity?: boolean }): Promise<{ tokenHash: string } | null> {
+    async sendFirstPasswordLink({ startValidity = false, ...input }: LinkRequest & StartsValidity): Promise<{ tokenHash: string } | null> {
       const link = requestedLink(config.tokenSecret, input);
       const row = await eligibleRecipient(input.purpose, input.accountId, startValidity, toStore(input, link.tokenHash, ELIGIBLE_STATUS[input.purpose]));
       return row && sendLink(row, input, link);

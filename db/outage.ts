@@ -132,6 +132,17 @@ export function noteSentOutside(repeatable: boolean): void {
 type Begin = (...args: unknown[]) => Promise<unknown>;
 
 /**
+ * What Drizzle uses of postgres.js's lazy query, `await sql.unsafe(…)` and `await sql.unsafe(…).values()`,
+ * over `run` (`values`: rows as arrays). The statement is sent when awaited, as postgres.js's own.
+ */
+function lazyQuery(run: (values: boolean) => Promise<unknown>) {
+  return {
+    values: () => run(true),
+    then: (resolve: (value: unknown) => unknown, reject: (error: unknown) => unknown) => run(false).then(resolve, reject),
+  };
+}
+
+/**
  * What a lost transaction attempt hands back to postgres.js: nothing, ever (see runTransaction). A new
  * one each time, so that nothing keeps the abandoned attempt: it is collected with it.
  */
@@ -143,20 +154,15 @@ const abandoned = () => new Promise<never>(() => undefined);
  * connection object, which by then it may have reopened for other requests: queued behind the
  * transaction's own dead queue while that connection is busy (never answered: the request hung, the
  * cluster drill's PostgreSQL restart), or sent on the new session outside any transaction (written
- * once more than the re-run writes). What Drizzle uses of it: `unsafe`, like the pool's above.
+ * once more than the re-run writes). What Drizzle uses of it: `unsafe`, like the pool's below.
  */
 function guardedTransaction(tx: Sql, gone: Promise<never>, lost: () => boolean): Sql {
-  const unsafe = (query: string, params?: unknown[], options?: unknown) => {
-    const run = (values: boolean): Promise<unknown> => {
+  const unsafe = (query: string, params?: unknown[], options?: unknown) =>
+    lazyQuery((values) => {
       if (lost()) return gone;
       const pending = tx.unsafe(query, params as never, options as never);
       return Promise.race([values ? pending.values() : pending, gone]);
-    };
-    return {
-      values: () => run(true),
-      then: (resolve: (value: unknown) => unknown, reject: (error: unknown) => unknown) => run(false).then(resolve, reject),
-    };
-  };
+    });
   return new Proxy(tx, { get: (target, property, receiver) => (property === 'unsafe' ? unsafe : Reflect.get(target, property, receiver)) });
 }
 
@@ -245,8 +251,8 @@ async function commitStatus(sql: Sql, xid: string, clock: OutageClock, lost: unk
 export function rideOutRestarts(sql: Sql, retryMs: number): Sql {
   if (retryMs <= 0) return sql;
   const clock = new OutageClock(retryMs);
-  const unsafe = (query: string, params?: unknown[], options?: unknown) => {
-    const run = (values: boolean) =>
+  const unsafe = (query: string, params?: unknown[], options?: unknown) =>
+    lazyQuery((values) =>
       untilDeadline(clock, 'statement', async () => {
         try {
           const pending = sql.unsafe(query, params as never, options as never);
@@ -255,13 +261,8 @@ export function rideOutRestarts(sql: Sql, retryMs: number): Sql {
           if (isDatabaseUnavailable(error) && (neverSent(error) || readsOnly(query))) throw new MayRetry(error);
           throw error;
         }
-      });
-    // What Drizzle uses of postgres.js's lazy query: `await sql.unsafe(…)` and `await sql.unsafe(…).values()`.
-    return {
-      values: () => run(true),
-      then: (resolve: (value: unknown) => unknown, reject: (error: unknown) => unknown) => run(false).then(resolve, reject),
-    };
-  };
+      }),
+    );
   const begin = (...args: unknown[]) => untilDeadline(clock, 'transaction', () => runTransaction(sql, args, clock));
   return new Proxy(sql, {
     get: (target, property, receiver) => (property === 'unsafe' ? unsafe : property === 'begin' ? begin : Reflect.get(target, property, receiver)),
