@@ -1,10 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { Deps } from './deps';
 import type { AppEnv } from './env';
 import { ApiError } from './errors';
 import { authenticate } from './middleware/authenticate';
+import { limitBodies } from './middleware/body-limit';
 import { handleError, problemResponse } from './middleware/error-handler';
 import { jsonBodies } from './middleware/json-body';
 import { requestLog } from './middleware/request-log';
@@ -35,7 +35,7 @@ export function createApp(deps: Deps) {
     c.set('deps', deps);
     await next();
   });
-  app.use('*', bodyLimit({ maxSize: 1024 * 1024 }));
+  app.use('*', limitBodies(1024 * 1024));
   app.use('*', authenticate);
   app.use('*', jsonBodies);
   for (const path of Object.keys(THROTTLES) as (keyof typeof THROTTLES)[]) app.use(path, throttle(path));

@@ -14,7 +14,8 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 export const jsonBodies = createMiddleware<AppEnv>(async (c, next) => {
   if (WITH_BODY.has(c.req.method)) {
     // Cached by Hono: the route's validator reads the same text again without touching the stream.
-    const text = c.req.raw.body === null ? '' : await c.req.text();
+    // Not `c.req.raw.body === null` first: on Node that read builds a web Request (api/middleware/body-limit.ts).
+    const text = await c.req.text();
     if (text.length === 0) {
       if (BODY_REQUIRED.has(c.req.method)) {
         throw new ApiError('invalid_json', 'Le corps de la requête est requis : un objet JSON des champs à modifier.');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
+import { preparedStatement } from '../prepared';
 import { idempotencyKeys } from '../schema';
 
 /** A stable fingerprint of a request: same operation and same body (keys in any order) give the same hash. */
@@ -19,12 +20,28 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/**
+ * The look-up before a keyed creation and the store in its transaction are prepared statements built
+ * once (db/prepared.ts): every client that retries sends a key, so both run on each creation through
+ * HTTP, and Drizzle's builder spent more of the API's CPU on them than PostgreSQL did, each in two round
+ * trips (README « Creation: the request as HTTP clients send it »).
+ */
+const findStatement = preparedStatement<{ request_hash: string; response_body: unknown }>(
+  'find_idempotent_response',
+  () => sql`select request_hash, response_body from ${idempotencyKeys}
+    where actor_account_id = ${sql.placeholder('actorAccountId')} and key = ${sql.placeholder('key')}`,
+);
+
+const storeStatement = preparedStatement(
+  'store_idempotent_response',
+  () => sql`insert into ${idempotencyKeys} (actor_account_id, key, request_hash, response_status, response_body)
+    values (${sql.placeholder('actorAccountId')}, ${sql.placeholder('key')}, ${sql.placeholder('requestHash')},
+      ${sql.placeholder('responseStatus')}, ${sql.placeholder('responseBody')}::jsonb)`,
+);
+
 export async function findIdempotentResponse(db: Db, actorAccountId: string, key: string) {
-  const [row] = await db
-    .select()
-    .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.actorAccountId, actorAccountId), eq(idempotencyKeys.key, key)));
-  return row;
+  const [row] = await findStatement(db, { actorAccountId, key });
+  return row && { requestHash: row.request_hash, responseBody: row.response_body };
 }
 
 /** Stored in the transaction that made the change: the key exists exactly when the change does. */
@@ -32,7 +49,7 @@ export async function storeIdempotentResponse(
   db: Db,
   values: { actorAccountId: string; key: string; requestHash: string; responseStatus: number; responseBody: unknown },
 ): Promise<void> {
-  await db.insert(idempotencyKeys).values(values);
+  await storeStatement(db, { ...values, responseBody: JSON.stringify(values.responseBody) });
 }
 
 /** PostgreSQL's unique violation, as raised by postgres.js (possibly wrapped by Drizzle). */
