@@ -1,5 +1,6 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client';
+import { preparedStatement } from '../prepared';
 import { auditEvents, type NewAuditEvent } from '../schema';
 
 /** PostgreSQL refuses U+0000 in text and jsonb: a refusal quoting the caller's input must still be recorded. */
@@ -28,22 +29,32 @@ export async function recordAudit(db: Db, event: NewAuditEvent): Promise<void> {
   await db.insert(auditEvents).values(auditEntryValues(event));
 }
 
+const sentEmailStatement = preparedStatement('record_sent_email', () => {
+  const v = (name: string) => sql.placeholder(name);
+  return sql`
+    insert into ${auditEvents} (actor_type, actor_label, establishment_id, target_account_id, action, outcome, detail)
+    select 'system', ${v('actorLabel')}, ${v('establishmentId')}::uuid, ${v('targetAccountId')}::uuid, ${v('action')}, 'success', ${v('detail')}::jsonb
+    where not exists (
+      select 1 from ${auditEvents} where idempotency_key = ${v('idempotencyKey')} and action = ${v('action')}
+    )`;
+});
+
 /**
  * The history line of a sent email, appended unless a retried send already wrote it (same action
- * and idempotency key: one index probe), in one statement. Actor: the workflow that sent it.
+ * and idempotency key: one index probe), in one statement, prepared and built once (db/prepared.ts: the worker writes one per email). Actor: the workflow that sent it.
  */
 export async function recordSentEmail(
   db: Db,
   entry: { action: string; actorLabel: string; establishmentId: string; targetAccountId: string; detail: { idempotencyKey: string } & Record<string, unknown> },
 ): Promise<void> {
-  await db.execute(sql`
-    insert into ${auditEvents} (actor_type, actor_label, establishment_id, target_account_id, action, outcome, detail)
-    select 'system', ${withoutNul(entry.actorLabel)}, ${entry.establishmentId}::uuid, ${entry.targetAccountId}::uuid, ${entry.action}, 'success',
-      ${JSON.stringify(withoutNul(entry.detail))}::jsonb
-    where not exists (
-      select 1 from ${auditEvents} where idempotency_key = ${entry.detail.idempotencyKey} and action = ${entry.action}
-    )
-  `);
+  await sentEmailStatement(db, {
+    actorLabel: withoutNul(entry.actorLabel),
+    establishmentId: entry.establishmentId,
+    targetAccountId: entry.targetAccountId,
+    action: entry.action,
+    detail: JSON.stringify(withoutNul(entry.detail)),
+    idempotencyKey: entry.detail.idempotencyKey,
+  });
 }
 
 /** What identifies an entry already written (all given fields must match; `detail` compares top-level keys as text). */

@@ -387,6 +387,31 @@ describe('issuePasswordLink activity', () => {
     const [shown] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, pending.id));
     expect(shown!.activationLinkExpiresAt!.getTime()).toBe(token!.expiresAt.getTime());
   });
+
+  it('a newer link revokes the open ones of its purpose only; a reset link leaves the activation link shown', async () => {
+    const establishment = await insertEstablishment(ts.deps.db);
+    const activities = createActivities({ db: ts.deps.db, mailer: createMailer(ts.deps.config.mail), config: ts.deps.config });
+    const account = await insertAccount(ts.deps.db, establishment.id, { status: 'active' });
+    const activation = await activities.issuePasswordLink(firstLinkRequest(account));
+    const [before] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, account.id));
+    const reset = (requestNo: number) =>
+      activities.issuePasswordLink({
+        purpose: 'password_reset',
+        accountId: account.id,
+        workflowId: `password-reset-${account.loginId}`,
+        requestKey: `reset/${requestNo}`,
+        requestNo,
+        expiresAt: new Date(Date.now() + DAY).toISOString(),
+      });
+    const first = await reset(1);
+    const second = await reset(2);
+    const tokens = await ts.deps.db.select().from(oneTimeTokens).where(eq(oneTimeTokens.accountId, account.id));
+    const revoked = (tokenHash: string) => tokens.find((t) => t.tokenHash === tokenHash)!.revokedAt !== null;
+    expect([revoked(activation.tokenHash), revoked(first.tokenHash), revoked(second.tokenHash)]).toEqual([false, true, false]);
+    const [after] = await ts.deps.db.select().from(accounts).where(eq(accounts.id, account.id));
+    expect(after!.activationLinkExpiresAt).toEqual(before!.activationLinkExpiresAt);
+    expect(before!.activationLinkExpiresAt).not.toBeNull();
+  });
 });
 
 describe('the password-creation email names who created the account', () => {
