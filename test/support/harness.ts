@@ -154,21 +154,14 @@ export function useTestApp(options: { worker?: boolean; ownDatabase?: boolean; e
     return { establishment, admin, adminToken };
   };
 
-  ctx.createAccount = (establishmentId, token, overrides = {}) => {
-    const email = `${randomUUID()}@employeur.test`;
-    return ctx.request('POST', `/establishments/${establishmentId}/accounts`, {
-      token,
-      body: {
-        profile: 'user',
-        civility: 'madame',
-        lastName: 'Louty',
-        firstName: 'Jeanne',
-        email,
-        emailConfirmation: email,
-        ...overrides,
-      },
-    });
-  };
+  ctx.createAccount = (establishmentId, token, overrides = {}) =>
+    ctx.request('POST', `/establishments/${establishmentId}/accounts`, { token, body: accountCreationBody(overrides) });
 
   return ctx;
+}
+
+/** A valid « Créer un compte » body with a fresh email address; `overrides` replace or add fields. */
+export function accountCreationBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const email = `${randomUUID()}@employeur.test`;
+  return { profile: 'user', civility: 'madame', lastName: 'Louty', firstName: 'Jeanne', email, emailConfirmation: email, ...overrides };
 }

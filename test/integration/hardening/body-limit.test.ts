@@ -6,10 +6,9 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useTestApp } from '../../support/harness';
+import { accountCreationBody, useTestApp } from '../../support/harness';
 import { auditOf, countAccounts } from '../accounts/helpers';
 
 const t = useTestApp();
@@ -53,19 +52,7 @@ function post(path: string, token: string, body: string, chunked: boolean): Prom
   });
 }
 
-const creation = (padding = '') => {
-  const email = `${randomUUID()}@employeur.test`;
-  return JSON.stringify({
-    profile: 'user',
-    civility: 'madame',
-    lastName: 'Louty',
-    firstName: 'Jeanne',
-    email,
-    emailConfirmation: email,
-    serviceFunction: 'Ressources humaines',
-    ...(padding ? { padding } : {}),
-  });
-};
+const creation = (padding = '') => JSON.stringify(accountCreationBody(padding ? { padding } : {}));
 
 describe('request bodies over HTTP', () => {
   for (const chunked of [false, true]) {
