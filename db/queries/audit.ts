@@ -41,7 +41,8 @@ const sentEmailStatement = preparedStatement('record_sent_email', () => {
 
 /**
  * The history line of a sent email, appended unless a retried send already wrote it (same action
- * and idempotency key: one index probe), in one statement, prepared and built once (db/prepared.ts: the worker writes one per email). Actor: the workflow that sent it.
+ * and idempotency key: one index probe), in one statement, prepared and built once (db/prepared.ts:
+ * the worker writes one per email). Actor: the workflow that sent it.
  */
 export async function recordSentEmail(
   db: Db,
