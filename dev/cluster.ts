@@ -30,7 +30,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/definitions';
 import { seedDemoBanner } from './demo';
 import { startMailSink } from './mail-sink';
 import { findFreePort, isPortFree } from './ports';
-import { createDatabaseIfMissing, startEmbeddedPostgres, type EmbeddedPostgres } from './postgres';
+import { createDatabaseIfMissing, createDatabaseOfUrl, startEmbeddedPostgres, withDatabase, type EmbeddedPostgres } from './postgres';
 import { temporalCli, temporalPostgresSchemaDir, temporalServer, temporalSqlTool, temporalUiServer } from './tools';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -119,8 +119,10 @@ export async function startCluster(opts: { dataDir: string; appEnv?: Record<stri
       return undefined;
     });
 
-    let serverUrl = config.database.url; // any database of the server: the admin connection
+    // The admin connection: the server's maintenance database, which exists before ours does.
+    let serverUrl = withDatabase(config.database.url, 'postgres');
     let restartPostgres: (() => Promise<void>) | undefined;
+    if (!config.database.embedded) await createDatabaseOfUrl(config.database.url);
     if (config.database.embedded) {
       const pgPort = await findFreePort();
       const pgOptions = { dataDir: path.join(dir, 'postgres'), port: pgPort, postgresFlags: ['-c', `max_connections=${POSTGRES_MAX_CONNECTIONS}`] };
@@ -227,12 +229,6 @@ function dbServer(url: string): DbServer {
     user: decodeURIComponent(u.username),
     password: decodeURIComponent(u.password),
   };
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
 }
 
 /** Temporal's own migration: version tables (`setup-schema -v 0.0`, a no-op once there), then every versioned step not applied yet. */

@@ -107,6 +107,26 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   }
 }
 
+/** `url` with its database replaced by `database` (same server, same credentials). */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
+}
+
+/**
+ * Creates the database `url` names unless it exists, through the server's `postgres` maintenance
+ * database: `DATABASE_URL=postgres://…/peps npm start` (or `npm run cluster`) on a fresh server works
+ * as on the embedded one. A role without CREATEDB gets PostgreSQL's own refusal.
+ */
+export async function createDatabaseOfUrl(url: string): Promise<void> {
+  // The name as postgres.js reads it from the URL (it does not percent-decode): the one the app asks for.
+  const client = postgres(url, { max: 1 });
+  const name = client.options.database;
+  await client.end();
+  if (name) await createDatabaseIfMissing(withDatabase(url, 'postgres'), name);
+}
+
 /** Creates database `name` on the server of `serverUrl` (any database URL of that server) unless it exists. */
 export async function createDatabaseIfMissing(serverUrl: string, name: string): Promise<void> {
   const sql = postgres(serverUrl, { max: 1, onnotice: () => undefined });

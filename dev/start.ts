@@ -11,7 +11,7 @@ import { migrateDatabase } from '../db/migrate';
 import { buildConsole } from '../web/build';
 import { seedDemoBanner } from './demo';
 import { startMailSink } from './mail-sink';
-import { startEmbeddedPostgres } from './postgres';
+import { createDatabaseOfUrl, startEmbeddedPostgres } from './postgres';
 import { startTemporalDevServer } from './temporal';
 import { WORKER_NODE_FLAGS } from '../worker/node-flags';
 
@@ -74,6 +74,8 @@ async function main() {
     running.push({ name: 'PostgreSQL', stop: pg.stop });
     await pg.createDatabase(EMBEDDED_DATABASE_NAME);
     env.DATABASE_URL = pg.url(EMBEDDED_DATABASE_NAME);
+  } else {
+    await createDatabaseOfUrl(config.database.url);
   }
   await migrateDatabase(env.DATABASE_URL ?? config.database.url);
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../dev/ports';
-import { startEmbeddedPostgres } from '../../dev/postgres';
+import { createDatabaseOfUrl, startEmbeddedPostgres, withDatabase } from '../../dev/postgres';
 
 describe('embedded PostgreSQL', { timeout: 120_000 }, () => {
   let root: string;
@@ -25,6 +25,14 @@ describe('embedded PostgreSQL', { timeout: 120_000 }, () => {
       await sql`insert into compte values (${'Mairie de Saint-Étienne'})`;
       expect(await sql`show server_encoding`).toEqual([{ server_encoding: 'UTF8' }]);
       await sql.end();
+
+      // DATABASE_URL naming a database the server does not have yet (npm start, npm run cluster).
+      const named = withDatabase(pg.url('peps_test'), 'peps_autre');
+      await createDatabaseOfUrl(named);
+      await createDatabaseOfUrl(named); // idempotent
+      const other = postgres(named, { max: 1 });
+      expect(await other`select current_database() as name`).toEqual([{ name: 'peps_autre' }]);
+      await other.end();
       await pg.stop();
       await pg.stop(); // idempotent
 
