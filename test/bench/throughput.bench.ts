@@ -15,10 +15,16 @@
  *   every activation email is in the contender's sink (the project's workers send it after the
  *   answer; Keycloak sends it before answering);
  * - the raw limit of each Temporal server: `BENCH_THROUGHPUT_STARTS` bare starts (default 400) of the
- *   same activation workflow from a client at the same concurrency, on a task queue no worker polls.
+ *   same activation workflow from a client at the same concurrency, on a task queue no worker polls;
+ * - the floor of each Temporal server: `BENCH_THROUGHPUT_ACCOUNTS` workflows that do what an activation's
+ *   first task does with nothing of ours in it (test/bench/floor-workflow.ts: a start from a client, one
+ *   workflow task with a no-op local activity and a timer), run by a worker process set up as ours
+ *   (test/bench/floor-worker.ts): the rate, and the CPU per workflow by process — what any creation
+ *   with its email costs on that server before the API, our workflow, its email and our database.
  * First `BENCH_THROUGHPUT_WARM_UP` (default 40) of each, unmeasured. Each line carries the 1-minute
  * load average at its end: the machine is shared.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -34,6 +40,7 @@ import { CREATION_SUBJECT, login, postAccount } from './account-requests';
 import { benchLogger, intFromEnv, runBench, runConcurrently, startApiProcess, startWorkerProcess } from './bench-stack';
 import { cpuBetween, cpuSnapshot, type Labeller, machineCpuSeconds } from './cpu-shares';
 import { startKeycloak, startSmtpSink } from './keycloak';
+import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 
 const ACCOUNTS = intFromEnv('BENCH_THROUGHPUT_ACCOUNTS', 200);
 const STARTS = intFromEnv('BENCH_THROUGHPUT_STARTS', 400);
@@ -94,6 +101,70 @@ function rawStarter(label: string, temporal: Client): RawStarter {
     label,
     start: (key) => startActivation(deps, { id: randomUUID(), loginId: `RAW-${run}-${key}`, expiresOn: '2028-05-23' }, '00000000000000'),
   };
+}
+
+/** A Temporal server's floor: floor workflows from a client, run by a floor worker process. */
+interface Floor {
+  label: string;
+  /** Which CPU labels are that server's own processes (its services and their database). */
+  serverLabel: RegExp;
+  workerLabel: string;
+  start(key: string): Promise<void>;
+  /** Resolves once the floor worker has run `count` more local activities than when called. */
+  ran(count: number): Promise<void>;
+}
+
+/** The floor worker (test/bench/floor-worker.ts), started as ours is (worker/node-flags.ts), on its own task queue. */
+async function startFloor(bench: { closers: (() => Promise<unknown>)[] }, label: string, serverLabel: RegExp, temporal: Client, address: string): Promise<Floor> {
+  const taskQueue = `bench-floor-${randomUUID()}`;
+  const child: ChildProcess = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', path.join(__dirname, 'floor-worker.ts')], {
+    env: { ...process.env, FLOOR_TEMPORAL_ADDRESS: address, FLOOR_NAMESPACE: temporal.options.namespace, FLOOR_TASK_QUEUE: taskQueue },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  bench.closers.push(async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
+  });
+  let done = 0;
+  const messages: ((message: { ready?: true; done?: number }) => void)[] = [];
+  child.on('message', (message: { ready?: true; done?: number }) => messages.shift()?.(message));
+  const next = () => new Promise<{ ready?: true; done?: number }>((resolve, reject) => {
+    messages.push(resolve);
+    child.once('exit', (code) => reject(new Error(`floor worker (${label}) exited (${code})`)));
+  });
+  await next();
+  const workerLabel = `floor worker (${label})`;
+  knownPids.set(child.pid!, workerLabel);
+  return {
+    label,
+    serverLabel,
+    workerLabel,
+    start: async (key) => {
+      await temporal.workflow.start('floorWorkflow', { taskQueue, workflowId: `floor-${key}-${randomUUID()}` });
+    },
+    async ran(count) {
+      const answer = next();
+      child.send({ until: done + count });
+      done = (await answer).done!;
+    },
+  };
+}
+
+interface FloorRun {
+  cpu: Map<string, number>;
+  perSecond: number;
+  load: string;
+}
+
+async function measureFloor(floor: Floor, round: number | 'warm-up', count = ACCOUNTS): Promise<FloorRun> {
+  const cpuBefore = await cpuSnapshot(labeller);
+  const started = Date.now();
+  await runConcurrently(count, CONCURRENCY, (i) => floor.start(`${round}-${i}`));
+  await floor.ran(count);
+  const result = { cpu: cpuBetween(cpuBefore, await cpuSnapshot(labeller)), perSecond: (1000 * count) / (Date.now() - started), load: load() };
+  log(`floor, ${floor.label}, ${round === 'warm-up' ? round : `round ${round}`}: ${result.perSecond.toFixed(1)} workflows/s with their first task (load ${result.load})`);
+  return result;
 }
 
 interface CreationRun {
@@ -169,9 +240,11 @@ runBench('throughput', async (bench) => {
       const token = await login(cluster.apis[0]!, demo.loginId, demo.password);
       const connection = await Connection.connect({ address: cluster.frontend });
       bench.closers.push(() => connection.close());
+      const client = new Client({ connection, namespace: cluster.namespace });
       return {
         contender: projectContender('cluster (PostgreSQL), 2 APIs', 'cluster:', cluster.apis, token, demo.establishmentId, cluster.mailbox),
-        starter: rawStarter('cluster (PostgreSQL)', new Client({ connection, namespace: cluster.namespace })),
+        starter: rawStarter('cluster (PostgreSQL)', client),
+        floor: await startFloor(bench, 'cluster (PostgreSQL)', /^cluster: (Temporal (frontend|history|matching|worker)|PostgreSQL)$/, client, cluster.frontend),
       };
     })(),
     (async () => {
@@ -196,23 +269,27 @@ runBench('throughput', async (bench) => {
   if (failed) throw failed.reason;
   const [dev, cluster, keycloak] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
     Contender,
-    { contender: Contender; starter: RawStarter },
+    { contender: Contender; starter: RawStarter; floor: Floor },
     Contender | undefined,
   ];
   const contenders = [cluster.contender, dev, ...(keycloak ? [keycloak] : [])];
   const starters = [cluster.starter, rawStarter('dev server (SQLite)', bench.temporal)];
+  const floors = [cluster.floor, await startFloor(bench, 'dev server (SQLite)', /^dev: Temporal dev server$/, bench.temporal, bench.config.temporal.address)];
   log(`everything started (load ${load()}); ${ROUNDS} rounds of ${ACCOUNTS} creations and ${STARTS} bare starts each, concurrency ${CONCURRENCY}`);
 
   log(`warm-up: ${WARM_UP} creations and starts each`);
   for (const contender of contenders) await measureCreation(contender, 'warm-up', WARM_UP);
   for (const starter of starters) await measureStarts(starter, 'warm-up', WARM_UP);
+  for (const floor of floors) await measureFloor(floor, 'warm-up', WARM_UP);
 
   const creations = new Map<string, CreationRun[]>(contenders.map((c) => [c.label, []]));
   const starts = new Map<string, { perSecond: number; p99: number; load: string }[]>(starters.map((s) => [s.label, []]));
+  const floorRuns = new Map<string, FloorRun[]>(floors.map((f) => [f.label, []]));
   for (let round = 0; round < ROUNDS; round++) {
     const turn = <T>(list: T[]) => [...list.slice(round % list.length), ...list.slice(0, round % list.length)];
     for (const contender of turn(contenders)) creations.get(contender.label)!.push(await measureCreation(contender, round));
     for (const starter of turn(starters)) starts.get(starter.label)!.push(await measureStarts(starter, round));
+    for (const floor of turn(floors)) floorRuns.get(floor.label)!.push(await measureFloor(floor, round));
   }
 
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
@@ -237,6 +314,30 @@ runBench('throughput', async (bench) => {
     }),
     '',
   ];
+  const benchLabel = knownPids.get(process.pid)!;
+  /** A floor's CPU per workflow (ms), by part. */
+  const floorCpu = (f: Floor) => {
+    const runs = floorRuns.get(f.label)!;
+    const perWorkflow = (name: string) => (1000 * runs.reduce((sum, r) => sum + (r.cpu.get(name) ?? 0), 0)) / (runs.length * ACCOUNTS);
+    const serverParts = [...new Set(runs.flatMap((r) => [...r.cpu.keys()]))]
+      .filter((name) => f.serverLabel.test(name))
+      .sort()
+      .map((name) => [name, perWorkflow(name)] as const);
+    const server = serverParts.reduce((sum, [, ms]) => sum + ms, 0);
+    const [worker, client] = [perWorkflow(f.workerLabel), perWorkflow(benchLabel)];
+    return { serverParts, server, worker, client, all: server + worker + client };
+  };
+  lines.push(
+    '| Temporal server (floor: a start and one workflow task with a no-op local activity and a timer, nothing of ours) | workflows / s | CPU per workflow (ms): the server\'s processes | SDK worker | client (bench process) | in all | load |',
+    '|---|---|---|---|---|---|---|',
+    ...floors.map((f) => {
+      const runs = floorRuns.get(f.label)!;
+      const cpu = floorCpu(f);
+      const parts = cpu.serverParts.map(([name, ms]) => `${name.replace(/^\w+: (Temporal )?/, '')} ${ms.toFixed(1)}`).join(', ');
+      return `| ${f.label} | ${mean(runs.map((r) => r.perSecond)).toFixed(1)} | ${cpu.server.toFixed(1)} (${parts}) | ${cpu.worker.toFixed(1)} | ${cpu.client.toFixed(1)} | **${cpu.all.toFixed(1)}** | ${loads(runs)} |`;
+    }),
+    '',
+  );
   lines.push(
     'CPU time per creation with its email (ms; from the first request to the last email; "others" = the rest of the machine, other agents included):',
     '',
@@ -245,7 +346,7 @@ runBench('throughput', async (bench) => {
       const perCreation = (name: string) => (1000 * runs.reduce((sum, r) => sum + (r.cpu.get(name) ?? 0), 0)) / (runs.length * ACCOUNTS);
       const names = [...new Set(runs.flatMap((r) => [...r.cpu.keys()]))].filter((name) => name.startsWith(c.cpuPrefix)).sort();
       const own = names.reduce((sum, name) => sum + perCreation(name), 0);
-      const bench = perCreation(knownPids.get(process.pid)!);
+      const bench = perCreation(benchLabel);
       const others = perCreation('machine') - [...new Set(runs.flatMap((r) => [...r.cpu.keys()]))].filter((name) => name !== 'machine').reduce((sum, name) => sum + perCreation(name), 0);
       return `- ${c.label}: ${own.toFixed(0)} ms in its processes (${names.map((name) => `${name.slice(c.cpuPrefix.length).trim() || name} ${perCreation(name).toFixed(0)}`).join(', ')}); bench process ${bench.toFixed(0)}; others ${others.toFixed(0)}`;
     }),
@@ -265,6 +366,11 @@ runBench('throughput', async (bench) => {
   if (keycloak) {
     const withEmail = (c: Contender) => ACCOUNTS / mean(creations.get(c.label)!.map((r) => r.emailsSeconds));
     lines.push(`Creations with their email: cluster / Keycloak = ${(withEmail(cluster.contender) / withEmail(keycloak)).toFixed(2)} ×, dev server / Keycloak = ${(withEmail(dev) / withEmail(keycloak)).toFixed(2)} ×.`);
+    const runs = creations.get(keycloak.label)!;
+    const keycloakMs = (1000 * runs.reduce((sum, r) => sum + [...r.cpu].filter(([name]) => name.startsWith(keycloak.cpuPrefix)).reduce((a, [, v]) => a + v, 0), 0)) / (runs.length * ACCOUNTS);
+    lines.push(
+      `The floor (a workflow with nothing of ours) takes ${floorCpu(cluster.floor).all.toFixed(1)} ms of CPU on the cluster and ${floorCpu(floors[1]!).all.toFixed(1)} ms on the dev server; Keycloak's whole creation with its email ${keycloakMs.toFixed(1)} ms.`,
+    );
   }
   console.log(lines.join('\n'));
 });
