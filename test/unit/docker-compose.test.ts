@@ -3,8 +3,12 @@
  * it runs (variable names and parsing of config/env.ts, search attributes of the workflows, ports,
  * the Temporal server and UI versions that `npm run cluster` builds, the same topology).
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { envSchema, loadConfig } from '../../config/env';
@@ -184,7 +188,9 @@ describe('docker-compose.yml', () => {
     for (const [name, role] of [['temporal', 'frontend'], ['temporal-history', 'history'], ['temporal-matching', 'matching'], ['temporal-worker', 'worker']]) {
       expect(service(name!).image).toBe(`temporalio/server:${serverTag}`);
       const env = environmentOf(name!);
-      expect(env).toMatchObject({ ...TEMPORAL_GO_ENV, SERVICES: role, DB: TEMPORAL_SQL_PLUGIN, POSTGRES_SEEDS: 'postgres', DBNAME: 'temporal', VISIBILITY_DBNAME: 'temporal_visibility' });
+      // The server's own variables (cmd/server/main.go of the version: --service, --allow-no-auth), which
+      // the image's entrypoint (`temporal-server start`, no flag) leaves to the environment.
+      expect(env).toMatchObject({ ...TEMPORAL_GO_ENV, TEMPORAL_SERVICES: role, TEMPORAL_ALLOW_NO_AUTH: 'true', DB: TEMPORAL_SQL_PLUGIN, POSTGRES_SEEDS: 'postgres', DBNAME: 'temporal', VISIBILITY_DBNAME: 'temporal_visibility' });
       expect(env.POSTGRES_USER).toBe(postgres.POSTGRES_USER);
       expect(env.POSTGRES_PWD).toBe(postgres.POSTGRES_PASSWORD);
       expect(dependsOn(name!)).toMatchObject({ 'temporal-visibility-indexes': 'service_completed_successfully' });
@@ -258,6 +264,20 @@ describe('docker-compose.yml', () => {
       .map((line) => line.trim())
       .filter((line) => line && !line.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.tools', '.data', '.git']));
+  });
+
+  it('has a lock file npm ci accepts, as the Dockerfile installs with it', { timeout: 60_000 }, async () => {
+    // `npm install` (what .ci/run and a newcomer run) tolerates a lock file out of step with package.json
+    // and mends it; `npm ci` refuses one, and the image's build stopped there (session 14: the optional
+    // @swc/core packages of other platforms were missing). A dry run reads the lock file and fetches nothing.
+    const dir = await mkdtemp(path.join(tmpdir(), 'lock-check-'));
+    try {
+      for (const file of ['package.json', 'package-lock.json']) await copyFile(path.join(ROOT, file), path.join(dir, file));
+      const run = promisify(execFile)('npm', ['ci', '--dry-run', '--ignore-scripts', '--omit=dev', '--no-audit', '--no-fund'], { cwd: dir, timeout: 50_000 });
+      await expect(run).resolves.toBeDefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
