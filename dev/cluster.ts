@@ -240,7 +240,7 @@ async function migrateTemporalSchema(sqlTool: string, db: DbServer, database: st
   await run(['update-schema', '-d', versionedDir]);
 }
 
-async function runSqlFile(databaseUrl: string, file: string): Promise<void> {
+export async function runSqlFile(databaseUrl: string, file: string): Promise<void> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => undefined });
   try {
     await sql.unsafe(await readFile(file, 'utf8'));
@@ -356,7 +356,7 @@ async function startUi(uiServer: string, dir: string, logDir: string, frontend: 
  * A child process with its output in `<logDir>/<name>.log`, killed by the kernel if we die
  * (setpriv --pdeathsig, as for the dev server). Ready when `ready` matches its output or resolves true.
  */
-function managed(
+export function managed(
   name: string,
   command: string,
   args: string[],
@@ -411,7 +411,7 @@ function managed(
   };
 }
 
-function portOpen(port: number): Promise<boolean> {
+export function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1' });
     socket.once('connect', () => (socket.destroy(), resolve(true)));
@@ -432,7 +432,7 @@ async function freePorts(n: number): Promise<number[]> {
   return [...ports];
 }
 
-async function retry<T>(what: string, attempt: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+export async function retry<T>(what: string, attempt: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

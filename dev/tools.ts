@@ -66,32 +66,66 @@ export const temporalUiServer = () =>
 /** The PostgreSQL schema folders shipped in the server module (`…/temporal`, `…/visibility`). */
 export async function temporalPostgresSchemaDir(): Promise<string> {
   if (process.env.TEMPORAL_SCHEMA_DIR) return process.env.TEMPORAL_SCHEMA_DIR;
-  const { stdout } = await promisify(execFile)('go', ['mod', 'download', '-json', `${TEMPORAL_SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`], {
-    env: goEnv(),
-    timeout: 15 * 60_000,
+  return path.join(await goModuleDir(TEMPORAL_SERVER_MODULE, TEMPORAL_SERVER_VERSION), 'schema', 'postgresql', 'v12');
+}
+
+/** A Go module's source, read-only in the Go module cache (fetched through the module proxy the first time). */
+export async function goModuleDir(module: string, version: string): Promise<string> {
+  const { stdout } = await promisify(execFile)('go', ['mod', 'download', '-json', `${module}@${version}`], { env: goEnv(), timeout: 15 * 60_000 });
+  return (JSON.parse(stdout) as { Dir: string }).Dir;
+}
+
+/**
+ * Docker Compose, for `npm run check:compose` (test/bench/compose-check.ts), which asks it how it reads
+ * docker-compose.yml: `$DOCKER_COMPOSE_PATH`, else built from its Go module. Its go.mod has `exclude`
+ * directives, which `go install module@version` refuses, so it is built in a copy of the module's source.
+ */
+export const DOCKER_COMPOSE_MODULE = 'github.com/docker/compose/v2';
+export const DOCKER_COMPOSE_VERSION = 'v2.40.3';
+export async function dockerCompose(): Promise<string> {
+  if (process.env.DOCKER_COMPOSE_PATH) return process.env.DOCKER_COMPOSE_PATH;
+  return goBuild('docker-compose', DOCKER_COMPOSE_VERSION, 'DOCKER_COMPOSE_PATH', async (out) => {
+    const tmp = await mkdtemp(path.join(TOOLS_DIR, '.src-'));
+    const source = path.join(tmp, 'compose');
+    try {
+      await promisify(execFile)('cp', ['-R', await goModuleDir(DOCKER_COMPOSE_MODULE, DOCKER_COMPOSE_VERSION), source]);
+      await promisify(execFile)('go', ['build', '-o', out, './cmd'], { cwd: source, env: goEnv(), timeout: 60 * 60_000 });
+    } finally {
+      // The module cache's files and folders are read-only, and so is their copy.
+      await promisify(execFile)('chmod', ['-R', 'u+w', tmp]).catch(() => undefined);
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
-  return path.join((JSON.parse(stdout) as { Dir: string }).Dir, 'schema', 'postgresql', 'v12');
 }
 
 const goEnv = () => ({ ...process.env, GOTOOLCHAIN: process.env.GOTOOLCHAIN || GO_TOOLCHAIN });
 
-async function goInstall(name: string, pkg: string, version: string, overrideVariable: string): Promise<string> {
+function goInstall(name: string, pkg: string, version: string, overrideVariable: string): Promise<string> {
+  return goBuild(name, version, overrideVariable, async (out) => {
+    const gobin = path.dirname(out);
+    await promisify(execFile)('go', ['install', `${pkg}@${version}`], { env: { ...goEnv(), GOBIN: gobin }, timeout: 60 * 60_000 });
+    await rename(path.join(gobin, path.basename(pkg)), out);
+  });
+}
+
+/** `.tools/go-<name>-<version>/<name>`, built once by `build(out)`. */
+async function goBuild(name: string, version: string, overrideVariable: string, build: (out: string) => Promise<void>): Promise<string> {
   const dir = path.join(TOOLS_DIR, `go-${name}-${version}`);
   const bin = path.join(dir, name);
   if (existsSync(bin)) return bin;
   await mkdir(dir, { recursive: true });
   const tmp = await mkdtemp(path.join(TOOLS_DIR, '.go-'));
-  console.error(`[tools] go install ${pkg}@${version} into ${path.relative(process.cwd(), dir)} (several minutes the first time) …`);
+  console.error(`[tools] building ${name} ${version} with Go into ${path.relative(process.cwd(), dir)} (several minutes the first time) …`);
   try {
-    await promisify(execFile)('go', ['install', `${pkg}@${version}`], { env: { ...goEnv(), GOBIN: tmp }, timeout: 60 * 60_000 });
+    await build(path.join(tmp, name));
     // Built in a private folder, then renamed into place: two runs building at once both end with a whole binary.
-    await rename(path.join(tmp, path.basename(pkg)), bin).catch((error: unknown) => {
+    await rename(path.join(tmp, name), bin).catch((error: unknown) => {
       if (!existsSync(bin)) throw error;
     });
     return bin;
   } catch (error) {
     const reason = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-5).join('\n') || (error as Error).message;
-    throw new Error(`${pkg}@${version} could not be built with go install (Go needed; or set ${overrideVariable}): ${reason}`);
+    throw new Error(`${name} ${version} could not be built with Go (Go needed; or set ${overrideVariable}): ${reason}`);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
