@@ -122,7 +122,6 @@ export async function startCluster(opts: { dataDir: string; appEnv?: Record<stri
     // The admin connection: the server's maintenance database, which exists before ours does.
     let serverUrl = withDatabase(config.database.url, 'postgres');
     let restartPostgres: (() => Promise<void>) | undefined;
-    if (!config.database.embedded) await createDatabaseOfUrl(config.database.url);
     if (config.database.embedded) {
       const pgPort = await findFreePort();
       const pgOptions = { dataDir: path.join(dir, 'postgres'), port: pgPort, postgresFlags: ['-c', `max_connections=${POSTGRES_MAX_CONNECTIONS}`] };
@@ -134,6 +133,8 @@ export async function startCluster(opts: { dataDir: string; appEnv?: Record<stri
         pg = await startEmbeddedPostgres(pgOptions);
       };
       await pg.createDatabase(EMBEDDED_DATABASE_NAME);
+    } else {
+      await createDatabaseOfUrl(config.database.url);
     }
     const databaseUrl = config.database.embedded ? withDatabase(serverUrl, EMBEDDED_DATABASE_NAME) : config.database.url;
     await migrateDatabase(databaseUrl);

@@ -127,12 +127,13 @@ async function startFloor(bench: { closers: (() => Promise<unknown>)[] }, label:
     await new Promise((resolve) => child.once('exit', resolve));
   });
   let done = 0;
-  const messages: ((message: { ready?: true; done?: number }) => void)[] = [];
-  child.on('message', (message: { ready?: true; done?: number }) => messages.shift()?.(message));
-  const next = () => new Promise<{ ready?: true; done?: number }>((resolve, reject) => {
-    messages.push(resolve);
-    child.once('exit', (code) => reject(new Error(`floor worker (${label}) exited (${code})`)));
+  type Message = { ready?: true; done?: number };
+  const waiting: { resolve(message: Message): void; reject(error: Error): void }[] = [];
+  child.on('message', (message: Message) => waiting.shift()?.resolve(message));
+  child.once('exit', (code) => {
+    for (const wait of waiting.splice(0)) wait.reject(new Error(`floor worker (${label}) exited (${code})`));
   });
+  const next = () => new Promise<Message>((resolve, reject) => waiting.push({ resolve, reject }));
   await next();
   const workerLabel = `floor worker (${label})`;
   knownPids.set(child.pid!, workerLabel);
