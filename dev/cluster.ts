@@ -29,7 +29,7 @@ import { workerNodeArgs } from '../worker/node-flags';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/definitions';
 import { seedDemoBanner } from './demo';
 import { startMailSink } from './mail-sink';
-import { findFreePort, isPortFree } from './ports';
+import { findFreePort, freePorts } from './ports';
 import { createDatabaseIfMissing, createDatabaseOfUrl, startEmbeddedPostgres, withDatabase, type EmbeddedPostgres } from './postgres';
 import { temporalCli, temporalPostgresSchemaDir, temporalServer, temporalSqlTool, temporalUiServer } from './tools';
 
@@ -418,19 +418,6 @@ export function portOpen(port: number): Promise<boolean> {
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
-}
-
-/**
- * `n` distinct free ports under 32768: Temporal stores each service's membership port in a
- * PostgreSQL `smallint`, and the system's own picks (findFreePort) are above that on Linux.
- */
-async function freePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await isPortFree(port)) ports.add(port);
-  }
-  return [...ports];
 }
 
 export async function retry<T>(what: string, attempt: () => Promise<T>, timeoutMs = 120_000): Promise<T> {

@@ -27,7 +27,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { type ClusterProcess, managed, portOpen, retry, runSqlFile } from '../../dev/cluster';
-import { isPortFree } from '../../dev/ports';
+import { freePorts, isPortFree } from '../../dev/ports';
 import { startEmbeddedPostgres } from '../../dev/postgres';
 import {
   dockerCompose,
@@ -104,12 +104,7 @@ async function main() {
     const pgService = services.postgres!;
     const pgEnv = pgService.environment!;
     const pgFlags = (pgService.command ?? []).slice(1); // `postgres -c …`
-    const pgPort = await (async () => {
-      for (;;) {
-        const port = 20_000 + Math.floor(Math.random() * 10_000);
-        if (await isPortFree(port)) return port;
-      }
-    })();
+    const pgPort = (await freePorts(1))[0]!;
     const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, postgresFlags: pgFlags });
     running.push({ name: 'postgres', logFile: '', pid: undefined, start: async () => undefined, stop: () => pg.stop() });
     const admin = postgres(pg.url('postgres'), { max: 1, onnotice: () => undefined });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createMailSinkClient } from '../../dev/mail-sink';
-import { findFreePort, isPortFree } from '../../dev/ports';
+import { freePorts, isPortFree } from '../../dev/ports';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -72,13 +72,10 @@ describe('npm start (dev/start.ts)', () => {
   it('starts the whole system, stops everything on Ctrl-C, and finds its data again', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'peps-launcher-'));
     await chmod(dataDir, 0o755);
-    const ports = {
-      api: await findFreePort(),
-      temporal: await findFreePort(),
-      ui: await findFreePort(),
-      postgres: await findFreePort(),
-      mail: await findFreePort(),
-    };
+    // The second start listens on the same ports: outside the ephemeral range, so that none of the
+    // suite's outgoing connections takes one in between (dev/ports.ts).
+    const [apiPort, temporalPort, uiPort, postgresPort, mailPort] = await freePorts(5);
+    const ports = { api: apiPort!, temporal: temporalPort!, ui: uiPort!, postgres: postgresPort!, mail: mailPort! };
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'development',
@@ -167,7 +164,8 @@ describe('npm start (dev/start.ts)', () => {
         }
       } finally {
         second.child.kill('SIGINT');
-        expect(await second.exited).toBe(0);
+        // On failure, the launcher's own words: an error above would otherwise be hidden by this one.
+        expect(await second.exited, `the second start's output:\n${second.output().slice(-4000)}`).toBe(0);
       }
     } finally {
       if (first.child.exitCode === null) first.child.kill('SIGKILL');
