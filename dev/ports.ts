@@ -32,3 +32,6 @@ export async function freePorts(n: number): Promise<number[]> {
   }
   return [...ports];
 }
+
+/** One port as `freePorts` picks them: for a server a test stops and starts again on the same port. */
+export const freePort = async (): Promise<number> => (await freePorts(1))[0]!;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../dev/ports';
+import { findFreePort, freePort } from '../../dev/ports';
 import { createDatabaseOfUrl, startEmbeddedPostgres, withDatabase } from '../../dev/postgres';
 
 describe('embedded PostgreSQL', { timeout: 120_000 }, () => {
@@ -15,7 +15,7 @@ describe('embedded PostgreSQL', { timeout: 120_000 }, () => {
   afterAll(() => rm(root, { recursive: true, force: true }));
 
   it('initialises a UTF-8 cluster once and finds its data after a restart', async () => {
-    const opts = { dataDir: path.join(root, 'data', 'pg'), port: await findFreePort() };
+    const opts = { dataDir: path.join(root, 'data', 'pg'), port: await freePort() }; // restarted on it (dev/ports.ts freePorts)
     let pg = await startEmbeddedPostgres(opts);
     try {
       await pg.createDatabase('peps_test');

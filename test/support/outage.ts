@@ -13,7 +13,7 @@ import type { Database } from '../../db/client';
 import { hashPassword } from '../../security/passwords';
 import { migrateDatabase } from '../../db/migrate';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../dev/postgres';
-import { findFreePort } from '../../dev/ports';
+import { freePort } from '../../dev/ports';
 import { insertAccount, insertEstablishment } from './fixtures';
 import { moveLoginIdsAway } from './isolated-database';
 
@@ -24,7 +24,7 @@ import { moveLoginIdsAway } from './isolated-database';
 export async function ownPostgres(prefix: string) {
   const dir = await mkdtemp(path.join(os.tmpdir(), `${prefix}-`));
   await chmod(dir, 0o755); // as root, PostgreSQL runs as `postgres`, who must reach its data folder
-  const port = await findFreePort();
+  const port = await freePort(); // restarted on the same port (dev/ports.ts freePorts)
   const launch = () => startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port });
   let pg: EmbeddedPostgres = await launch();
   const url = pg.url('postgres');
