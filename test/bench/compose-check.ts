@@ -28,7 +28,7 @@ import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { type ClusterProcess, managed, portOpen, retry, runSqlFile } from '../../dev/cluster';
 import { freePorts, isPortFree } from '../../dev/ports';
-import { startEmbeddedPostgres } from '../../dev/postgres';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../dev/postgres';
 import {
   dockerCompose,
   goModuleDir,
@@ -95,8 +95,10 @@ async function main() {
   const logDir = path.join(dir, 'logs');
   await mkdir(logDir);
   const running: ClusterProcess[] = [];
+  let pg: EmbeddedPostgres | undefined; // the postgres service's stand-in, stopped after the rest
   const stopAll = async () => {
     for (const part of running.reverse()) await part.stop().catch(() => undefined);
+    await pg?.stop();
   };
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
@@ -105,8 +107,7 @@ async function main() {
     const pgEnv = pgService.environment!;
     const pgFlags = (pgService.command ?? []).slice(1); // `postgres -c …`
     const pgPort = (await freePorts(1))[0]!;
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, postgresFlags: pgFlags });
-    running.push({ name: 'postgres', logFile: '', pid: undefined, start: async () => undefined, stop: () => pg.stop() });
+    pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: pgPort, postgresFlags: pgFlags });
     const admin = postgres(pg.url('postgres'), { max: 1, onnotice: () => undefined });
     // What the postgres image does on a fresh volume.
     await admin.unsafe(`create role ${pgEnv.POSTGRES_USER} superuser login password '${pgEnv.POSTGRES_PASSWORD!.replaceAll("'", "''")}'`);
@@ -215,7 +216,7 @@ async function main() {
     };
     if (!listed.executions?.length) throw new Error('the Web UI lists no activation workflow');
     log(`Web UI (port ${uiPort}): ${listed.executions.length} activation workflows listed`);
-    const exited = running.filter((part) => part.logFile && part.pid === undefined);
+    const exited = running.filter((part) => part.pid === undefined);
     if (exited.length > 0) {
       const tails = await Promise.all(exited.map(async (part) => `${part.name}:\n${(await readFile(part.logFile, 'utf8')).slice(-1500)}`));
       throw new Error(`exited before the end: ${exited.map((part) => part.name).join(', ')}\n${tails.join('\n')}`);
